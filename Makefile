@@ -1,0 +1,52 @@
+# Set-up and everyday commands. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
+
+.PHONY: run serve test test-pg test-browser bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	mkdir -p instance
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo load
+	$(BIN)/flask --app wsgi demo info
+	@echo "Serving on http://127.0.0.1:$(PORT) with the SLA scheduler (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/flask --app wsgi sla scheduler & \
+	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db upgrade
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/flask --app wsgi sla scheduler & \
+	  $(BIN)/gunicorn -c gunicorn.conf.py -b 127.0.0.1:$(PORT) wsgi:app
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+test-pg: $(VENV)/.installed-dev
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser"
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check portal forms routing sla tests bench wsgi.py
+
+clean:
+	rm -rf $(VENV) instance/.ready .pytest_cache

@@ -1,0 +1,46 @@
+"""Forms staff fill: login and ticket actions."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from . import normalize
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[InputRequired("Enter your e-mail."), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=200)])
+
+
+class StaffReplyForm(FlaskForm):
+    body = TextAreaField("Message", validators=[InputRequired("Write a message."), Length(max=10000)])
+    internal = HiddenField()
+    seen_version = HiddenField()
+
+    def clean_body(self) -> str:
+        return normalize.text(self.body.data, max_length=10000)
+
+
+class AssignForm(FlaskForm):
+    assignee = StringField("Assignee e-mail", validators=[Optional(), Length(max=254)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", choices=[SelectChoice(s, s) for s in ("new", "open", "waiting_on_seller", "resolved",
+                                                               "closed")])
+
+
+class PriorityForm(FlaskForm):
+    priority = SelectField("Priority", choices=[SelectChoice(p, p) for p in ("normal", "high", "urgent")])
+
+
+class TransferForm(FlaskForm):
+    department = SelectField("Department", choices=[])
+    reason = TextAreaField("Reason", validators=[InputRequired("Say why the ticket moves."), Length(max=2000)])
+
+
+class MergeForm(FlaskForm):
+    into = StringField("Merge into reference", validators=[InputRequired("Enter the reference to merge into."),
+                                                            Length(max=32)])

@@ -1,0 +1,8 @@
+"""gunicorn settings for production; the SLA scheduler runs as its own process, never in here."""
+import os
+
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = 60
+graceful_timeout = 30
+accesslog = "-"

@@ -1,0 +1,40 @@
+"""The order-issue resolution portal: application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import DEV_SECRET_KEY, Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the Flask app. Starts no scheduler and touches no data: that is the CLI's job."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates",
+                static_folder="../static")
+    app.config.from_object(config or Config())
+    if app.config.get("PRODUCTION") and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set in production")
+
+    from . import db_setup, extensions, models  # noqa: F401  (models register their tables)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(app.root_path + "/../migrations"))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    db_setup.init_app(app)
+
+    from .auth import init_app as init_auth
+    from .cli import register as register_cli
+    from .health import bp as health_bp
+    from .inbox.views import bp as inbox_bp
+    from .reports.views import bp as reports_bp
+    from .seller.views import bp as seller_bp
+    from .templating import init_app as init_templating
+
+    init_auth(app)
+    init_templating(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(seller_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(reports_bp)
+    register_cli(app)
+    return app

@@ -1,0 +1,219 @@
+"""The `flask --app wsgi …` commands of PRODUCT.md."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .services import demo, links, orders, reports, sellers, sla_jobs, staff
+from .services.errors import PortalError
+from .services.runtime import runtime, utcnow
+
+demo_cli = AppGroup("demo", help="Demo and benchmark data.")
+sellers_cli = AppGroup("sellers", help="Sellers and their links.")
+users_cli = AppGroup("users", help="Staff accounts.")
+orders_cli = AppGroup("orders", help="Shipment statuses for instant answers.")
+sla_cli = AppGroup("sla", help="First-response SLA enforcement.")
+report_cli = AppGroup("report", help="SLA reports.")
+routing_cli = AppGroup("routing", help="Routing rules.")
+
+
+def fail(exc: PortalError) -> None:
+    raise click.ClickException(exc.message)
+
+
+def parse_now(raw: str | None) -> dt.datetime:
+    if not raw:
+        return utcnow()
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T09:30:00+07:00", param_hint="--now") from None
+    return value if value.tzinfo else value.replace(tzinfo=runtime().timezone)
+
+
+@demo_cli.command("load")
+def demo_load():
+    """Departments, staff, sellers, shipments and sample tickets; safe to run again."""
+    added = demo.load_demo(utcnow(), runtime())
+    click.echo("demo data: " + " ".join(f"{k}+{v}" for k, v in added.items()))
+
+
+@demo_cli.command("info")
+@click.option("--sellers", "count", default=2, show_default=True)
+def demo_info(count: int):
+    """Print demo seller links and staff logins."""
+    rt = runtime()
+    click.echo("Seller links:")
+    for code in [f"DEMO-{i:03d}" for i in range(1, count + 1)]:
+        seller = sellers.by_code(code)
+        if seller:
+            click.echo(f"  {seller.name} ({code}): {links.link_url(seller, rt.secret_key, rt.public_base_url)}")
+    click.echo(f"Staff logins (password {demo.DEMO_PASSWORD}):")
+    for email, _name, role, codes in demo.demo_staff():
+        if role != "agent" or email.startswith("agent1."):
+            click.echo(f"  {email:28} {role:8} {' '.join(codes)}")
+
+
+@demo_cli.command("generate")
+@click.option("--tickets", "count", type=click.IntRange(1, 20_000_000), required=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True)
+@click.option("--seed", type=int, default=1)
+def demo_generate(count: int, days: int, seed: int):
+    """Bulk synthetic tickets for benchmarks."""
+    from .services import generate
+
+    generate.generate_tickets(count, days, seed, now=utcnow(), rt=runtime(), progress=click.echo)
+
+
+@sellers_cli.command("add")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--phone")
+@click.option("--locale", type=click.Choice(sellers.LOCALES), default="vi", show_default=True)
+def sellers_add(code, name, phone, locale):
+    """Add one seller."""
+    try:
+        seller = sellers.add_seller(sellers.clean_seller(code, name, phone, locale))
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"added seller {seller.code}")
+
+
+@sellers_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sellers_import(file: Path):
+    """Add or update sellers from a CSV with columns code,name[,phone][,locale]."""
+    try:
+        report = sellers.import_sellers(file.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise click.ClickException("The file is not UTF-8 text.") from None
+    except PortalError as exc:
+        fail(exc)
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: rejected: {reason}", err=True)
+    click.echo(report.summary())
+
+
+def _seller(code: str):
+    seller = sellers.by_code(code)
+    if seller is None:
+        raise click.ClickException(f"No seller with code {code}.")
+    return seller
+
+
+@sellers_cli.command("link")
+@click.argument("code")
+def sellers_link(code: str):
+    """Print the seller's activation URL (the last line is the URL alone)."""
+    seller, rt = _seller(code), runtime()
+    click.echo(f"Link for {seller.name} ({seller.code}), key version {seller.link_version}:")
+    click.echo(links.link_url(seller, rt.secret_key, rt.public_base_url))
+
+
+@sellers_cli.command("revoke")
+@click.argument("code")
+def sellers_revoke(code: str):
+    """Invalidate every link issued so far to this seller."""
+    version = links.revoke_links(_seller(code))
+    click.echo(f"revoked all links of {code}; new key version {version}")
+
+
+@users_cli.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["agent", "lead", "manager", "admin"]), required=True)
+@click.option("--department", "departments", multiple=True, help="Department code; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(email, name, role, departments, password_stdin):
+    """Add a staff account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            raise click.ClickException("The passwords differ.")
+    try:
+        user = staff.add_user(email, name, role, password, list(departments))
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"added {user.role} {user.email}")
+
+
+@orders_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def orders_import(file: Path):
+    """Load shipment statuses (tracking_number,status,last_event,event_at)."""
+    try:
+        report = orders.import_orders(file.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise click.ClickException("The file is not UTF-8 text.") from None
+    except PortalError as exc:
+        fail(exc)
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: rejected: {reason}", err=True)
+    click.echo(report.summary())
+
+
+@sla_cli.command("sweep")
+@click.option("--now", "now_raw", help="Evaluate at this instant (ISO 8601).")
+def sla_sweep(now_raw: str | None):
+    """One enforcement pass; the last line is at_risk=N breached=N escalated=N."""
+    manager_after = dt.timedelta(minutes=current_app.config["SLA_MANAGER_ESCALATION_MINUTES"])
+    result = sla_jobs.sweep(parse_now(now_raw), manager_after)
+    click.echo(result.line())
+
+
+@sla_cli.command("scheduler")
+@click.option("--interval", type=click.IntRange(5, 3600), default=60, show_default=True, help="Seconds between sweeps.")
+def sla_scheduler(interval: int):
+    """Run the SLA scheduler in the foreground (one such process beside the web workers)."""
+    from .scheduler import run_forever
+
+    run_forever(current_app._get_current_object(), interval)
+
+
+@report_cli.command("sla")
+@click.option("--from", "day_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "day_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--by", type=click.Choice(reports.BYS), default="ticket", show_default=True)
+@click.option("--department")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def report_sla(day_from, day_to, by, department, out: Path):
+    """Write the SLA report for local days FROM..TO (inclusive) as CSV."""
+    try:
+        chunks = reports.sla_csv(day_from.date(), day_to.date(), by, now=utcnow(), timezone=runtime().timezone,
+                                 department=department)
+        tmp = out.with_name(out.name + ".part")
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        tmp.replace(out)
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"wrote {out}")
+
+
+@routing_cli.command("test")
+@click.option("--rules", type=click.Path(exists=True, dir_okay=False), help="Rules file to try (default: current).")
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True)
+def routing_test(rules: str | None, days: int):
+    """Replay routing rules over recent tickets and print how many would move where."""
+    from .services import routing_replay
+
+    try:
+        lines = routing_replay.replay_recent(rules, days, now=utcnow())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in lines:
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli):
+        app.cli.add_command(group)

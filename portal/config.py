@@ -1,0 +1,79 @@
+"""Configuration read from the environment, with a TestConfig beside it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    # plain postgresql:// would pick psycopg2, which we do not ship
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings for a deployment, from environment variables with safe defaults."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+        self.SQLALCHEMY_DATABASE_URI = database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE") or "Asia/Ho_Chi_Minh"
+        self.SLA_FIRST_RESPONSE_HOURS = _float("SLA_FIRST_RESPONSE_HOURS", 4)
+        self.SLA_AT_RISK_MINUTES = _float("SLA_AT_RISK_MINUTES", 60)
+        self.SLA_MANAGER_ESCALATION_MINUTES = _float("SLA_MANAGER_ESCALATION_MINUTES", 120)
+        self.UPLOAD_MAX_MB = _float("UPLOAD_MAX_MB", 10)
+        self.UPLOAD_MAX_FILES = int(_float("UPLOAD_MAX_FILES", 5))
+        # the whole request may carry several files plus the form fields
+        self.MAX_CONTENT_LENGTH = int((self.UPLOAD_MAX_MB * self.UPLOAD_MAX_FILES + 1) * 1024 * 1024)
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+        self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_DIR / "reports")
+        self.ROUTING_RULES_FILE = os.environ.get("ROUTING_RULES_FILE") or None
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
+        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.PERMANENT_SESSION_LIFETIME = int(_float("SESSION_HOURS", 12) * 3600)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PUBLIC_BASE_URL.startswith("https://")
+        self.PRODUCTION = os.environ.get("PORTAL_ENV", "").lower() == "production"
+
+
+class TestConfig(Config):
+    """Isolated settings for the test suite: its own database and upload folder."""
+
+    def __init__(self, database_uri: str, upload_dir: str) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = database_uri
+        self.UPLOAD_DIR = upload_dir
+        self.REPORTS_DIR = str(Path(upload_dir).parent / "reports")
+        self.PUBLIC_BASE_URL = "http://portal.test"
+        self.SLA_FIRST_RESPONSE_HOURS = 4
+        self.SLA_AT_RISK_MINUTES = 60
+        self.UPLOAD_MAX_MB = 1
+        self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SESSION_COOKIE_SECURE = False

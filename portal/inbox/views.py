@@ -1,0 +1,134 @@
+"""Staff inbox and the staff view of a ticket: thin views over the services."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from forms.staff import AssignForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
+
+from ..extensions import db
+from ..models import Attachment, Department, Event, Message, Ticket, User
+from ..seller.views import send_attachment
+from ..services import inbox, staff_actions, tickets
+from ..services.errors import PortalError
+from ..services.runtime import utcnow
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    return None
+
+
+@bp.get("/")
+def root():
+    return redirect(url_for("inbox.index"))
+
+
+@bp.get("/inbox")
+def index():
+    f = inbox.QueueFilter.from_args(request.args)
+    rows, next_cursor = inbox.queue(current_user, f, utcnow())
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    template = "inbox/_rows.html" if request.headers.get("X-Partial") else "inbox/index.html"
+    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
+    return render_template(template, tickets=rows, f=f, args=args, next_cursor=next_cursor,
+                           departments=departments, now=utcnow())
+
+
+def _ticket(reference: str) -> Ticket:
+    ticket = inbox.staff_ticket(current_user, reference)
+    if ticket is None:
+        abort(404, "No such ticket in your departments.")
+    return ticket
+
+
+@bp.get("/tickets/<reference>")
+def ticket(reference: str):
+    t = _ticket(reference)
+    return _page(t)
+
+
+def _page(t: Ticket, status: int = 200, **forms):
+    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
+    transfer = forms.get("transfer") or TransferForm()
+    transfer.department.choices = [SelectChoice(d.code, d.name) for d in departments if d.id != t.department_id]
+    thread = list(db.session.scalars(select(Message).where(Message.ticket_id == t.id)
+                                     .order_by(Message.created_at, Message.id)))
+    events = list(db.session.scalars(select(Event).where(Event.ticket_id == t.id).order_by(Event.id)))
+    others = list(db.session.scalars(select(Ticket).where(Ticket.seller_id == t.seller_id, Ticket.id != t.id)
+                                     .order_by(Ticket.created_at.desc()).limit(5)))
+    colleagues = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    colleagues = [u for u in colleagues if u.sees_all_departments or t.department_id in {d.id for d in u.departments}]
+    return render_template(
+        "inbox/ticket.html", t=t, thread=thread, events=events, others=others, colleagues=colleagues,
+        shipments=tickets.known_shipments(t), now=utcnow(),
+        reply_form=forms.get("reply") or StaffReplyForm(), note_form=StaffReplyForm(internal="1"),
+        assign_form=AssignForm(), status_form=StatusForm(status=t.status),
+        priority_form=PriorityForm(priority=t.priority),
+        transfer_form=transfer, merge_form=MergeForm(),
+    ), status
+
+
+def _act(reference: str, form, action):
+    t = _ticket(reference)
+    if not form.validate():
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Invalid input.", "error")
+        return _page(t, 422)
+    try:
+        action(t, form)
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return _page(t, exc.status_code)
+    return redirect(url_for("inbox.ticket", reference=t.reference), 303)
+
+
+@bp.post("/tickets/<reference>/reply")
+def reply(reference: str):
+    def act(t, form):
+        staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow())
+    return _act(reference, StaffReplyForm(), act)
+
+
+@bp.post("/tickets/<reference>/assign")
+def assign(reference: str):
+    return _act(reference, AssignForm(),
+                lambda t, f: staff_actions.assign(t, current_user, f.assignee.data, now=utcnow()))
+
+
+@bp.post("/tickets/<reference>/status")
+def status(reference: str):
+    return _act(reference, StatusForm(),
+                lambda t, f: staff_actions.change_status(t, current_user, f.status.data, now=utcnow()))
+
+
+@bp.post("/tickets/<reference>/priority")
+def priority(reference: str):
+    return _act(reference, PriorityForm(),
+                lambda t, f: staff_actions.change_priority(t, current_user, f.priority.data, now=utcnow()))
+
+
+@bp.post("/tickets/<reference>/transfer")
+def transfer(reference: str):
+    form = TransferForm()
+    form.department.choices = [SelectChoice(d.code, d.name) for d in db.session.scalars(select(Department))]
+    return _act(reference, form, lambda t, f: staff_actions.transfer(t, current_user, f.department.data,
+                                                                     f.reason.data, now=utcnow()))
+
+
+@bp.post("/tickets/<reference>/merge")
+def merge(reference: str):
+    return _act(reference, MergeForm(),
+                lambda t, f: staff_actions.merge(t, current_user, f.into.data, now=utcnow()))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    row = db.session.get(Attachment, attachment_id)
+    if row is None or inbox.staff_ticket(current_user, db.session.get(Ticket, row.ticket_id).reference) is None:
+        abort(404, "No such file.")
+    return send_attachment(row)

@@ -1,0 +1,260 @@
+"""Tables of the portal. Timestamps are stored in UTC and come back timezone-aware."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+CATEGORIES = ("delivery_delay", "order_return_status", "finance", "app_bug", "other")
+PRIORITIES = ("normal", "high", "urgent")
+STATUSES = ("new", "open", "waiting_on_seller", "resolved", "closed")
+ROLES = ("agent", "lead", "manager", "admin")
+OPEN_STATUSES = ("new", "open", "waiting_on_seller")
+# Conditions of the SLA sweep's partial indexes: only tickets still waiting for a first response
+# are in them, so a sweep costs what is near or past due, not what is in the database.
+_WAITING = "first_responded_at IS NULL AND status IN ('new', 'open', 'waiting_on_seller')"
+SWEEP_AT_RISK = f"{_WAITING} AND at_risk_marked_at IS NULL"
+SWEEP_BREACH = f"{_WAITING} AND breached_at IS NULL"
+SWEEP_ESCALATE = f"{_WAITING} AND manager_escalated_at IS NULL"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A UTC instant: aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC instant is required")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+user_departments = Table(
+    "user_departments", db.metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id"), primary_key=True),
+)
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_vi: Mapped[str | None] = mapped_column(String(120))
+    # JSON of sla.calendar_to_dict; NULL means open 24/7
+    calendar_json: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def calendar_data(self) -> dict | None:
+        return json.loads(self.calendar_json) if self.calendar_json else None
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")
+    __table_args__ = (CheckConstraint("role IN ('agent', 'lead', 'manager', 'admin')", name="role"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    @property
+    def sees_all_departments(self) -> bool:
+        return self.role in ("manager", "admin")
+
+
+class Seller(db.Model):
+    __tablename__ = "sellers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
+    # bumped by revocation: every link signed with an older version stops working
+    link_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    tracking_numbers: Mapped[str] = mapped_column(Text, default="")  # space separated, normalised
+    description: Mapped[str] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased, diacritics stripped
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    at_risk_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    first_responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    self_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    routing_explanation: Mapped[str] = mapped_column(Text, default="")
+    routing_rule_version: Mapped[str | None] = mapped_column(String(64))
+    at_risk_marked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    manager_escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    csat_score: Mapped[int | None] = mapped_column(SmallInteger)
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    submission_key: Mapped[str | None] = mapped_column(String(64))
+    seller: Mapped[Seller] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("seller_id", "submission_key", name="uq_tickets_seller_submission"),
+        CheckConstraint("csat_score IS NULL OR csat_score BETWEEN 1 AND 5", name="csat_range"),
+        Index("ix_tickets_queue", "department_id", "status", "first_response_due_at", "id"),
+        Index("ix_tickets_due", "first_response_due_at", "id"),
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        # the SLA sweep reads only tickets still waiting for their first response
+        Index("ix_tickets_sla_at_risk", "at_risk_at", sqlite_where=text(SWEEP_AT_RISK),
+              postgresql_where=text(SWEEP_AT_RISK)),
+        Index("ix_tickets_sla_breach", "first_response_due_at", sqlite_where=text(SWEEP_BREACH),
+              postgresql_where=text(SWEEP_BREACH)),
+        Index("ix_tickets_sla_escalate", "first_response_due_at", sqlite_where=text(SWEEP_ESCALATE),
+              postgresql_where=text(SWEEP_ESCALATE)),
+    )
+
+    @property
+    def tracking_list(self) -> list[str]:
+        return self.tracking_numbers.split() if self.tracking_numbers else []
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketTracking(db.Model):
+    """One row per tracking number of a ticket, so search by tracking number is an index lookup."""
+
+    __tablename__ = "ticket_tracking"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author_kind: Mapped[str] = mapped_column(String(16))  # seller, staff, system
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author: Mapped[User | None] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(lazy="selectin", order_by="Attachment.id")
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    filename: Mapped[str] = mapped_column(String(255))  # sanitised name shown to people
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)  # random name on disk
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Event(db.Model):
+    """Append-only history of a ticket."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(120), default="system")
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (Index("ix_events_ticket", "ticket_id", "id"), Index("ix_events_kind", "kind", "ticket_id"))
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.data_json or "{}")
+
+
+class Shipment(db.Model):
+    """Latest known status of a parcel, imported from the carrier's system."""
+
+    __tablename__ = "shipments"
+    tracking_number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(64))
+    last_event: Mapped[str] = mapped_column(Text, default="")
+    event_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Notification(db.Model):
+    """In-app notice for one staff member (escalations, assignments)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)

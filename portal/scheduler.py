@@ -1,0 +1,71 @@
+"""The APScheduler process behind `flask --app wsgi sla scheduler`.
+
+One such process runs beside the web workers; web workers never start one. The sweep is
+idempotent in the database, so a second scheduler by mistake is harmless."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from .extensions import db
+from .services import reports, sla_jobs
+from .services.runtime import runtime, utcnow
+
+log = logging.getLogger("portal.scheduler")
+
+
+def sweep_job(app: Flask) -> None:
+    with app.app_context():
+        try:
+            manager_after = dt.timedelta(minutes=app.config["SLA_MANAGER_ESCALATION_MINUTES"])
+            result = sla_jobs.sweep(utcnow(), manager_after)
+            log.info("sla sweep %s", result.line())
+        finally:
+            db.session.remove()
+
+
+def daily_report_job(app: Flask) -> Path:
+    """Write yesterday's per-ticket SLA report into REPORTS_DIR; returns the file."""
+    with app.app_context():
+        try:
+            rt = runtime()
+            yesterday = utcnow().astimezone(rt.timezone).date() - dt.timedelta(days=1)
+            folder = Path(app.config["REPORTS_DIR"])
+            folder.mkdir(parents=True, exist_ok=True)
+            out = folder / f"sla-{yesterday}.csv"
+            tmp = out.with_name(out.name + ".part")
+            with tmp.open("w", encoding="utf-8", newline="") as f:
+                for chunk in reports.sla_csv(yesterday, yesterday, "ticket", now=utcnow(), timezone=rt.timezone):
+                    f.write(chunk)
+            tmp.replace(out)
+            log.info("daily report written to %s", out)
+            return out
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler:
+    with app.app_context():
+        tz = runtime().timezone
+    scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
+                                                             "misfire_grace_time": 300})
+    scheduler.add_job(sweep_job, IntervalTrigger(seconds=interval_seconds), args=[app], id="sla-sweep",
+                      next_run_time=dt.datetime.now(tz))
+    scheduler.add_job(daily_report_job, CronTrigger(hour=0, minute=5, timezone=tz), args=[app], id="daily-report")
+    return scheduler
+
+
+def run_forever(app: Flask, interval_seconds: int = 60) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    scheduler = build_scheduler(app, interval_seconds)
+    log.info("SLA scheduler started: sweep every %ss", interval_seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("SLA scheduler stopped")

@@ -1,0 +1,168 @@
+"""The seller's side: their link page, the troubleshooting form and their tickets."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
+
+from ..extensions import db, limiter
+from ..models import Attachment, Message
+from ..services import links, tickets, uploads
+from ..services.errors import InvalidInput, PortalError
+from ..services.runtime import runtime, utcnow
+
+bp = Blueprint("seller", __name__, url_prefix="/s/<token>")
+
+
+def _seller_limit() -> str:
+    return current_app.config["RATELIMIT_SELLER"]
+
+
+def _token_key() -> str:
+    return (request.view_args or {}).get("token", "")[:64] or request.remote_addr or "?"
+
+
+@bp.url_value_preprocessor
+def load_seller(_endpoint, values):
+    g.token = values.pop("token")
+    try:
+        g.seller = links.seller_for_token(g.token, runtime().secret_key)
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
+
+
+@bp.url_defaults
+def keep_token(_endpoint, values):
+    values.setdefault("token", g.get("token"))
+
+
+def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
+    rt = runtime()
+    files = [f for f in (field.data or []) if getattr(f, "filename", None)]
+    if len(files) > rt.upload_max_files:
+        raise InvalidInput(f"At most {rt.upload_max_files} files per message.")
+    # read one byte past the cap so an oversized file is refused without holding all of it
+    return tuple(uploads.check_upload(f.filename, f.read(rt.upload_max_bytes + 1), rt.upload_max_bytes)
+                 for f in files)
+
+
+def _home(form: TicketForm, status: int = 200):
+    form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
+    return render_template("seller/home.html", seller=g.seller, form=form,
+                           tickets=tickets.seller_tickets(g.seller)), status
+
+
+@bp.get("")
+def home():
+    form = TicketForm(contact_phone=g.seller.phone)
+    return _home(form)
+
+
+@bp.post("/tickets")
+@limiter.limit(_seller_limit, key_func=_token_key)
+def create():
+    form = TicketForm()
+    if not form.validate():
+        return _home(form, 422)
+    try:
+        files = _checked_uploads(form.attachments)
+        new = tickets.NewTicket(category=form.category.data, description=form.description_text,
+                                tracking_numbers=tuple(form.tracking_list), contact_phone=form.phone_value,
+                                uploads=files, submission_key=form.submission_key.data or None)
+        ticket, _created = tickets.create_ticket(g.seller, new, now=utcnow(), rt=runtime())
+    except InvalidInput as exc:
+        form.attachments.errors = [exc.message]
+        return _home(form, 422)
+    return redirect(url_for(".ticket", reference=ticket.reference), 303)
+
+
+def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200):
+    return render_template(
+        "seller/ticket.html", seller=g.seller, ticket=ticket, thread=tickets.public_thread(ticket),
+        shipments=tickets.known_shipments(ticket), reply_form=reply_form or ReplyForm(),
+        rating_form=rating_form or RatingForm(), resolve_form=SelfResolveForm(),
+    ), status
+
+
+@bp.get("/tickets/<reference>")
+def ticket(reference: str):
+    return _ticket_page(_own_ticket(reference))
+
+
+def _own_ticket(reference: str):
+    try:
+        return tickets.seller_ticket(g.seller, reference)
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
+
+
+@bp.post("/tickets/<reference>/reply")
+@limiter.limit(_seller_limit, key_func=_token_key)
+def reply(reference: str):
+    ticket = _own_ticket(reference)
+    form = ReplyForm()
+    if not form.validate():
+        return _ticket_page(ticket, reply_form=form, status=422)
+    try:
+        tickets.seller_reply(ticket, form.body_text, _checked_uploads(form.attachments), now=utcnow(),
+                             rt=runtime())
+    except InvalidInput as exc:
+        form.attachments.errors = [exc.message]
+        return _ticket_page(ticket, reply_form=form, status=422)
+    except PortalError as exc:
+        form.body.errors = [exc.message]
+        return _ticket_page(ticket, reply_form=form, status=exc.status_code)
+    return redirect(url_for(".ticket", reference=reference) + "#thread-end", 303)
+
+
+@bp.post("/tickets/<reference>/rating")
+@limiter.limit(_seller_limit, key_func=_token_key)
+def rating(reference: str):
+    ticket = _own_ticket(reference)
+    form = RatingForm()
+    if not form.validate():
+        return _ticket_page(ticket, rating_form=form, status=422)
+    try:
+        tickets.rate(ticket, form.score.data, form.comment_text, now=utcnow())
+    except PortalError as exc:
+        form.score.errors = [exc.message]
+        return _ticket_page(ticket, rating_form=form, status=exc.status_code)
+    return redirect(url_for(".ticket", reference=reference), 303)
+
+
+@bp.post("/tickets/<reference>/resolve")
+@limiter.limit(_seller_limit, key_func=_token_key)
+def resolve(reference: str):
+    ticket = _own_ticket(reference)
+    if not SelfResolveForm().validate():
+        abort(400, "The form expired; please reload the page.")
+    try:
+        tickets.self_resolve(ticket, now=utcnow())
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
+    return redirect(url_for(".ticket", reference=reference), 303)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    row = db.session.execute(
+        select(Attachment).join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.id == attachment_id, Message.internal.is_(False))
+    ).scalar_one_or_none()
+    if row is None or tickets.seller_ticket_id_owner(row.ticket_id) != g.seller.id:
+        abort(404, "No such file.")
+    return send_attachment(row)
+
+
+def send_attachment(row: Attachment):
+    """Serve a stored file as a download, never rendered inline by the browser."""
+    path = uploads.stored_path(row.stored_name, runtime().upload_dir)
+    if not path.exists():
+        abort(404, "The file is no longer available.")
+    response = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,31 @@
+"""Domain refusals; views turn them into 4xx answers."""
+from __future__ import annotations
+
+
+class PortalError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidInput(PortalError):
+    status_code = 422
+
+
+class NotFound(PortalError):
+    status_code = 404
+
+
+class LinkRevoked(PortalError):
+    status_code = 410
+
+
+class Conflict(PortalError):
+    status_code = 409
+
+
+class Forbidden(PortalError):
+    status_code = 403

@@ -1,0 +1,18 @@
+"""The append-only ticket history."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ..extensions import db
+from ..models import Event, Ticket, User
+
+
+def record(ticket: Ticket, kind: str, now: dt.datetime, actor: User | None = None,
+           actor_label: str | None = None, **data) -> Event:
+    """Add one event to the ticket's history (in the caller's transaction)."""
+    event = Event(ticket_id=ticket.id, kind=kind, actor_user_id=actor.id if actor else None,
+                  actor_label=actor_label or (actor.name if actor else "system"),
+                  data_json=json.dumps(data, ensure_ascii=False, default=str), created_at=now)
+    db.session.add(event)
+    return event

@@ -1,0 +1,125 @@
+"""What staff do to a ticket. Each action is committed with its event."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import PRIORITIES, Department, Message, Ticket, User
+from . import history
+from .errors import Conflict, InvalidInput, NotFound
+
+TRANSITIONS = {
+    "new": {"open", "waiting_on_seller", "resolved", "closed"},
+    "open": {"waiting_on_seller", "resolved", "closed"},
+    "waiting_on_seller": {"open", "resolved", "closed"},
+    "resolved": {"open", "closed"},
+    "closed": set(),
+}
+
+
+def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.datetime) -> Message:
+    """A public reply to the seller or an internal note. The first public staff reply stops
+    the first-response clock; a public reply opens a new ticket."""
+    if not body.strip():
+        raise InvalidInput("Write a message.", {"body": ["Write a message."]})
+    if ticket.status == "closed" and not internal:
+        raise Conflict("The ticket is closed; the seller cannot see new replies.")
+    message = Message(ticket_id=ticket.id, author_kind="staff", author_user_id=user.id, body=body,
+                      internal=internal, created_at=now)
+    db.session.add(message)
+    history.record(ticket, "note_added" if internal else "replied", now, actor=user, by="staff")
+    if not internal:
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = now
+        if ticket.status == "new":
+            history.record(ticket, "status_changed", now, actor=user, old="new", new="open")
+            ticket.status = "open"
+    ticket.updated_at = now
+    db.session.commit()
+    return message
+
+
+def assign(ticket: Ticket, user: User, assignee_email: str | None, *, now: dt.datetime) -> None:
+    """Assign to a colleague of the ticket's department by e-mail; empty unassigns."""
+    email = (assignee_email or "").strip().lower()
+    assignee = None
+    if email:
+        assignee = db.session.scalar(select(User).where(func.lower(User.email) == email, User.active.is_(True)))
+        if assignee is None:
+            raise InvalidInput(f"No active user {email}.", {"assignee": ["No such active user."]})
+        if not assignee.sees_all_departments and ticket.department_id not in {d.id for d in assignee.departments}:
+            raise InvalidInput(f"{assignee.name} does not work in {ticket.department.name}.",
+                               {"assignee": ["Not in this department."]})
+    if ticket.assignee_id == (assignee.id if assignee else None):
+        return
+    history.record(ticket, "assigned", now, actor=user, assignee_id=assignee.id if assignee else None,
+                   assignee=assignee.email if assignee else None)
+    ticket.assignee_id, ticket.updated_at = (assignee.id if assignee else None), now
+    db.session.commit()
+
+
+def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime) -> None:
+    """Move along an allowed transition; resolved and closed times are kept."""
+    if status == ticket.status:
+        return
+    if status not in TRANSITIONS.get(ticket.status, set()):
+        raise Conflict(f"A {ticket.status} ticket cannot become {status}.")
+    history.record(ticket, "status_changed", now, actor=user, old=ticket.status, new=status)
+    if status == "resolved":
+        ticket.resolved_at = now
+    elif status == "closed":
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif ticket.status == "resolved":
+        ticket.resolved_at = None
+    ticket.status, ticket.updated_at = status, now
+    db.session.commit()
+
+
+def change_priority(ticket: Ticket, user: User, priority: str, *, now: dt.datetime) -> None:
+    if priority not in PRIORITIES:
+        raise InvalidInput("Priority is normal, high or urgent.", {"priority": ["Unknown priority."]})
+    if priority == ticket.priority:
+        return
+    history.record(ticket, "priority_changed", now, actor=user, old=ticket.priority, new=priority)
+    ticket.priority, ticket.updated_at = priority, now
+    db.session.commit()
+
+
+def transfer(ticket: Ticket, user: User, department_code: str, reason: str, *, now: dt.datetime) -> None:
+    """Move to another department with a reason; the SLA clock keeps its original due time."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Say why the ticket moves.", {"reason": ["A reason is required."]})
+    target = db.session.scalar(select(Department).where(Department.code == department_code))
+    if target is None:
+        raise InvalidInput("Unknown department.", {"department": ["Unknown department."]})
+    if target.id == ticket.department_id:
+        raise InvalidInput("The ticket is already in that department.", {"department": ["Same department."]})
+    history.record(ticket, "transferred", now, actor=user, old=ticket.department.code, new=target.code,
+                   reason=reason)
+    ticket.department_id, ticket.assignee_id, ticket.updated_at = target.id, None, now
+    db.session.commit()
+
+
+def merge(ticket: Ticket, user: User, into_reference: str, *, now: dt.datetime) -> Ticket:
+    """Close a duplicate into another ticket of the same seller; both histories say so."""
+    target = db.session.scalar(select(Ticket).where(Ticket.reference == (into_reference or "").strip()))
+    if target is None or target.seller_id != ticket.seller_id:
+        raise NotFound("No ticket of the same seller with that reference.")
+    if target.id == ticket.id:
+        raise InvalidInput("A ticket cannot be merged into itself.", {"into": ["Same ticket."]})
+    if ticket.merged_into_id is not None or target.merged_into_id is not None:
+        raise Conflict("One of these tickets was already merged.")
+    history.record(ticket, "merged", now, actor=user, into=target.reference)
+    history.record(target, "merged", now, actor=user, absorbed=ticket.reference)
+    db.session.add(Message(ticket_id=target.id, author_kind="system", internal=True, created_at=now,
+                           body=f"Merged from {ticket.reference}: {ticket.description}"))
+    if ticket.status not in ("closed",):
+        history.record(ticket, "status_changed", now, actor=user, old=ticket.status, new="closed")
+    ticket.merged_into_id, ticket.status, ticket.closed_at, ticket.updated_at = target.id, "closed", now, now
+    ticket.resolved_at = ticket.resolved_at or now
+    db.session.commit()
+    return target

@@ -1,0 +1,79 @@
+"""Attachments: type checked by content, size capped, names sanitised, stored outside the web root."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+
+from .errors import InvalidInput
+
+ALLOWED_TYPES = {
+    "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "application/pdf": "pdf",
+}
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A checked file, still in memory, ready to be stored."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def sanitize_filename(raw: str | None, extension: str) -> str:
+    """A display name safe anywhere: no directories, control or reserved characters, bounded
+    length, and the extension that matches the detected content."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C" and ch not in '<>:"|?*')
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = stem.strip(" .")[:MAX_NAME] or "attachment"
+    return f"{stem}.{extension}"
+
+
+def check_upload(filename: str | None, data: bytes, max_bytes: int) -> Upload:
+    """Accept a screenshot or PDF by its content, whatever its name says. Raises InvalidInput."""
+    shown = sanitize_filename(filename, "")[:-1] or "file"
+    if not data:
+        raise InvalidInput(f"{shown} is empty.")
+    if len(data) > max_bytes:
+        raise InvalidInput(f"{shown} is larger than {max_bytes // (1024 * 1024)} MB.")
+    kind = filetype.guess(data[:8192])
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise InvalidInput(f"{shown} is not a screenshot (PNG, JPEG, GIF, WebP) or a PDF.")
+    return Upload(sanitize_filename(filename, ALLOWED_TYPES[kind.mime]), kind.mime, data)
+
+
+def store(upload: Upload, upload_dir: str) -> str:
+    """Write the file under a random name; returns that name (the path stays private)."""
+    stored_name = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[upload.content_type]}"
+    path = stored_path(stored_name, upload_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    with open(tmp, "wb") as f:
+        f.write(upload.data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return stored_name
+
+
+def stored_path(stored_name: str, upload_dir: str) -> Path:
+    return Path(upload_dir) / stored_name[:2] / stored_name
+
+
+def discard(stored_names: list[str], upload_dir: str) -> None:
+    """Remove files written for a transaction that did not commit."""
+    for name in stored_names:
+        stored_path(name, upload_dir).unlink(missing_ok=True)

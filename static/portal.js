@@ -1,0 +1,32 @@
+// Live countdowns for SLA promises, one-shot submit buttons, and inbox auto-refresh.
+(function () {
+  function fmt(ms) {
+    var neg = ms < 0, m = Math.floor(Math.abs(ms) / 60000), h = Math.floor(m / 60);
+    return (neg ? "overdue by " : "in ") + h + "h " + String(m % 60).padStart(2, "0") + "m";
+  }
+  function tick() {
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (!isNaN(due)) el.textContent = "(" + fmt(due - Date.now()) + ")";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    tick(); setInterval(tick, 30000);
+    document.querySelectorAll("form").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        form.querySelectorAll("button[data-once]").forEach(function (b) {
+          setTimeout(function () { b.disabled = true; b.textContent = "Sending…"; }, 0);
+        });
+      });
+    });
+    var list = document.querySelector("[data-refresh]");
+    if (list) {
+      setInterval(function () {
+        if (document.hidden || document.querySelector("input[type=checkbox]:checked")) return;
+        fetch(list.getAttribute("data-refresh"), {headers: {"X-Partial": "1"}, credentials: "same-origin"})
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) { if (html !== null) { list.innerHTML = html; tick(); } });
+      }, 30000);
+    }
+  });
+})();

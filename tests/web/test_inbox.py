@@ -1,0 +1,159 @@
+"""Staff inbox: login, access rules, queue order, actions and their events."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Event, Ticket
+from portal.services import sellers, tickets
+from portal.services.runtime import runtime
+
+PASSWORD = "demo-password-2026"
+
+
+def make(now, category="delivery_delay", description="Shipper chưa đến lấy hàng", seller="DEMO-001",
+         tracking=("NV12345678",)):
+    ticket, _ = tickets.create_ticket(sellers.by_code(seller), tickets.NewTicket(
+        category=category, description=description, tracking_numbers=tracking), now=now, rt=runtime())
+    return ticket
+
+
+def kinds(ticket):
+    return [e.kind for e in db.session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id))]
+
+
+def test_login_wrong_user_and_wrong_password_answer_the_same(client, demo, auth):
+    wrong_user = auth.login("nobody@demo.test", PASSWORD)
+    wrong_password = auth.login("agent1.delivery@demo.test", "not-the-password")
+    assert wrong_user.status_code == wrong_password.status_code == 401
+    assert wrong_user.get_data(as_text=True) .count("Wrong e-mail or password") == 1
+    assert wrong_password.get_data(as_text=True).count("Wrong e-mail or password") == 1
+    assert client.get("/inbox").status_code == 302
+
+
+def test_agent_sees_own_department_queue_ordered_by_due_time(client, demo, auth, now):
+    later = make(now)
+    sooner = make(now - dt.timedelta(hours=2))
+    other = make(now, category="finance", description="Chưa nhận tiền COD")
+    assert auth.login().status_code == 303
+    html = client.get("/inbox").get_data(as_text=True)
+    assert sooner.reference in html and later.reference in html
+    assert html.index(sooner.reference) < html.index(later.reference)
+    assert other.reference not in html
+    assert client.get(f"/tickets/{other.reference}").status_code == 404
+    assert client.get(f"/tickets/{later.reference}").status_code == 200
+
+
+def test_manager_sees_every_department(client, demo, auth, now):
+    a, b = make(now), make(now, category="app_bug", description="Ứng dụng bị lỗi")
+    auth.login("manager@demo.test")
+    html = client.get("/inbox").get_data(as_text=True)
+    assert a.reference in html and b.reference in html
+
+
+@pytest.mark.parametrize("q", ["reference", "NV12345678", "DEMO-001", "lay hang", "LẤY HÀNG"])
+def test_search_by_reference_tracking_seller_and_words(client, demo, auth, now, q):
+    ticket = make(now)
+    make(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",), seller="DEMO-002")
+    auth.login()
+    html = client.get("/inbox", query_string={"q": ticket.reference if q == "reference" else q}).get_data(as_text=True)
+    assert ticket.reference in html
+    assert html.count("/tickets/T-") == 1
+
+
+def test_reply_sets_first_response_and_seller_sees_it(client, demo, auth, now, seller):
+    ticket = make(now)
+    auth.login()
+    response = auth.post(f"/tickets/{ticket.reference}/reply", f"/tickets/{ticket.reference}",
+                         body="Chúng tôi đã liên hệ bưu cục.")
+    assert response.status_code == 303
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.first_responded_at is not None and ticket.status == "open"
+    assert "badge-met" in client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
+    assert "Chúng tôi đã liên hệ bưu cục." in client.get(
+        f"{seller.link_path()}/tickets/{ticket.reference}").get_data(as_text=True)
+    assert kinds(ticket)[-2:] == ["replied", "status_changed"]
+
+
+def test_internal_note_does_not_stop_the_clock(client, demo, auth, now):
+    ticket = make(now)
+    auth.login()
+    auth.post(f"/tickets/{ticket.reference}/reply", f"/tickets/{ticket.reference}", body="ghi chú", internal="1")
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).first_responded_at is None
+    assert kinds(ticket)[-1] == "note_added"
+
+
+def test_status_transitions_allowed_and_refused(client, demo, auth, now):
+    ticket = make(now)
+    auth.login()
+    page = f"/tickets/{ticket.reference}"
+    assert auth.post(f"{page}/status", page, status="closed").status_code == 303
+    refused = auth.post(f"{page}/status", page, status="open")
+    assert refused.status_code == 409 and "cannot become open" in refused.get_data(as_text=True)
+
+
+def test_transfer_keeps_the_clock_and_needs_a_reason(client, demo, auth, now):
+    ticket = make(now)
+    due = ticket.first_response_due_at
+    auth.login()
+    page = f"/tickets/{ticket.reference}"
+    assert auth.post(f"{page}/transfer", page, department="finance", reason="").status_code == 422
+    assert auth.post(f"{page}/transfer", page, department="finance", reason="Là câu hỏi về COD").status_code == 303
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.department.code == "finance" and ticket.first_response_due_at == due
+    transfer = db.session.scalars(select(Event).where(Event.ticket_id == ticket.id, Event.kind == "transferred")).one()
+    assert transfer.data == {"old": "delivery", "new": "finance", "reason": "Là câu hỏi về COD"}
+    # the delivery agent no longer sees it
+    assert client.get(page).status_code == 404
+
+
+def test_assign_priority_and_merge(client, demo, auth, now):
+    ticket, duplicate = make(now), make(now)
+    auth.login("lead.delivery@demo.test")
+    page = f"/tickets/{ticket.reference}"
+    assert auth.post(f"{page}/assign", page, assignee="agent2.delivery@demo.test").status_code == 303
+    assert auth.post(f"{page}/assign", page, assignee="agent1.finance@demo.test").status_code == 422
+    assert auth.post(f"{page}/priority", page, priority="urgent").status_code == 303
+    dpage = f"/tickets/{duplicate.reference}"
+    assert auth.post(f"{dpage}/merge", dpage, into=ticket.reference).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).assignee.email == "agent2.delivery@demo.test"
+    assert db.session.get(Ticket, ticket.id).priority == "urgent"
+    dup = db.session.get(Ticket, duplicate.id)
+    assert dup.status == "closed" and dup.merged_into_id == ticket.id
+    assert "merged" in kinds(ticket) and "merged" in kinds(dup)
+
+
+def test_staff_posts_need_csrf(client, demo, auth, now):
+    ticket = make(now)
+    auth.login()
+    response = client.post(f"/tickets/{ticket.reference}/reply", data={"body": "no token"})
+    assert response.status_code == 400
+
+
+def test_seller_link_cannot_reach_staff_pages(client, demo, seller, now):
+    ticket = make(now)
+    client.get(seller.link_path())
+    for url in ("/inbox", f"/tickets/{ticket.reference}", "/reports", "/reports/sla.csv"):
+        assert client.get(url).status_code == 302
+
+
+def test_agent_cannot_open_reports(client, demo, auth):
+    auth.login()
+    assert client.get("/reports").status_code == 403
+
+
+def test_logout_is_post_only(client, demo, auth):
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    assert auth.post("/logout", "/inbox").status_code == 303
+    assert client.get("/inbox").status_code == 302
+
+
+def test_healthz(client, app):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
