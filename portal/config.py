@@ -74,6 +74,8 @@ class TestConfig(Config):
         self.SLA_AT_RISK_MINUTES = 60
         self.UPLOAD_MAX_MB = 1
         self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024
-        self.RATELIMIT_ENABLED = False
+        # limits stay on, high enough for the suite; the rate-limit tests lower them per request
+        self.RATELIMIT_SELLER = "10000 per minute"
+        self.RATELIMIT_LOGIN = "10000 per minute"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SESSION_COOKIE_SECURE = False

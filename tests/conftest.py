@@ -73,7 +73,7 @@ def app(_migrated, tmp_path):
     app = _migrated
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     app.config["REPORTS_DIR"] = str(tmp_path / "reports")
-    app.config["RATELIMIT_ENABLED"] = False
+    app.config.update(RATELIMIT_SELLER="10000 per minute", RATELIMIT_LOGIN="10000 per minute")
     app.extensions.pop("portal.runtime", None)
     with app.app_context():
         _clean(db)

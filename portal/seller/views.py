@@ -22,7 +22,8 @@ def _seller_limit() -> str:
 
 
 def _token_key() -> str:
-    return (request.view_args or {}).get("token", "")[:64] or request.remote_addr or "?"
+    # one budget per seller link (the token is taken off view_args by load_seller)
+    return f"seller:{g.seller.id}" if g.get("seller") else request.remote_addr or "?"
 
 
 @bp.url_value_preprocessor
