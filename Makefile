@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 
