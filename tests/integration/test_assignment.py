@@ -61,3 +61,38 @@ def test_same_submission_key_returns_the_first_ticket(app, demo, now):
     again = new(now, key="abc123")
     assert first.id == again.id
     assert db.session.query(Ticket).count() == 1
+
+
+def test_concurrent_retries_of_one_submission_store_one_ticket(app, demo, now):
+    """Eight simultaneous posts of the same form (double click, browser retry) give one ticket."""
+    import threading
+
+    from portal.extensions import db as database
+
+    barrier = threading.Barrier(8)
+    ids, errors = [], []
+
+    def submit():
+        with app.app_context():
+            try:
+                seller = sellers.by_code("DEMO-001")
+                database.session.commit()  # end the read before waiting for the others
+                barrier.wait()
+                ticket, _ = tickets.create_ticket(seller, tickets.NewTicket(
+                    category="finance", description="Chưa nhận tiền COD", submission_key="same-key"),
+                    now=now, rt=runtime())
+                ids.append(ticket.id)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                database.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert len(ids) == 8 and len(set(ids)) == 1
+    db.session.expire_all()
+    assert db.session.query(Ticket).count() == 1
