@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from . import normalize
 
@@ -17,10 +17,27 @@ class LoginForm(FlaskForm):
 class StaffReplyForm(FlaskForm):
     body = TextAreaField("Message", validators=[InputRequired("Write a message."), Length(max=10000)])
     internal = HiddenField()
-    seen_version = HiddenField()
+    seen_event = HiddenField()  # the last history entry the writer saw
+    confirm = HiddenField()  # "1": send although someone replied meanwhile
+
+    def validate_body(self, field):
+        try:
+            self.body_text = normalize.text(field.data, max_length=10000)
+        except normalize.NormalizeError as exc:
+            raise ValidationError(str(exc)) from None
 
     def clean_body(self) -> str:
-        return normalize.text(self.body.data, max_length=10000)
+        return self.body_text
+
+    def seen_event_id(self) -> int | None:
+        raw = (self.seen_event.data or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+
+class BulkForm(FlaskForm):
+    action = SelectField("Action", choices=[SelectChoice(a, a) for a in ("assign", "status", "transfer")])
+    value = StringField("Value", validators=[Optional(), Length(max=254)])
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
 
 
 class AssignForm(FlaskForm):

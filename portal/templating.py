@@ -39,10 +39,19 @@ def sla_badge(ticket) -> str:
     return sla.sla_state(ticket.first_response_due_at, ticket.first_responded_at, utcnow(), ticket.at_risk_at)
 
 
+def unread_notifications() -> int:
+    from flask_login import current_user
+
+    from .services.notifications import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, promise=promise, iso=lambda v: v.isoformat() if v else "")
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
-                                 format_duration=sla.format_duration, utcnow=utcnow)
+                                 format_duration=sla.format_duration, utcnow=utcnow,
+                                 unread_notifications=unread_notifications)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -30,3 +30,25 @@
     }
   });
 })();
+// Staff ticket page: canned replies fill the reply box; presence heartbeat shows who else is here.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select.canned").forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      var box = document.getElementById(sel.getAttribute("data-target"));
+      if (box && sel.value) { box.value = sel.value; box.focus(); }
+    });
+  });
+  var p = document.querySelector("[data-presence]");
+  if (!p) return;
+  function beat() {
+    var body = new URLSearchParams({csrf_token: p.getAttribute("data-csrf")});
+    fetch(p.getAttribute("data-presence"), {method: "POST", body: body, credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        p.querySelector(".presence-names").textContent = data.others.join(", ");
+        p.hidden = data.others.length === 0;
+      });
+  }
+  beat(); setInterval(beat, 20000);
+});

@@ -6,12 +6,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from forms.staff import AssignForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
+from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
 
 from ..extensions import db
 from ..models import Attachment, Department, Event, Message, Ticket, User
 from ..seller.views import send_attachment
-from ..services import inbox, staff_actions, tickets
+from ..services import bulk, canned, inbox, notifications, presence, staff_actions, tickets
 from ..services.errors import PortalError
 from ..services.runtime import utcnow
 
@@ -64,10 +64,12 @@ def _page(t: Ticket, status: int = 200, **forms):
                                      .order_by(Ticket.created_at.desc()).limit(5)))
     colleagues = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
     colleagues = [u for u in colleagues if u.sees_all_departments or t.department_id in {d.id for d in u.departments}]
+    seen = staff_actions.last_event_id(t)
     return render_template(
         "inbox/ticket.html", t=t, thread=thread, events=events, others=others, colleagues=colleagues,
-        shipments=tickets.known_shipments(t), now=utcnow(),
-        reply_form=forms.get("reply") or StaffReplyForm(), note_form=StaffReplyForm(internal="1"),
+        shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
+        here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
+        reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen), note_form=StaffReplyForm(internal="1"),
         assign_form=AssignForm(), status_form=StatusForm(status=t.status),
         priority_form=PriorityForm(priority=t.priority),
         transfer_form=transfer, merge_form=MergeForm(),
@@ -89,9 +91,59 @@ def _act(reference: str, form, action):
 
 @bp.post("/tickets/<reference>/reply")
 def reply(reference: str):
-    def act(t, form):
-        staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow())
-    return _act(reference, StaffReplyForm(), act)
+    form = StaffReplyForm()
+    t = _ticket(reference)
+    if not form.validate():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return _page(t, 422, reply=form)
+    seen = None if form.confirm.data == "1" else form.seen_event_id()
+    try:
+        staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow(),
+                            seen_event_id=seen)
+    except staff_actions.StaleView as exc:
+        # keep the draft, show what crossed it, and let the writer send it deliberately
+        form.seen_event.data = str(staff_actions.last_event_id(t))
+        form.confirm.data = "1"
+        return _page(t, 409, reply=form, stale=exc.message)
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return _page(t, exc.status_code, reply=form)
+    return redirect(url_for("inbox.ticket", reference=t.reference), 303)
+
+
+@bp.post("/tickets/<reference>/presence")
+def check_in(reference: str):
+    t = _ticket(reference)
+    others = presence.check_in(t, current_user, utcnow())
+    return {"others": [u.name for u in others]}
+
+
+@bp.post("/inbox/bulk")
+def bulk_action():
+    form = BulkForm()
+    if not form.validate():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("inbox.index"), 303)
+    try:
+        result = bulk.apply(current_user, request.form.getlist("refs"), form.action.data, form.value.data or "",
+                            form.reason.data or "", now=utcnow())
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("inbox.index"), 303)
+    flash(result.summary(), "error" if result.failed else "info")
+    return redirect(url_for("inbox.index"), 303)
+
+
+@bp.get("/notifications")
+def notification_list():
+    return render_template("inbox/notifications.html", items=notifications.recent(current_user))
+
+
+@bp.post("/notifications/read")
+def notifications_read():
+    # CSRFProtect has already checked the token of every POST
+    notifications.mark_all_read(current_user, utcnow())
+    return redirect(url_for("inbox.notification_list"), 303)
 
 
 @bp.post("/tickets/<reference>/assign")

@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from ..extensions import db
 from ..models import Department, Seller, Shipment, Ticket, User
+from . import canned
 from . import tickets as ticket_service
 from .runtime import Runtime
 
@@ -39,6 +40,15 @@ SAMPLE_TICKETS = [
 ]
 
 
+CANNED = [
+    ("Đã nhận yêu cầu", "Chào {seller_name}, chúng tôi đã nhận yêu cầu {reference} và đang kiểm tra. "
+                         "Chúng tôi sẽ cập nhật cho bạn sớm nhất."),
+    ("Cần thêm thông tin", "Chào {seller_name}, để xử lý {reference} vui lòng gửi thêm ảnh chụp màn hình "
+                           "hoặc mã vận đơn liên quan."),
+    ("Đã xử lý xong", "Chào {seller_name}, yêu cầu {reference} đã được xử lý xong. Cảm ơn bạn đã kiên nhẫn!"),
+]
+
+
 def load_demo(now: dt.datetime, rt: Runtime) -> dict[str, int]:
     """Create whatever demo rows are missing; returns counts of what was added."""
     added = {"departments": 0, "users": 0, "sellers": 0, "shipments": 0, "tickets": 0}
@@ -48,6 +58,10 @@ def load_demo(now: dt.datetime, rt: Runtime) -> dict[str, int]:
             departments[code] = Department(code=code, name=name, name_vi=name_vi)
             db.session.add(departments[code])
             added["departments"] += 1
+    db.session.flush()
+    for department in departments.values():
+        for title, body in CANNED:
+            canned.ensure(department, title, body)
     emails = set(db.session.scalars(select(User.email)))
     password_hash = generate_password_hash(DEMO_PASSWORD)
     for email, name, role, codes in demo_staff():

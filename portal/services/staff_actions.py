@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import PRIORITIES, Department, Message, Ticket, User
+from ..models import PRIORITIES, Department, Event, Message, Ticket, User
 from . import history
 from .errors import Conflict, InvalidInput, NotFound
 
@@ -19,13 +19,39 @@ TRANSITIONS = {
 }
 
 
-def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.datetime) -> Message:
+class StaleView(Conflict):
+    """Someone else replied after the page was loaded; the draft was not sent."""
+
+    def __init__(self, replies: list[Event]) -> None:
+        names = ", ".join(sorted({e.actor_label for e in replies}))
+        super().__init__(f"{names} replied while you were writing. Read the new messages, then send again.")
+        self.replies = replies
+
+
+def replies_since(ticket: Ticket, user: User, seen_event_id: int) -> list[Event]:
+    """Public replies by anyone else (staff or seller) recorded after `seen_event_id`."""
+    return list(db.session.scalars(select(Event).where(
+        Event.ticket_id == ticket.id, Event.kind == "replied", Event.id > seen_event_id,
+        (Event.actor_user_id.is_(None)) | (Event.actor_user_id != user.id)).order_by(Event.id)))
+
+
+def last_event_id(ticket: Ticket) -> int:
+    return db.session.scalar(select(func.max(Event.id)).where(Event.ticket_id == ticket.id)) or 0
+
+
+def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.datetime,
+          seen_event_id: int | None = None) -> Message:
     """A public reply to the seller or an internal note. The first public staff reply stops
-    the first-response clock; a public reply opens a new ticket."""
+    the first-response clock; a public reply opens a new ticket. With `seen_event_id` (the
+    history the writer saw), a public reply that would cross someone else's raises StaleView."""
     if not body.strip():
         raise InvalidInput("Write a message.", {"body": ["Write a message."]})
     if ticket.status == "closed" and not internal:
         raise Conflict("The ticket is closed; the seller cannot see new replies.")
+    if seen_event_id is not None and not internal:
+        crossing = replies_since(ticket, user, seen_event_id)
+        if crossing:
+            raise StaleView(crossing)
     message = Message(ticket_id=ticket.id, author_kind="staff", author_user_id=user.id, body=body,
                       internal=internal, created_at=now)
     db.session.add(message)

@@ -1,0 +1,56 @@
+"""Bulk actions from the inbox: the single-ticket actions applied to several tickets."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..extensions import db
+from ..models import User
+from . import inbox, staff_actions
+from .errors import InvalidInput, PortalError
+
+ACTIONS = ("assign", "status", "transfer")
+MAX_TICKETS = 200
+
+
+@dataclass
+class BulkResult:
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
+
+    def summary(self) -> str:
+        text = f"{len(self.done)} ticket(s) updated"
+        if self.failed:
+            text += "; not changed: " + "; ".join(f"{ref}: {why}" for ref, why in self.failed[:10])
+        return text
+
+
+def apply(user: User, references: list[str], action: str, value: str, reason: str, *,
+          now: dt.datetime) -> BulkResult:
+    """Apply one action to each ticket the user may see; each ticket commits on its own, and
+    refusals (unknown or foreign reference, forbidden transition) are reported per ticket."""
+    if action not in ACTIONS:
+        raise InvalidInput("Choose assign, status or transfer.", {"action": ["Unknown action."]})
+    references = list(dict.fromkeys(r.strip() for r in references if r.strip()))
+    if not references:
+        raise InvalidInput("Select at least one ticket.", {"refs": ["Nothing selected."]})
+    if len(references) > MAX_TICKETS:
+        raise InvalidInput(f"At most {MAX_TICKETS} tickets at once.", {"refs": ["Too many."]})
+    result = BulkResult()
+    for reference in references:
+        ticket = inbox.staff_ticket(user, reference)
+        if ticket is None:
+            result.failed.append((reference, "not found in your departments"))
+            continue
+        try:
+            if action == "assign":
+                staff_actions.assign(ticket, user, value, now=now)
+            elif action == "status":
+                staff_actions.change_status(ticket, user, value, now=now)
+            else:
+                staff_actions.transfer(ticket, user, value, reason, now=now)
+            result.done.append(reference)
+        except PortalError as exc:
+            db.session.rollback()
+            result.failed.append((reference, exc.message))
+    return result
