@@ -26,12 +26,14 @@ def create_app(config: object | None = None) -> Flask:
     from .cli import register as register_cli
     from .health import bp as health_bp
     from .inbox.views import bp as inbox_bp
+    from .observability import init_app as init_observability
     from .reports.views import bp as reports_bp
     from .seller.views import bp as seller_bp
     from .templating import init_app as init_templating
 
     init_auth(app)
     init_templating(app)
+    init_observability(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(seller_bp)
     app.register_blueprint(inbox_bp)

@@ -52,7 +52,9 @@ def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
 
 def _home(form: TicketForm, status: int = 200):
     form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
-    return render_template("seller/home.html", seller=g.seller, form=form,
+    # a browser never re-sends chosen files after an error page: say so instead of losing them silently
+    reattach = status != 200 and any(f.filename for f in request.files.getlist("attachments"))
+    return render_template("seller/home.html", seller=g.seller, form=form, reattach=reattach,
                            tickets=tickets.seller_tickets(g.seller)), status
 
 

@@ -5,10 +5,11 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from .. import access
 from ..extensions import db
 from ..models import PRIORITIES, Department, Event, Message, Ticket, User
 from . import history
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput
 
 TRANSITIONS = {
     "new": {"open", "waiting_on_seller", "resolved", "closed"},
@@ -133,8 +134,9 @@ def transfer(ticket: Ticket, user: User, department_code: str, reason: str, *, n
 def merge(ticket: Ticket, user: User, into_reference: str, *, now: dt.datetime) -> Ticket:
     """Close a duplicate into another ticket of the same seller; both histories say so."""
     target = db.session.scalar(select(Ticket).where(Ticket.reference == (into_reference or "").strip()))
-    if target is None or target.seller_id != ticket.seller_id:
-        raise NotFound("No ticket of the same seller with that reference.")
+    if target is None or target.seller_id != ticket.seller_id or not access.can_see(user, target):
+        raise InvalidInput("No ticket of the same seller with that reference.",
+                           {"into": ["No ticket of the same seller with that reference."]})
     if target.id == ticket.id:
         raise InvalidInput("A ticket cannot be merged into itself.", {"into": ["Same ticket."]})
     if ticket.merged_into_id is not None or target.merged_into_id is not None:

@@ -170,6 +170,7 @@ def test_upload_type_is_checked_by_content(client, app, demo, seller, name, cont
     response = _upload(seller, seller.link_path(), [(io.BytesIO(content), name)])
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+    assert "please attach them again" in response.get_data(as_text=True)
     assert counts() == before
     assert not any(Path(app.config["UPLOAD_DIR"]).rglob("*")) if Path(app.config["UPLOAD_DIR"]).exists() else True
 
