@@ -72,8 +72,9 @@ def _sla(state: str, now: dt.datetime):
     }[state]
 
 
-def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int = PAGE_SIZE) -> tuple[list[Ticket], str | None]:
+def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None) -> tuple[list[Ticket], str | None]:
     """One page of tickets the user may see, soonest due first; returns (tickets, next cursor)."""
+    limit = limit or PAGE_SIZE
     query = access.visible(user, select(Ticket))
     if f.department:
         query = query.where(Ticket.department_id.in_(select(Department.id).where(Department.code == f.department)))

@@ -1,5 +1,6 @@
 """Staff inbox: login, access rules, queue order, actions and their events."""
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -157,3 +158,34 @@ def test_logout_is_post_only(client, demo, auth):
 def test_healthz(client, app):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+def test_auto_refresh_partial_keeps_filters_and_returns_rows_only(client, demo, auth, now):
+    delivery = make(now)
+    urgent = make(now - dt.timedelta(minutes=5))
+    auth.login("lead.delivery@demo.test")
+    page = f"/tickets/{urgent.reference}"
+    auth.post(f"{page}/priority", page, priority="urgent")
+    html = client.get("/inbox", query_string={"priority": "urgent"}).get_data(as_text=True)
+    assert 'data-refresh="/inbox?priority=urgent"' in html
+    partial = client.get("/inbox?priority=urgent", headers={"X-Partial": "1"}).get_data(as_text=True)
+    assert "<html" not in partial and urgent.reference in partial and delivery.reference not in partial
+
+
+def test_keyset_pagination_walks_the_queue_in_due_order(client, demo, auth, now, monkeypatch):
+    from portal.services import inbox
+
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 2)
+    made = [make(now - dt.timedelta(minutes=m)) for m in (1, 2, 3, 4, 5)]
+    expected = [t.reference for t in sorted(made, key=lambda t: (t.first_response_due_at, t.id))]
+    auth.login()
+    seen, url, pages = [], "/inbox", 0
+    for _ in range(5):
+        pages += 1
+        html = client.get(url).get_data(as_text=True)
+        seen += [r for r in expected if f">{r}<" in html]
+        nxt = re.search(r'href="(/inbox\?after=[^"]+)"', html)
+        if not nxt:
+            break
+        url = nxt.group(1).replace("&amp;", "&")
+    assert seen == expected and pages == 3
