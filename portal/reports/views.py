@@ -1,12 +1,14 @@
-"""Manager reports: the SLA dashboard and CSV exports."""
+"""Manager reports: the SLA dashboard and CSV / XLSX exports."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import math
 
+import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
+
+from sla.metrics import COUNT_COLUMNS
 
 from ..services import reports
 from ..services.errors import InvalidInput
@@ -30,31 +32,66 @@ def _range():
     return day_from, day_to
 
 
+def _clean(value):
+    """NaN becomes None and numpy scalars plain Python, for the template."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+
+
 @bp.get("")
 def dashboard():
+    department = request.args.get("department") or None
     try:
         day_from, day_to = _range()
-        text = "".join(reports.sla_csv(day_from, day_to, "department", now=utcnow(), timezone=runtime().timezone))
+        data = reports.dashboard(day_from, day_to, now=utcnow(), timezone=runtime().timezone, department=department)
     except InvalidInput as exc:
         abort(400, exc.message)
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    met = sum(int(r["met"]) for r in rows)
-    decided = met + sum(int(r["breached"]) for r in rows)
-    return render_template("reports/dashboard.html", rows=rows, day_from=day_from, day_to=day_to,
-                           share=(met / decided) if decided else None,
-                           total=sum(int(r["tickets"]) for r in rows))
+    totals = {k: int(v) if k in COUNT_COLUMNS else _clean(v) for k, v in data.totals.items()}
+    filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
+    if department:
+        filters["department"] = department
+    return render_template(
+        "reports/dashboard.html", day_from=day_from, day_to=day_to, department=department,
+        departments=reports.department_codes(), filters=filters, totals=totals,
+        by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
+        by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
+        timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED)
+
+
+def _export_args(default_by: str):
+    by = request.args.get("by") or default_by
+    day_from, day_to = _range()
+    return by, day_from, day_to, request.args.get("department") or None
 
 
 @bp.get("/sla.csv")
 def sla_csv():
-    by = request.args.get("by") or "ticket"
     try:
-        day_from, day_to = _range()
+        by, day_from, day_to, department = _export_args("ticket")
         chunks = reports.sla_csv(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                 department=request.args.get("department") or None)
+                                 department=department)
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.csv"
     return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@bp.get("/sla.xlsx")
+def sla_xlsx():
+    try:
+        by, day_from, day_to, department = _export_args("department")
+        body = reports.sla_xlsx(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
+                                department=department)
+    except InvalidInput as exc:
+        abort(400, exc.message)
+    name = f"sla-{by}-{day_from}-{day_to}.xlsx"
+    return Response(body, mimetype=reports.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,252 @@
+"""SLA reports end to end on the real database: tickets made through the services at chosen times,
+then the CSV / XLSX read back. The finance department gets a business calendar (Monday–Friday
+08:00–17:00, Monday 2026-03-09 a holiday); the others stay 24/7. Dates are local (UTC+7)."""
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Department, User
+from portal.services import reports, sellers, staff_actions, tickets
+from portal.services.errors import InvalidInput
+from portal.services.runtime import runtime
+from sla import metrics
+
+ICT = dt.timezone(dt.timedelta(hours=7))
+NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=ICT)
+FINANCE_CALENDAR = {"kind": "business", "timezone": "Asia/Ho_Chi_Minh",
+                    "weekly_hours": {str(d): [["08:00", "17:00"]] for d in range(5)}, "holidays": ["2026-03-09"]}
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=ICT)
+
+
+def user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def make(seller_code: str, category: str, description: str, when: dt.datetime):
+    ticket, _ = tickets.create_ticket(sellers.by_code(seller_code), tickets.NewTicket(
+        category=category, description=description), now=when, rt=runtime())
+    return ticket
+
+
+def csv_rows(day_from, day_to, by, department=None, now=NOW) -> tuple[str, pd.DataFrame]:
+    text = "".join(reports.sla_csv(day_from, day_to, by, now=now, timezone=runtime().timezone,
+                                   department=department))
+    raw = text.encode("utf-8")
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    return text, frame
+
+
+@pytest.fixture
+def scenario(app, demo):
+    """A: answered in time, reply, resolved, rated 5. B: answered late, resolved, reopened by the
+    seller, answered, resolved again, rated 3. C: finance (business hours) answered after a weekend
+    and a holiday by the manager. D: created 23:30 local, never answered."""
+    finance = db.session.scalar(select(Department).where(Department.code == "finance"))
+    finance.calendar_json = json.dumps(FINANCE_CALENDAR)
+    db.session.commit()
+    rt = runtime()
+    a = make("DEMO-002", "delivery_delay", "Đơn hàng giao chậm ba ngày.", at(6, 9))
+    agent1, agent2 = user("agent1.delivery@demo.test"), user("agent2.delivery@demo.test")
+    staff_actions.assign(a, agent1, "agent1.delivery@demo.test", now=at(6, 9, 1))
+    staff_actions.reply(a, agent1, "Chúng tôi đang kiểm tra.", False, now=at(6, 9, 30))
+    staff_actions.reply(a, agent1, "Ghi chú nội bộ", True, now=at(6, 9, 40))  # internal: not a response
+    tickets.seller_reply(a, "Cảm ơn, khi nào giao?", (), now=at(6, 10), rt=rt)
+    staff_actions.reply(a, agent1, "Chiều nay sẽ giao.", False, now=at(6, 10, 20))
+    staff_actions.reply(a, agent1, "Đã giao xong.", False, now=at(6, 10, 50))  # follow-up: not counted
+    staff_actions.change_status(a, agent1, "resolved", now=at(6, 11))
+    tickets.rate(a, 5, "Tốt", now=at(6, 11, 30))
+
+    b = make("DEMO-001", "delivery_delay", "Shipper chưa giao hàng.", at(6, 20))
+    staff_actions.assign(b, agent2, "agent2.delivery@demo.test", now=at(6, 20, 1))
+    staff_actions.reply(b, agent2, "Xin lỗi vì chậm trễ.", False, now=at(7, 1))
+    staff_actions.change_status(b, agent2, "resolved", now=at(7, 1, 30))
+    tickets.seller_reply(b, "Vẫn chưa nhận được hàng!", (), now=at(7, 2), rt=rt)  # reopens
+    staff_actions.reply(b, agent2, "Đã giao lại.", False, now=at(7, 2, 30))
+    staff_actions.change_status(b, agent2, "resolved", now=at(7, 3))
+    tickets.rate(b, 3, None, now=at(7, 3, 10))
+
+    c = make("DEMO-002", "finance", "Chưa nhận được tiền đối soát COD.", at(6, 16))
+    manager = user("manager@demo.test")
+    staff_actions.assign(c, manager, "manager@demo.test", now=at(6, 16, 5))
+    staff_actions.reply(c, manager, "Kế toán sẽ chuyển khoản hôm nay.", False, now=at(10, 9))
+
+    d = make("DEMO-003", "app_bug", "Ứng dụng bị treo khi in vận đơn.", at(9, 23, 30))
+    return {"A": a.reference, "B": b.reference, "C": c.reference, "D": d.reference}
+
+
+def test_ticket_csv_equals_expected_values(scenario):
+    text, frame = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")
+    assert text.startswith("\ufeff") and "\r\n" in text
+    assert list(frame.columns) == metrics.TICKET_COLUMNS
+    expected = [
+        {"reference": scenario["A"], "seller_code": "DEMO-002", "department": "delivery",
+         "category": "delivery_delay", "priority": "normal", "status": "resolved",
+         "agent": "agent1.delivery@demo.test", "created_at": "2026-03-06T09:00:00+07:00",
+         "first_response_due_at": "2026-03-06T13:00:00+07:00", "first_responded_at": "2026-03-06T09:30:00+07:00",
+         "first_response_minutes": "30.0", "sla_met": "true", "resolved_at": "2026-03-06T11:00:00+07:00",
+         "handling_minutes": "120.0", "csat": "5", "seller_name": "Cửa hàng Bình An",
+         "agent_name": "Agent 1 Delivery", "first_response_business_minutes": "30.0",
+         "handling_business_minutes": "120.0", "responses": "2", "response_mean_minutes": "25.0",
+         "response_business_mean_minutes": "25.0", "reopens": "0", "self_resolved": "false"},
+        {"reference": scenario["C"], "seller_code": "DEMO-002", "department": "finance", "category": "finance",
+         "priority": "normal", "status": "open", "agent": "manager@demo.test",
+         "created_at": "2026-03-06T16:00:00+07:00",
+         # 1 business hour on Friday, weekend and Monday holiday closed, 3 hours on Tuesday
+         "first_response_due_at": "2026-03-10T11:00:00+07:00", "first_responded_at": "2026-03-10T09:00:00+07:00",
+         "first_response_minutes": "5340.0", "sla_met": "true", "resolved_at": "", "handling_minutes": "",
+         "csat": "", "seller_name": "Cửa hàng Bình An", "agent_name": "Manager Trần Thu",
+         "first_response_business_minutes": "120.0", "handling_business_minutes": "", "responses": "1",
+         "response_mean_minutes": "5340.0", "response_business_mean_minutes": "120.0", "reopens": "0",
+         "self_resolved": "false"},
+        {"reference": scenario["B"], "seller_code": "DEMO-001", "department": "delivery",
+         "category": "delivery_delay", "priority": "normal", "status": "resolved",
+         "agent": "agent2.delivery@demo.test", "created_at": "2026-03-06T20:00:00+07:00",
+         "first_response_due_at": "2026-03-07T00:00:00+07:00", "first_responded_at": "2026-03-07T01:00:00+07:00",
+         "first_response_minutes": "300.0", "sla_met": "false", "resolved_at": "2026-03-07T03:00:00+07:00",
+         "handling_minutes": "420.0", "csat": "3", "seller_name": "Shop Hoa Mai", "agent_name": "Agent 2 Delivery",
+         "first_response_business_minutes": "300.0", "handling_business_minutes": "420.0", "responses": "2",
+         "response_mean_minutes": "165.0", "response_business_mean_minutes": "165.0", "reopens": "1",
+         "self_resolved": "false"},
+        {"reference": scenario["D"], "seller_code": "DEMO-003", "department": "apps", "category": "app_bug",
+         "priority": "normal", "status": "new", "agent": "agent1.apps@demo.test",
+         "created_at": "2026-03-09T23:30:00+07:00", "first_response_due_at": "2026-03-10T03:30:00+07:00",
+         "first_responded_at": "", "first_response_minutes": "", "sla_met": "false", "resolved_at": "",
+         "handling_minutes": "", "csat": "", "seller_name": "Tiệm Sách Nhỏ", "agent_name": "Agent 1 Apps",
+         "first_response_business_minutes": "", "handling_business_minutes": "", "responses": "0",
+         "response_mean_minutes": "", "response_business_mean_minutes": "", "reopens": "0",
+         "self_resolved": "false"},
+    ]
+    assert frame.to_dict(orient="records") == expected
+
+
+def test_department_csv_equals_expected_values(scenario):
+    _text, frame = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "department")
+    assert list(frame.columns) == ["department", *metrics.GROUP_COLUMNS]
+    rows = {r["department"]: r for r in frame.to_dict(orient="records")}
+    assert sorted(rows) == ["apps", "delivery", "finance"]
+    none = {c: "" for c in metrics.GROUP_COLUMNS}
+    zero_backlog = {c: "0" for c in metrics.BACKLOG_BUCKETS}
+    assert rows["delivery"] == {
+        **none, "department": "delivery", "tickets": "2", "met": "1", "breached": "1", "pending": "0",
+        "met_share": "0.5", "first_response_median_minutes": "165.0", "first_response_mean_minutes": "165.0",
+        "first_response_p90_minutes": "273.0", "csat_mean": "4.0", "csat_satisfied_share": "0.5",
+        "self_resolved": "0", "handling_mean_minutes": "270.0", "first_response_business_median_minutes": "165.0",
+        "first_response_business_mean_minutes": "165.0", "first_response_business_p90_minutes": "273.0",
+        "responses": "4", "response_mean_minutes": "95.0", "response_business_mean_minutes": "95.0",
+        "resolved": "2", "handling_median_minutes": "270.0", "handling_business_mean_minutes": "270.0",
+        "reopens": "1", "self_resolved_share": "0.0", "csat_responses": "2", "open": "0", **zero_backlog}
+    assert rows["finance"] == {
+        **none, "department": "finance", "tickets": "1", "met": "1", "breached": "0", "pending": "0",
+        "met_share": "1.0", "first_response_median_minutes": "5340.0", "first_response_mean_minutes": "5340.0",
+        "first_response_p90_minutes": "5340.0", "self_resolved": "0",
+        "first_response_business_median_minutes": "120.0", "first_response_business_mean_minutes": "120.0",
+        "first_response_business_p90_minutes": "120.0", "responses": "1", "response_mean_minutes": "5340.0",
+        "response_business_mean_minutes": "120.0", "resolved": "0", "reopens": "0", "self_resolved_share": "0.0",
+        "csat_responses": "0", "open": "1", **zero_backlog, "backlog_over_3d": "1"}
+    assert rows["apps"] == {
+        **none, "department": "apps", "tickets": "1", "met": "0", "breached": "1", "pending": "0",
+        "met_share": "0.0", "self_resolved": "0", "responses": "0", "resolved": "0", "reopens": "0",
+        "self_resolved_share": "0.0", "csat_responses": "0", "open": "1", **zero_backlog,
+        "backlog_4h_to_24h": "1"}
+
+
+def test_other_groupings(scenario):
+    _text, agents = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "agent")
+    assert agents[["agent", "agent_name", "tickets", "met", "breached"]].values.tolist() == [
+        ["agent1.apps@demo.test", "Agent 1 Apps", "1", "0", "1"],
+        ["agent1.delivery@demo.test", "Agent 1 Delivery", "1", "1", "0"],
+        ["agent2.delivery@demo.test", "Agent 2 Delivery", "1", "0", "1"],
+        ["manager@demo.test", "Manager Trần Thu", "1", "1", "0"]]
+    _text, hours = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "hour")
+    assert hours[["hour", "tickets"]].values.tolist() == [["9", "1"], ["16", "1"], ["20", "1"], ["23", "1"]]
+    _text, sellers_ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "seller")
+    assert sellers_[["seller_code", "seller_name", "tickets"]].values.tolist() == [
+        ["DEMO-001", "Shop Hoa Mai", "1"], ["DEMO-002", "Cửa hàng Bình An", "2"], ["DEMO-003", "Tiệm Sách Nhỏ", "1"]]
+    _text, finance = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "category", department="finance")
+    assert finance[["category", "tickets"]].values.tolist() == [["finance", "1"]]
+
+
+def test_local_day_boundary(scenario):
+    # D was created 2026-03-09 23:30 local = 16:30 UTC: it belongs to the 9th, not the 10th
+    _text, ninth = csv_rows(dt.date(2026, 3, 9), dt.date(2026, 3, 9), "ticket")
+    _text, tenth = csv_rows(dt.date(2026, 3, 10), dt.date(2026, 3, 10), "ticket")
+    assert ninth["reference"].tolist() == [scenario["D"]]
+    assert tenth.empty and list(tenth.columns) == metrics.TICKET_COLUMNS
+    _text, days = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "day")
+    assert days[["day", "tickets"]].values.tolist() == [["2026-03-06", "3"], ["2026-03-09", "1"]]
+
+
+def test_vietnamese_text_survives_a_pandas_round_trip(scenario, tmp_path):
+    out = tmp_path / "tickets.csv"
+    reports.write_report(out, dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
+                         timezone=runtime().timezone)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert frame.columns[0] == "reference"
+    assert set(frame["seller_name"]) == {"Cửa hàng Bình An", "Shop Hoa Mai", "Tiệm Sách Nhỏ"}
+    assert "Manager Trần Thu" in set(frame["agent_name"])
+
+
+def test_cli_report_writes_csv(scenario, runner, tmp_path):
+    out = tmp_path / "dept.csv"
+    result = runner.invoke(args=["report", "sla", "--from", "2026-03-05", "--to", "2026-03-10", "--by", "department",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert frame["department"].tolist() == ["apps", "delivery", "finance"]
+    assert frame["tickets"].tolist() == [1, 2, 1]
+
+
+def test_xlsx_of_an_aggregate_report(scenario, tmp_path):
+    out = tmp_path / "dept.xlsx"
+    reports.write_report(out, dt.date(2026, 3, 5), dt.date(2026, 3, 10), "seller", now=NOW,
+                         timezone=runtime().timezone)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["SLA", "About"]
+    rows = list(book["SLA"].iter_rows(values_only=True))
+    assert list(rows[0]) == ["seller_code", "seller_name", *metrics.GROUP_COLUMNS]
+    assert [r[:3] for r in rows[1:]] == [("DEMO-001", "Shop Hoa Mai", 1), ("DEMO-002", "Cửa hàng Bình An", 2),
+                                         ("DEMO-003", "Tiệm Sách Nhỏ", 1)]
+    header = list(rows[0])
+    assert rows[2][header.index("met_share")] == 1.0 and rows[2][header.index("csat_mean")] == 5.0
+    assert rows[3][header.index("first_response_median_minutes")] is None  # empty cell, not NaN
+    with pytest.raises(InvalidInput):
+        reports.sla_xlsx(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW, timezone=runtime().timezone)
+
+
+def test_ticket_report_streams_in_chunks(scenario, monkeypatch):
+    monkeypatch.setattr(reports, "CHUNK", 1)
+    chunks = list(reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
+                                  timezone=runtime().timezone))
+    assert chunks[0] == "\ufeff" and len(chunks) == 5  # BOM, then one chunk per ticket
+    assert chunks[1].startswith("reference,") and not chunks[2].startswith("reference,")
+    one_go = "".join(chunks)
+    monkeypatch.setattr(reports, "CHUNK", 50_000)
+    assert one_go == "".join(reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
+                                             timezone=runtime().timezone))
+
+
+def test_bad_input_is_refused_before_streaming(app, demo):
+    tz = runtime().timezone
+    with pytest.raises(InvalidInput, match="by must be one of"):
+        reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "week", now=NOW, timezone=tz)
+    with pytest.raises(InvalidInput, match="before the start"):
+        reports.sla_csv(dt.date(2026, 3, 10), dt.date(2026, 3, 5), "ticket", now=NOW, timezone=tz)
+    with pytest.raises(InvalidInput, match="Unknown department"):
+        reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW, timezone=tz,
+                        department="nope")
+
+
+def test_empty_range_gives_headers_only(app, demo):
+    text, frame = csv_rows(dt.date(2020, 1, 1), dt.date(2020, 1, 2), "agent")
+    assert text.startswith("\ufeffagent,agent_name,tickets,") and frame.empty

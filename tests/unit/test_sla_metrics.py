@@ -1,0 +1,410 @@
+"""sla.metrics on a small hand-built frame; every expected number below is worked out by hand.
+
+Calendar of `finance`: Monday–Friday 08:00–17:00 in Asia/Ho_Chi_Minh, Monday 2026-03-09 a holiday.
+`delivery` is 24/7 (explicit AlwaysOpen), `apps` has no calendar at all (also counts every minute).
+2026-03-05 is a Thursday. The report is evaluated at NOW = Tuesday 2026-03-10 10:00 local.
+
+ticket dept     agent seller created (local)  due              first reply      resolved        outcome
+T1     delivery a1    S1     Fri 06 09:00     Fri 13:00        Fri 09:30 (30)   Fri 11:00       met
+T2     delivery a2    S2     Fri 06 20:00     Sat 00:00        Sat 01:00 (300)  Sat 03:00       breached
+T3     finance  a1    S1     Fri 06 16:00     Tue 11:00        Tue 09:00 (5340) -               met
+T4     finance  -     S2     Mon 09 10:00     Tue 12:00        -                -               pending
+T5     finance  a2    S1     Thu 05 15:00     Fri 10:00        -                -               breached
+T6     delivery a2    S2     Mon 09 08:00     Mon 12:00        -                Mon 08:10 self  pending
+T7     apps     -     S1     Tue 10 04:00     Tue 08:00        -                -               breached
+T8     apps     a1    S2     Tue 10 09:45     Tue 13:45        -                -               pending
+"""
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sla
+from sla import metrics
+
+TZ = "Asia/Ho_Chi_Minh"
+NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)  # 10:00 local
+FINANCE = sla.calendar_from_dict({
+    "kind": "business", "timezone": TZ,
+    "weekly_hours": {str(d): [["08:00", "17:00"]] for d in range(5)},
+    "holidays": ["2026-03-09"],
+})
+CALENDARS = {"delivery": sla.AlwaysOpen(), "finance": FINANCE}
+S1, S2 = "Cửa hàng Bình An", "Shop Hoa Mai"
+A1, A2 = ("a1@x.test", "Trần Thu"), ("a2@x.test", "Lê Văn Đức")
+
+
+def t(local: str | None) -> pd.Timestamp:
+    return pd.NaT if local is None else pd.Timestamp(local + "+07:00").tz_convert("UTC")
+
+
+def ticket(ref, dept, agent, seller, category, created, due, responded, resolved, status, self_resolved=False,
+           csat=None, reopens=0):
+    return {"reference": ref, "seller_code": "S1" if seller == S1 else "S2", "seller_name": seller,
+            "department": dept, "category": category, "priority": "normal", "status": status,
+            "agent": agent[0] if agent else None, "agent_name": agent[1] if agent else None,
+            "created_at": t(created), "first_response_due_at": t(due), "first_responded_at": t(responded),
+            "resolved_at": t(resolved), "self_resolved": self_resolved, "csat": csat, "reopens": reopens}
+
+
+def frame() -> pd.DataFrame:
+    rows = [
+        ticket("T1", "delivery", A1, S1, "delivery_delay", "2026-03-06 09:00", "2026-03-06 13:00",
+               "2026-03-06 09:30", "2026-03-06 11:00", "resolved", csat=5),
+        ticket("T2", "delivery", A2, S2, "delivery_delay", "2026-03-06 20:00", "2026-03-07 00:00",
+               "2026-03-07 01:00", "2026-03-07 03:00", "closed", csat=3, reopens=1),
+        ticket("T3", "finance", A1, S1, "finance", "2026-03-06 16:00", "2026-03-10 11:00",
+               "2026-03-10 09:00", None, "open"),
+        ticket("T4", "finance", None, S2, "finance", "2026-03-09 10:00", "2026-03-10 12:00", None, None, "new"),
+        ticket("T5", "finance", A2, S1, "finance", "2026-03-05 15:00", "2026-03-06 10:00", None, None, "open"),
+        ticket("T6", "delivery", A2, S2, "delivery_delay", "2026-03-09 08:00", "2026-03-09 12:00", None,
+               "2026-03-09 08:10", "resolved", self_resolved=True, csat=4),
+        ticket("T7", "apps", None, S1, "app_bug", "2026-03-10 04:00", "2026-03-10 08:00", None, None, "new"),
+        ticket("T8", "apps", A1, S2, "app_bug", "2026-03-10 09:45", "2026-03-10 13:45", None, None, "new"),
+    ]
+    out = pd.DataFrame(rows)
+    for column in metrics.TIME_COLUMNS:
+        out[column] = pd.to_datetime(out[column], utc=True)
+    out["csat"] = out["csat"].astype(float)
+    return out
+
+
+def messages() -> pd.DataFrame:
+    rows = [
+        ("T1", "seller", "2026-03-06 09:00"), ("T1", "staff", "2026-03-06 09:30"),   # 30
+        ("T1", "seller", "2026-03-06 10:00"), ("T1", "staff", "2026-03-06 10:20"),   # 20
+        ("T1", "staff", "2026-03-06 10:25"),                                         # follow-up: not counted
+        ("T2", "seller", "2026-03-06 20:00"), ("T2", "staff", "2026-03-07 01:00"),   # 300
+        ("T2", "seller", "2026-03-07 02:00"), ("T2", "staff", "2026-03-07 02:30"),   # 30 (after the reopen)
+        ("T3", "seller", "2026-03-06 16:00"), ("T3", "staff", "2026-03-10 09:00"),   # 5340 wall, 120 business
+        ("T4", "seller", "2026-03-09 10:00"),
+        ("T5", "seller", "2026-03-05 15:00"), ("T5", "seller", "2026-03-06 09:00"),  # never answered
+        ("T6", "seller", "2026-03-09 08:00"),
+        ("T7", "seller", "2026-03-10 04:00"), ("T7", "system", "2026-03-10 04:01"),  # system: ignored
+        ("T8", "seller", "2026-03-10 09:45"),
+    ]
+    return pd.DataFrame({"reference": [r[0] for r in rows], "author_kind": [r[1] for r in rows],
+                         "created_at": pd.to_datetime([t(r[2]) for r in rows], utc=True)})
+
+
+def records(table: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts with None for missing values, floats compared as written."""
+    out = []
+    for row in table.astype(object).to_dict(orient="records"):
+        out.append({k: None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+                    else (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
+    return out
+
+
+# -- business time --------------------------------------------------------------------------------
+
+def test_business_minutes_skip_nights_weekend_and_holiday():
+    start = pd.Series([t("2026-03-06 16:00"), t("2026-03-06 18:00"), t("2026-03-07 09:00"), t("2026-03-10 09:00"),
+                       t("2026-03-06 16:00"), pd.NaT])
+    end = pd.Series([t("2026-03-10 09:00"), t("2026-03-09 12:00"), t("2026-03-10 08:30"), t("2026-03-06 16:00"),
+                     t("2026-03-06 16:45"), t("2026-03-06 16:45")])
+    got = metrics.business_minutes(FINANCE, start, end)
+    # Fri 16-17 (60) + Tue 08-09 (60); all closed (evening, weekend, holiday); Tue 08:00-08:30; reversed;
+    # inside one window; missing start
+    assert got.tolist()[:5] == [120.0, 0.0, 30.0, -120.0, 45.0]
+    assert math.isnan(got.iloc[5])
+
+
+def test_business_minutes_agree_with_the_calendar_pair_by_pair():
+    vn = sla.calendar_from_dict({"kind": "business", "country": "VN"})  # default hours, public holidays
+    rng = np.random.default_rng(7)
+    base = pd.Timestamp("2026-01-20T00:00Z")
+    start = pd.Series(base + pd.to_timedelta(rng.integers(0, 60 * 24 * 40, 200), unit="min"))
+    end = start + pd.to_timedelta(rng.integers(0, 60 * 24 * 20, 200), unit="min")
+    got = metrics.business_minutes(vn, start, end)
+    want = [vn.business_time_between(a, b).total_seconds() / 60 for a, b in zip(start, end, strict=True)]
+    assert np.allclose(got.to_numpy(), want)
+
+
+def test_always_open_business_minutes_are_wall_minutes():
+    start, end = pd.Series([t("2026-03-07 09:00")]), pd.Series([t("2026-03-09 09:00")])
+    assert metrics.business_minutes(sla.AlwaysOpen(), start, end).tolist() == [2880.0]
+    assert metrics.business_minutes(None, start, end).tolist() == [2880.0]
+
+
+# -- outcomes -------------------------------------------------------------------------------------
+
+def test_outcome_pending_versus_breached_at_now():
+    got = metrics.sla_outcome(frame(), NOW).tolist()
+    assert got == ["met", "breached", "met", "pending", "breached", "pending", "breached", "pending"]
+    # an hour earlier T7 (due 08:00) was still pending; two hours later T4 (due 12:00) is breached
+    assert metrics.sla_outcome(frame(), NOW - dt.timedelta(hours=2, minutes=1))[6] == "pending"
+    assert metrics.sla_outcome(frame(), NOW + dt.timedelta(hours=2))[3] == "breached"
+    # self-resolved before anyone answered stays pending even when past due
+    assert metrics.sla_outcome(frame(), NOW + dt.timedelta(days=30))[5] == "pending"
+
+
+# -- per ticket -----------------------------------------------------------------------------------
+
+EXPECTED_TICKETS = [
+    {"reference": "T1", "seller_code": "S1", "department": "delivery", "category": "delivery_delay",
+     "priority": "normal", "status": "resolved", "agent": "a1@x.test", "created_at": "2026-03-06T09:00:00+07:00",
+     "first_response_due_at": "2026-03-06T13:00:00+07:00", "first_responded_at": "2026-03-06T09:30:00+07:00",
+     "first_response_minutes": 30.0, "sla_met": "true", "resolved_at": "2026-03-06T11:00:00+07:00",
+     "handling_minutes": 120.0, "csat": 5, "seller_name": S1, "agent_name": "Trần Thu",
+     "first_response_business_minutes": 30.0, "handling_business_minutes": 120.0, "responses": 2,
+     "response_mean_minutes": 25.0, "response_business_mean_minutes": 25.0, "reopens": 0, "self_resolved": "false"},
+    {"reference": "T2", "seller_code": "S2", "department": "delivery", "category": "delivery_delay",
+     "priority": "normal", "status": "closed", "agent": "a2@x.test", "created_at": "2026-03-06T20:00:00+07:00",
+     "first_response_due_at": "2026-03-07T00:00:00+07:00", "first_responded_at": "2026-03-07T01:00:00+07:00",
+     "first_response_minutes": 300.0, "sla_met": "false", "resolved_at": "2026-03-07T03:00:00+07:00",
+     "handling_minutes": 420.0, "csat": 3, "seller_name": S2, "agent_name": "Lê Văn Đức",
+     "first_response_business_minutes": 300.0, "handling_business_minutes": 420.0, "responses": 2,
+     "response_mean_minutes": 165.0, "response_business_mean_minutes": 165.0, "reopens": 1,
+     "self_resolved": "false"},
+    {"reference": "T3", "seller_code": "S1", "department": "finance", "category": "finance",
+     "priority": "normal", "status": "open", "agent": "a1@x.test", "created_at": "2026-03-06T16:00:00+07:00",
+     "first_response_due_at": "2026-03-10T11:00:00+07:00", "first_responded_at": "2026-03-10T09:00:00+07:00",
+     "first_response_minutes": 5340.0, "sla_met": "true", "resolved_at": "", "handling_minutes": None,
+     "csat": None, "seller_name": S1, "agent_name": "Trần Thu", "first_response_business_minutes": 120.0,
+     "handling_business_minutes": None, "responses": 1, "response_mean_minutes": 5340.0,
+     "response_business_mean_minutes": 120.0, "reopens": 0, "self_resolved": "false"},
+    {"reference": "T4", "seller_code": "S2", "department": "finance", "category": "finance",
+     "priority": "normal", "status": "new", "agent": "", "created_at": "2026-03-09T10:00:00+07:00",
+     "first_response_due_at": "2026-03-10T12:00:00+07:00", "first_responded_at": "",
+     "first_response_minutes": None, "sla_met": "", "resolved_at": "", "handling_minutes": None, "csat": None,
+     "seller_name": S2, "agent_name": "", "first_response_business_minutes": None,
+     "handling_business_minutes": None, "responses": 0, "response_mean_minutes": None,
+     "response_business_mean_minutes": None, "reopens": 0, "self_resolved": "false"},
+    {"reference": "T5", "seller_code": "S1", "department": "finance", "category": "finance",
+     "priority": "normal", "status": "open", "agent": "a2@x.test", "created_at": "2026-03-05T15:00:00+07:00",
+     "first_response_due_at": "2026-03-06T10:00:00+07:00", "first_responded_at": "",
+     "first_response_minutes": None, "sla_met": "false", "resolved_at": "", "handling_minutes": None,
+     "csat": None, "seller_name": S1, "agent_name": "Lê Văn Đức", "first_response_business_minutes": None,
+     "handling_business_minutes": None, "responses": 0, "response_mean_minutes": None,
+     "response_business_mean_minutes": None, "reopens": 0, "self_resolved": "false"},
+    {"reference": "T6", "seller_code": "S2", "department": "delivery", "category": "delivery_delay",
+     "priority": "normal", "status": "resolved", "agent": "a2@x.test", "created_at": "2026-03-09T08:00:00+07:00",
+     "first_response_due_at": "2026-03-09T12:00:00+07:00", "first_responded_at": "",
+     "first_response_minutes": None, "sla_met": "", "resolved_at": "2026-03-09T08:10:00+07:00",
+     "handling_minutes": 10.0, "csat": 4, "seller_name": S2, "agent_name": "Lê Văn Đức",
+     "first_response_business_minutes": None, "handling_business_minutes": 10.0, "responses": 0,
+     "response_mean_minutes": None, "response_business_mean_minutes": None, "reopens": 0, "self_resolved": "true"},
+    {"reference": "T7", "seller_code": "S1", "department": "apps", "category": "app_bug",
+     "priority": "normal", "status": "new", "agent": "", "created_at": "2026-03-10T04:00:00+07:00",
+     "first_response_due_at": "2026-03-10T08:00:00+07:00", "first_responded_at": "",
+     "first_response_minutes": None, "sla_met": "false", "resolved_at": "", "handling_minutes": None,
+     "csat": None, "seller_name": S1, "agent_name": "", "first_response_business_minutes": None,
+     "handling_business_minutes": None, "responses": 0, "response_mean_minutes": None,
+     "response_business_mean_minutes": None, "reopens": 0, "self_resolved": "false"},
+    {"reference": "T8", "seller_code": "S2", "department": "apps", "category": "app_bug",
+     "priority": "normal", "status": "new", "agent": "a1@x.test", "created_at": "2026-03-10T09:45:00+07:00",
+     "first_response_due_at": "2026-03-10T13:45:00+07:00", "first_responded_at": "",
+     "first_response_minutes": None, "sla_met": "", "resolved_at": "", "handling_minutes": None, "csat": None,
+     "seller_name": S2, "agent_name": "Trần Thu", "first_response_business_minutes": None,
+     "handling_business_minutes": None, "responses": 0, "response_mean_minutes": None,
+     "response_business_mean_minutes": None, "reopens": 0, "self_resolved": "false"},
+]
+
+
+def test_ticket_table_every_column():
+    table = metrics.ticket_table(frame(), NOW, TZ, messages(), CALENDARS)
+    assert list(table.columns) == metrics.TICKET_COLUMNS
+    assert records(table) == EXPECTED_TICKETS
+
+
+def test_ticket_table_without_message_log_uses_creation_and_first_response():
+    table = metrics.ticket_table(frame(), NOW, TZ, calendars=CALENDARS).set_index("reference")
+    assert table["responses"].tolist() == [1, 1, 1, 0, 0, 0, 0, 0]
+    assert table.loc[["T1", "T2", "T3"], "response_mean_minutes"].tolist() == [30.0, 300.0, 5340.0]
+    assert table.loc[["T1", "T2", "T3"], "response_business_mean_minutes"].tolist() == [30.0, 300.0, 120.0]
+
+
+def test_staff_reply_logged_without_first_response_time_still_counts():
+    # a log that lacks T3's reply: the recorded first response stands in for it
+    log = messages()
+    log = log[~((log["reference"] == "T3") & (log["author_kind"] == "staff"))]
+    table = metrics.ticket_table(frame(), NOW, TZ, log, CALENDARS).set_index("reference")
+    assert table.loc["T3", "responses"] == 1 and table.loc["T3", "response_business_mean_minutes"] == 120.0
+
+
+def test_csv_of_ticket_table_writes_empty_cells_for_missing_values():
+    text = metrics.ticket_table(frame(), NOW, TZ, messages(), CALENDARS).to_csv(index=False, lineterminator="\n")
+    lines = text.splitlines()
+    assert lines[4] == ("T4,S2,finance,finance,normal,new,,2026-03-09T10:00:00+07:00,2026-03-10T12:00:00+07:00,,,,,,,"
+                        "Shop Hoa Mai,,,,0,,,0,false")
+    assert lines[1].startswith("T1,S1,delivery,delivery_delay,normal,resolved,a1@x.test,2026-03-06T09:00:00+07:00,")
+
+
+# -- per group ------------------------------------------------------------------------------------
+
+NAN = None
+EMPTY_BACKLOG = {"backlog_under_4h": 0, "backlog_4h_to_24h": 0, "backlog_1d_to_3d": 0, "backlog_over_3d": 0}
+NO_RESPONSE = {"first_response_median_minutes": NAN, "first_response_mean_minutes": NAN,
+               "first_response_p90_minutes": NAN, "first_response_business_median_minutes": NAN,
+               "first_response_business_mean_minutes": NAN, "first_response_business_p90_minutes": NAN,
+               "responses": 0, "response_mean_minutes": NAN, "response_business_mean_minutes": NAN}
+NO_RESOLUTION = {"resolved": 0, "handling_mean_minutes": NAN, "handling_median_minutes": NAN,
+                 "handling_business_mean_minutes": NAN}
+NO_CSAT = {"csat_mean": NAN, "csat_satisfied_share": NAN, "csat_responses": 0}
+
+EXPECTED_DEPARTMENTS = [
+    {"department": "apps", "tickets": 2, "met": 0, "breached": 1, "pending": 1, "met_share": 0.0,
+     **NO_RESPONSE, **NO_RESOLUTION, **NO_CSAT, "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "open": 2, **EMPTY_BACKLOG, "backlog_under_4h": 1, "backlog_4h_to_24h": 1},
+    {"department": "delivery", "tickets": 3, "met": 1, "breached": 1, "pending": 1, "met_share": 0.5,
+     # first responses 30 and 300: p90 = 30 + 0.9 * 270
+     "first_response_median_minutes": 165.0, "first_response_mean_minutes": 165.0,
+     "first_response_p90_minutes": 273.0, "first_response_business_median_minutes": 165.0,
+     "first_response_business_mean_minutes": 165.0, "first_response_business_p90_minutes": 273.0,
+     # replies 30, 20 (T1) and 300, 30 (T2): 380 / 4
+     "responses": 4, "response_mean_minutes": 95.0, "response_business_mean_minutes": 95.0,
+     # handling 120, 420, 10
+     "resolved": 3, "handling_mean_minutes": 183.3, "handling_median_minutes": 120.0,
+     "handling_business_mean_minutes": 183.3,
+     "csat_mean": 4.0, "csat_satisfied_share": 0.6667, "csat_responses": 3,
+     "self_resolved": 1, "self_resolved_share": 0.3333, "reopens": 1, "open": 0, **EMPTY_BACKLOG},
+    {"department": "finance", "tickets": 3, "met": 1, "breached": 1, "pending": 1, "met_share": 0.5,
+     "first_response_median_minutes": 5340.0, "first_response_mean_minutes": 5340.0,
+     "first_response_p90_minutes": 5340.0, "first_response_business_median_minutes": 120.0,
+     "first_response_business_mean_minutes": 120.0, "first_response_business_p90_minutes": 120.0,
+     "responses": 1, "response_mean_minutes": 5340.0, "response_business_mean_minutes": 120.0,
+     **NO_RESOLUTION, **NO_CSAT, "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     # ages at now: T3 90 h, T4 24 h (lower bound of 1-3 days), T5 115 h
+     "open": 3, **EMPTY_BACKLOG, "backlog_1d_to_3d": 1, "backlog_over_3d": 2},
+]
+
+EXPECTED_AGENTS = [
+    {"agent": "(none)", "agent_name": "", "tickets": 2, "met": 0, "breached": 1, "pending": 1, "met_share": 0.0,
+     **NO_RESPONSE, **NO_RESOLUTION, **NO_CSAT, "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "open": 2, **EMPTY_BACKLOG, "backlog_4h_to_24h": 1, "backlog_1d_to_3d": 1},
+    {"agent": "a1@x.test", "agent_name": "Trần Thu", "tickets": 3, "met": 2, "breached": 0, "pending": 1,
+     "met_share": 1.0,
+     # first responses 30 and 5340 (business 30 and 120)
+     "first_response_median_minutes": 2685.0, "first_response_mean_minutes": 2685.0,
+     "first_response_p90_minutes": 4809.0, "first_response_business_median_minutes": 75.0,
+     "first_response_business_mean_minutes": 75.0, "first_response_business_p90_minutes": 111.0,
+     # replies 30, 20, 5340 (business 30, 20, 120)
+     "responses": 3, "response_mean_minutes": 1796.7, "response_business_mean_minutes": 56.7,
+     "resolved": 1, "handling_mean_minutes": 120.0, "handling_median_minutes": 120.0,
+     "handling_business_mean_minutes": 120.0, "csat_mean": 5.0, "csat_satisfied_share": 1.0, "csat_responses": 1,
+     "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "open": 2, **EMPTY_BACKLOG, "backlog_under_4h": 1, "backlog_over_3d": 1},
+    {"agent": "a2@x.test", "agent_name": "Lê Văn Đức", "tickets": 3, "met": 0, "breached": 2, "pending": 1,
+     "met_share": 0.0, "first_response_median_minutes": 300.0, "first_response_mean_minutes": 300.0,
+     "first_response_p90_minutes": 300.0, "first_response_business_median_minutes": 300.0,
+     "first_response_business_mean_minutes": 300.0, "first_response_business_p90_minutes": 300.0,
+     "responses": 2, "response_mean_minutes": 165.0, "response_business_mean_minutes": 165.0,
+     "resolved": 2, "handling_mean_minutes": 215.0, "handling_median_minutes": 215.0,
+     "handling_business_mean_minutes": 215.0, "csat_mean": 3.5, "csat_satisfied_share": 0.5, "csat_responses": 2,
+     "self_resolved": 1, "self_resolved_share": 0.3333, "reopens": 1,
+     "open": 1, **EMPTY_BACKLOG, "backlog_over_3d": 1},
+]
+
+
+def grouped(by):
+    return metrics.grouped_table(frame(), by, NOW, TZ, messages(), CALENDARS)
+
+
+def test_grouped_by_department_every_column():
+    table = grouped("department")
+    assert list(table.columns) == ["department", *metrics.GROUP_COLUMNS]
+    assert records(table) == [{k: row[k] for k in table.columns} for row in EXPECTED_DEPARTMENTS]
+
+
+def test_grouped_by_agent_every_column():
+    table = grouped("agent")
+    assert list(table.columns) == ["agent", "agent_name", *metrics.GROUP_COLUMNS]
+    assert records(table) == [{k: row[k] for k in table.columns} for row in EXPECTED_AGENTS]
+
+
+def test_grouped_by_category_matches_departments_here():
+    table = grouped("category")
+    assert table["category"].tolist() == ["app_bug", "delivery_delay", "finance"]
+    expected = [{k: v for k, v in row.items() if k != "department"} for row in EXPECTED_DEPARTMENTS]
+    assert [{k: v for k, v in row.items() if k != "category"} for row in records(table)] == [
+        {k: row[k] for k in metrics.GROUP_COLUMNS} for row in expected]
+
+
+def test_grouped_by_local_day():
+    table = grouped("day").set_index("day")
+    # T7 was created Tuesday 04:00 local, which is Monday 21:00 UTC: it counts on Tuesday
+    assert table["tickets"].to_dict() == {"2026-03-05": 1, "2026-03-06": 3, "2026-03-09": 2, "2026-03-10": 2}
+    assert table["met"].tolist() == [0, 2, 0, 0]
+    assert table["breached"].tolist() == [1, 1, 0, 1]
+    assert table["pending"].tolist() == [0, 0, 2, 1]
+    assert records(table[["met_share"]]) == [{"met_share": 0.0}, {"met_share": 0.6667}, {"met_share": None},
+                                             {"met_share": 0.0}]
+    friday = table.loc["2026-03-06"]
+    # first responses 30, 300, 5340: p90 = 300 + 0.8 * 5040; business 30, 300, 120: p90 = 120 + 0.8 * 180
+    assert friday[["first_response_median_minutes", "first_response_mean_minutes",
+                   "first_response_p90_minutes"]].tolist() == [300.0, 1890.0, 4332.0]
+    assert friday[["first_response_business_median_minutes", "first_response_business_mean_minutes",
+                   "first_response_business_p90_minutes"]].tolist() == [120.0, 150.0, 264.0]
+    # replies 30, 20, 300, 30, 5340 = 5720 / 5; business 30, 20, 300, 30, 120 = 500 / 5
+    assert friday[["responses", "response_mean_minutes", "response_business_mean_minutes"]].tolist() == [
+        5, 1144.0, 100.0]
+
+
+def test_grouped_by_local_hour():
+    table = grouped("hour").set_index("hour")
+    assert table["tickets"].to_dict() == {4: 1, 8: 1, 9: 2, 10: 1, 15: 1, 16: 1, 20: 1}
+    assert table["breached"].to_dict() == {4: 1, 8: 0, 9: 0, 10: 0, 15: 1, 16: 0, 20: 1}
+
+
+def test_grouped_by_seller_keeps_names():
+    table = grouped("seller")
+    assert records(table[["seller_code", "seller_name", "tickets", "met", "breached", "pending", "reopens",
+                          "csat_mean"]]) == [
+        {"seller_code": "S1", "seller_name": S1, "tickets": 4, "met": 2, "breached": 2, "pending": 0,
+         "reopens": 0, "csat_mean": 5.0},
+        {"seller_code": "S2", "seller_name": S2, "tickets": 4, "met": 0, "breached": 1, "pending": 3,
+         "reopens": 1, "csat_mean": 3.5},
+    ]
+
+
+def test_totals_over_everything():
+    facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
+    (row,) = records(metrics.aggregate(facts, None, TZ))
+    assert row["tickets"] == 8 and (row["met"], row["breached"], row["pending"]) == (2, 3, 3)
+    assert row["met_share"] == 0.4
+    assert row["csat_mean"] == 4.0 and row["csat_satisfied_share"] == 0.6667
+    assert row["self_resolved_share"] == 0.125 and row["reopens"] == 1 and row["open"] == 5
+    assert [row[c] for c in metrics.BACKLOG_BUCKETS] == [1, 1, 1, 2]
+
+
+def test_first_response_histogram():
+    facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
+    histogram = metrics.first_response_histogram(facts)
+    assert dict(zip(histogram["bucket"], histogram["tickets"], strict=True)) == {
+        "<15m": 0, "15–30m": 0, "30–60m": 1, "1–2h": 0, "2–4h": 0, "4–8h": 1, "8–24h": 0, "≥24h": 1}
+
+
+# -- empty input and bad grouping ---------------------------------------------------------------
+
+@pytest.mark.parametrize("by", sorted(metrics.GROUPINGS))
+def test_empty_input_gives_headers_and_no_rows(by):
+    empty = frame().iloc[0:0]
+    table = metrics.grouped_table(empty, by, NOW, TZ, messages().iloc[0:0], CALENDARS)
+    assert list(table.columns) == metrics.GROUPINGS[by] + metrics.GROUP_COLUMNS and table.empty
+    header = metrics.grouped_table(empty, by, NOW, TZ).to_csv(index=False).strip()
+    assert header == ",".join(metrics.GROUPINGS[by] + metrics.GROUP_COLUMNS)
+
+
+def test_empty_ticket_table_and_totals():
+    empty = frame().iloc[0:0]
+    table = metrics.ticket_table(empty, NOW, TZ, calendars=CALENDARS)
+    assert list(table.columns) == metrics.TICKET_COLUMNS and table.empty
+    (row,) = records(metrics.aggregate(metrics.ticket_facts(empty, NOW), None, TZ))
+    assert row["tickets"] == 0 and row["met_share"] is None and row["open"] == 0
+    assert metrics.first_response_histogram(metrics.ticket_facts(empty, NOW))["tickets"].sum() == 0
+
+
+def test_unknown_grouping_is_refused():
+    with pytest.raises(ValueError, match="unknown grouping"):
+        metrics.grouped_table(frame(), "week", NOW, TZ)
+
+
+@pytest.mark.parametrize("by", [*sorted(metrics.GROUPINGS), None])
+def test_aggregating_compacted_chunks_equals_aggregating_everything(by):
+    whole = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
+    chunks = [metrics.ticket_facts(frame().iloc[i:i + 3], NOW, messages(), CALENDARS) for i in (0, 3, 6)]
+    compacted = metrics.concat_compact([metrics.compact(c) for c in chunks])
+    pd.testing.assert_frame_equal(metrics.aggregate(compacted, by, TZ), metrics.aggregate(whole, by, TZ))

@@ -1,0 +1,110 @@
+"""Manager reports over HTTP: dashboard with server-drawn charts, CSV and XLSX exports, access rules."""
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from portal.services import sellers, staff_actions, tickets
+from portal.services.runtime import runtime
+
+MANAGER = "manager@demo.test"
+
+
+@pytest.fixture
+def some_tickets(demo, now):
+    made = []
+    for minutes, category, code in ((30, "delivery_delay", "DEMO-002"), (90, "finance", "DEMO-001")):
+        ticket, _ = tickets.create_ticket(sellers.by_code(code), tickets.NewTicket(
+            category=category, description="Đơn hàng bị chậm"), now=now - dt.timedelta(minutes=minutes), rt=runtime())
+        made.append(ticket)
+    staff_actions.reply(made[0], made[0].assignee, "Đã nhận", False, now=now - dt.timedelta(minutes=20))
+    return made
+
+
+def test_manager_sees_dashboard_with_charts(client, auth, some_tickets):
+    auth.login(MANAGER)
+    response = client.get("/reports")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("<svg") >= 6 and 'viewBox="0 0 360' in html and 'width="100%"' in html
+    assert "First response within target: 100.0%" in html
+    for section in ("Trend per day", "First response time", "Breaches by department", "Breaches by hour of day",
+                    "CSAT", "Backlog by age", "Agents"):
+        assert section in html
+    # every chart links to the CSV behind it, with the same filters
+    for by in ("day", "ticket", "department", "hour", "agent"):
+        assert re.search(rf'href="/reports/sla\.csv\?[^"]*by={by}', html), by
+    assert "<script src=\"http" not in html and "cdn" not in html.lower()
+
+
+def test_dashboard_filters_by_department_and_dates(client, auth, some_tickets, now):
+    auth.login(MANAGER)
+    today = now.astimezone(runtime().timezone).date()
+    html = client.get("/reports", query_string={"department": "finance", "from": str(today - dt.timedelta(days=1)),
+                                                 "to": str(today)}).get_data(as_text=True)
+    assert "1 ticket created" in html and "department finance" in html
+    assert '<option value="finance" selected>' in html
+    assert "department=finance" in html  # CSV links keep the filter
+    empty = client.get("/reports", query_string={"from": "2020-01-01", "to": "2020-01-31"})
+    assert empty.status_code == 200 and "0 tickets created" in empty.get_data(as_text=True)
+
+
+def test_csv_download(client, auth, some_tickets, now):
+    auth.login(MANAGER)
+    today = now.astimezone(runtime().timezone).date()
+    response = client.get("/reports/sla.csv", query_string={"from": str(today - dt.timedelta(days=1)),
+                                                            "to": str(today), "by": "ticket"})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbfreference,")
+    frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
+    assert len(frame) == 2 and set(frame["seller_name"]) == {"Cửa hàng Bình An", "Shop Hoa Mai"}
+    grouped = client.get("/reports/sla.csv", query_string={"by": "department"})
+    assert grouped.status_code == 200 and grouped.data.startswith(b"\xef\xbb\xbfdepartment,tickets,met,")
+
+
+def test_xlsx_download(client, auth, some_tickets):
+    auth.login(MANAGER)
+    response = client.get("/reports/sla.xlsx", query_string={"by": "agent"})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    header = next(book["SLA"].iter_rows(values_only=True))
+    assert header[:4] == ("agent", "agent_name", "tickets", "met")
+    refused = client.get("/reports/sla.xlsx", query_string={"by": "ticket"})
+    assert refused.status_code == 400 and "XLSX is for grouped reports" in refused.get_data(as_text=True)
+
+
+def test_agent_is_forbidden(client, auth, demo):
+    auth.login("agent1.delivery@demo.test")
+    assert client.get("/reports").status_code == 403
+    assert client.get("/reports/sla.csv").status_code == 403
+    assert client.get("/reports/sla.xlsx").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, demo):
+    response = client.get("/reports/sla.csv")
+    assert response.status_code in (302, 401) and "/login" in response.headers.get("Location", "/login")
+
+
+@pytest.mark.parametrize(("path", "query", "message"), [
+    ("/reports", {"from": "2026-13-01"}, "from must be a date like 2026-11-23."),
+    ("/reports/sla.csv", {"to": "yesterday"}, "to must be a date like 2026-11-23."),
+    ("/reports/sla.csv", {"from": "2026-03-10", "to": "2026-03-01"}, "The end date is before the start date."),
+    ("/reports/sla.csv", {"from": "2000-01-01", "to": "2026-03-01"}, "Choose a range of at most ten years."),
+    ("/reports/sla.csv", {"by": "unknown"},
+     "by must be one of ticket, department, agent, category, day, hour, seller."),
+    ("/reports/sla.xlsx", {"by": "unknown"}, "by must be one of"),
+    ("/reports", {"department": "nope"}, "Unknown department nope."),
+    ("/reports/sla.csv", {"department": "nope"}, "Unknown department nope."),
+])
+def test_bad_input_gives_400_with_a_clear_message(client, auth, demo, path, query, message):
+    auth.login(MANAGER)
+    response = client.get(path, query_string=query)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
