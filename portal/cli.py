@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .services import demo, links, orders, reports, sellers, sla_jobs, staff
+from .services import demo, links, orders, reports, sellers, sla_jobs, staff, webhooks
 from .services.errors import PortalError
 from .services.runtime import runtime, utcnow
 
@@ -21,6 +21,7 @@ orders_cli = AppGroup("orders", help="Shipment statuses for instant answers.")
 sla_cli = AppGroup("sla", help="First-response SLA enforcement.")
 report_cli = AppGroup("report", help="SLA reports.")
 routing_cli = AppGroup("routing", help="Routing rules.")
+webhooks_cli = AppGroup("webhooks", help="Outbound webhooks for ticket events.")
 
 
 def fail(exc: PortalError) -> None:
@@ -214,6 +215,38 @@ def routing_test(rules: str | None, days: int):
         click.echo(line)
 
 
+@webhooks_cli.command("add")
+@click.option("--url", required=True, help="http:// or https:// URL that receives the JSON posts.")
+@click.option("--events", required=True, help=f"Comma separated, from: {','.join(webhooks.EVENT_KINDS)}.")
+@click.option("--secret", help="HMAC secret (at least 16 characters); generated when omitted.")
+def webhooks_add(url: str, events: str, secret: str | None):
+    """Register an endpoint; prints its id and the secret that signs its posts."""
+    try:
+        endpoint = webhooks.add_endpoint(url, events, secret, now=utcnow())
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"added endpoint {endpoint.id} {endpoint.url} events={endpoint.events}")
+    click.echo(f"secret: {endpoint.secret}")
+
+
+@webhooks_cli.command("list")
+def webhooks_list():
+    """One line per endpoint: id, state, events, URL."""
+    rows = webhooks.endpoints()
+    for endpoint in rows:
+        state = "active" if endpoint.active else "inactive"
+        click.echo(f"{endpoint.id}\t{state}\t{endpoint.events}\t{endpoint.url}")
+    if not rows:
+        click.echo("no webhook endpoints")
+
+
+@webhooks_cli.command("deliver")
+@click.option("--now", "now_raw", help="Evaluate at this instant (ISO 8601).")
+def webhooks_deliver(now_raw: str | None):
+    """One delivery pass; the last line is delivered=N retrying=N failed=N."""
+    click.echo(webhooks.deliver_due(parse_now(now_raw)).line())
+
+
 def register(app: Flask) -> None:
-    for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli):
+    for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli, webhooks_cli):
         app.cli.add_command(group)

@@ -279,3 +279,47 @@ class CannedReply(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+WEBHOOK_EVENTS = ("sla_at_risk", "sla_breached", "escalated")
+WEBHOOK_STATUSES = ("pending", "delivered", "failed")
+
+
+class WebhookEndpoint(db.Model):
+    """A URL that receives signed JSON posts for the event kinds it subscribes to."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))
+    events: Mapped[str] = mapped_column(Text, default="")  # comma separated event kinds
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def event_kinds(self) -> list[str]:
+        return [kind for kind in self.events.split(",") if kind]
+
+
+class WebhookDelivery(db.Model):
+    """One event to post to one endpoint (the outbox): written in the event's own transaction,
+    sent later by the delivery pass, retried with backoff until delivered or failed."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    event_kind: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    payload_json: Mapped[str] = mapped_column(Text)  # the exact body that is posted and signed
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined")
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )

@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from .extensions import db
-from .services import reports, sla_jobs
+from .services import reports, sla_jobs, webhooks
 from .services.runtime import runtime, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -26,6 +26,17 @@ def sweep_job(app: Flask) -> None:
             manager_after = dt.timedelta(minutes=app.config["SLA_MANAGER_ESCALATION_MINUTES"])
             result = sla_jobs.sweep(utcnow(), manager_after)
             log.info("sla sweep %s", result.line())
+        finally:
+            db.session.remove()
+
+
+def webhooks_job(app: Flask) -> None:
+    """One webhook delivery pass; safe beside another scheduler's (deliveries are claimed)."""
+    with app.app_context():
+        try:
+            result = webhooks.deliver_due(utcnow())
+            if result != webhooks.DeliveryPass(0, 0, 0):
+                log.info("webhooks %s", result.line())
         finally:
             db.session.remove()
 
@@ -50,7 +61,7 @@ def daily_report_job(app: Flask) -> Path:
             db.session.remove()
 
 
-def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler:
+def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int = 30) -> BlockingScheduler:
     with app.app_context():
         tz = runtime().timezone
     scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
@@ -58,6 +69,7 @@ def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler
     scheduler.add_job(sweep_job, IntervalTrigger(seconds=interval_seconds), args=[app], id="sla-sweep",
                       next_run_time=dt.datetime.now(tz))
     scheduler.add_job(daily_report_job, CronTrigger(hour=0, minute=5, timezone=tz), args=[app], id="daily-report")
+    scheduler.add_job(webhooks_job, IntervalTrigger(seconds=webhook_seconds), args=[app], id="webhooks")
     return scheduler
 
 

@@ -9,10 +9,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 
 from ..extensions import db
 from ..models import SWEEP_AT_RISK, SWEEP_BREACH, SWEEP_ESCALATE, Event, Notification, Ticket, User, user_departments
+from . import webhooks
 
 BATCH = 500
 
@@ -29,8 +30,15 @@ class SweepResult:
 
 def _mark(condition: str, column, due_column, cutoff: dt.datetime, now: dt.datetime, extra: dict | None = None):
     """Set `column` to now on up to BATCH waiting tickets whose `due_column` <= cutoff;
-    returns (id, reference, department_id, assignee_id) of the rows this call changed."""
-    ids = select(Ticket.id).where(text(condition), due_column <= cutoff).order_by(due_column).limit(BATCH)
+    returns (id, reference, department_id, assignee_id, first_response_due_at) of the rows it changed."""
+    # PostgreSQL: the candidates are locked in the subquery, which re-checks its whole condition on a
+    # row changed meanwhile (an UPDATE waiting for a row lock would re-check only its own WHERE, and
+    # mark a ticket whose staff reply committed while it waited); rows another transaction holds
+    # are skipped: a second sweeper takes the next batch instead of queueing behind this one, and a
+    # ticket being answered right now is left to the next pass. SQLite has no row locks: it ignores
+    # FOR UPDATE, and its writers run one at a time.
+    ids = (select(Ticket.id).where(text(condition), due_column <= cutoff).order_by(due_column).limit(BATCH)
+           .with_for_update(skip_locked=True))
     stmt = (update(Ticket).where(Ticket.id.in_(ids.scalar_subquery()), column.is_(None))
             .values({column.key: now, **(extra or {})})
             .returning(Ticket.id, Ticket.reference, Ticket.department_id, Ticket.assignee_id,
@@ -38,51 +46,88 @@ def _mark(condition: str, column, due_column, cutoff: dt.datetime, now: dt.datet
     return db.session.execute(stmt, execution_options={"synchronize_session": False}).all()
 
 
-def _staff(role: str, department_id: int | None = None) -> list[int]:
-    query = select(User.id).where(User.role == role, User.active.is_(True))
-    if department_id is not None:
-        query = query.join(user_departments, user_departments.c.user_id == User.id).where(
-            user_departments.c.department_id == department_id)
-    return list(db.session.scalars(query))
+class _Staff:
+    """Active leads per department and active managers, read once per batch inside its transaction:
+    a query per ticket would make a batch hold the write lock (SQLite) and its row locks for
+    seconds, and starve a second sweeper of the lock."""
+
+    def __init__(self) -> None:
+        self._leads: dict[int, list[int]] | None = None
+        self._managers: list[int] | None = None
+
+    def leads(self, department_id: int) -> list[int]:
+        if self._leads is None:
+            self._leads = {}
+            for dept_id, user_id in db.session.execute(
+                    select(user_departments.c.department_id, User.id)
+                    .join(User, User.id == user_departments.c.user_id)
+                    .where(User.role == "lead", User.active.is_(True))):
+                self._leads.setdefault(dept_id, []).append(user_id)
+        return self._leads.get(department_id, [])
+
+    def managers(self) -> list[int]:
+        if self._managers is None:
+            self._managers = list(db.session.scalars(select(User.id).where(User.role == "manager",
+                                                                            User.active.is_(True))))
+        return self._managers
 
 
-def _events(rows, kind: str, now: dt.datetime, recipients, text_for, **data) -> int:
+def _events(rows, kind: str, now: dt.datetime, recipients, text_for, outbox: webhooks.Outbox, **data) -> int:
+    """Write one event per changed ticket, one notification per recipient and one webhook delivery
+    per subscribed endpoint, in bulk."""
+    events, notifications = [], []
     for ticket_id, reference, department_id, assignee_id, due in rows:
         users = sorted(set(recipients(department_id, assignee_id)))
-        db.session.add(Event(ticket_id=ticket_id, kind=kind, actor_label="sla", created_at=now,
-                             data_json=json.dumps({"due_at": due.isoformat(), "notified": users, **data})))
-        db.session.add_all(Notification(user_id=u, ticket_id=ticket_id, kind=kind, text=text_for(reference),
-                                        created_at=now) for u in users)
+        events.append({"ticket_id": ticket_id, "kind": kind, "actor_user_id": None, "actor_label": "sla",
+                       "created_at": now,
+                       "data_json": json.dumps({"due_at": due.isoformat(), "notified": users, **data})})
+        notifications += [{"user_id": u, "ticket_id": ticket_id, "kind": kind, "text": text_for(reference),
+                           "created_at": now, "read_at": None} for u in users]
+    for table, values in ((Event.__table__, events), (Notification.__table__, notifications)):
+        if values:  # with RETURNING, SQLAlchemy sends pages of multi-row VALUES, not a statement per row
+            db.session.execute(insert(table).returning(table.c.id), values)
+    outbox.add_sla_events(kind, rows, text_for, data)  # webhooks: enqueued in the events' own transaction
     return len(rows)
 
 
+def _at_risk_batch(now: dt.datetime, _manager_after: dt.timedelta) -> tuple[int, int, int]:
+    rows, staff = _mark(SWEEP_AT_RISK, Ticket.at_risk_marked_at, Ticket.at_risk_at, now, now), _Staff()
+    marked = _events(rows, "sla_at_risk", now, lambda d, a: [a] if a else staff.leads(d),
+                     lambda ref: f"{ref} is at risk of missing its first-response target",
+                     outbox=webhooks.Outbox(now))
+    return marked, 0, 0
+
+
+def _breach_batch(now: dt.datetime, _manager_after: dt.timedelta) -> tuple[int, int, int]:
+    rows, staff = _mark(SWEEP_BREACH, Ticket.breached_at, Ticket.first_response_due_at, now, now,
+                        {"escalated_at": now}), _Staff()
+    outbox = webhooks.Outbox(now)
+    marked = _events(rows, "sla_breached", now, lambda d, a: [a] if a else [],
+                     lambda ref: f"{ref} missed its first-response target", outbox=outbox)
+    escalated = _events(rows, "escalated", now, lambda d, a: staff.leads(d),
+                        lambda ref: f"{ref} breached its first-response target: escalated to leads", outbox=outbox,
+                        to="leads")
+    return 0, marked, escalated
+
+
+def _managers_batch(now: dt.datetime, manager_after: dt.timedelta) -> tuple[int, int, int]:
+    rows, staff = _mark(SWEEP_ESCALATE, Ticket.manager_escalated_at, Ticket.first_response_due_at,
+                        now - manager_after, now), _Staff()
+    escalated = _events(rows, "escalated", now, lambda d, a: staff.managers(),
+                        lambda ref: f"{ref} is still unanswered long after its due time: escalated to managers",
+                        outbox=webhooks.Outbox(now), to="managers")
+    return 0, 0, escalated
+
+
 def sweep(now: dt.datetime, manager_after: dt.timedelta) -> SweepResult:
-    """One enforcement pass evaluated at `now`; counts what this pass newly marked."""
-    at_risk = breached = escalated = 0
-    while True:
-        rows = _mark(SWEEP_AT_RISK, Ticket.at_risk_marked_at, Ticket.at_risk_at, now, now)
-        at_risk += _events(rows, "sla_at_risk", now,
-                           lambda d, a: [a] if a else _staff("lead", d),
-                           lambda ref: f"{ref} is at risk of missing its first-response target")
-        db.session.commit()
-        if len(rows) < BATCH:
-            break
-    while True:
-        rows = _mark(SWEEP_BREACH, Ticket.breached_at, Ticket.first_response_due_at, now, now, {"escalated_at": now})
-        breached += _events(rows, "sla_breached", now, lambda d, a: [a] if a else [],
-                            lambda ref: f"{ref} missed its first-response target")
-        escalated += _events(rows, "escalated", now, lambda d, a: _staff("lead", d),
-                             lambda ref: f"{ref} breached its first-response target: escalated to leads", to="leads")
-        db.session.commit()
-        if len(rows) < BATCH:
-            break
-    while True:
-        rows = _mark(SWEEP_ESCALATE, Ticket.manager_escalated_at, Ticket.first_response_due_at,
-                     now - manager_after, now)
-        escalated += _events(rows, "escalated", now, lambda d, a: _staff("manager"),
-                             lambda ref: f"{ref} is still unanswered long after its due time: escalated to managers",
-                             to="managers")
-        db.session.commit()
-        if len(rows) < BATCH:
-            break
-    return SweepResult(at_risk, breached, escalated)
+    """One enforcement pass evaluated at `now`; counts what this pass newly marked.
+    Each batch is one short transaction: its marks, events and notifications commit together."""
+    totals = [0, 0, 0]
+    for batch in (_at_risk_batch, _breach_batch, _managers_batch):
+        while True:
+            counts = batch(now, manager_after)
+            db.session.commit()
+            totals = [t + c for t, c in zip(totals, counts, strict=True)]
+            if max(counts) < BATCH:  # fewer than a full batch changed: nothing left at `now`
+                break
+    return SweepResult(*totals)

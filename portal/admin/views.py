@@ -1,0 +1,84 @@
+"""Webhook endpoints and their delivery log: thin views over services.webhooks."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from forms.admin import WebhookEndpointForm
+
+from ..services import webhooks
+from ..services.errors import InvalidInput, PortalError
+from ..services.runtime import utcnow
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+EVENT_LABELS = {
+    "sla_at_risk": "At risk — the first response is due soon",
+    "sla_breached": "Breached — the first response is late",
+    "escalated": "Escalated — to the department's leads, later to managers",
+}
+
+
+@bp.before_request
+@login_required
+def admins_change_managers_look():
+    if current_user.role not in ("manager", "admin"):
+        abort(403, "Administration is for administrators and managers.")
+    if request.method not in ("GET", "HEAD") and current_user.role != "admin":
+        abort(403, "Only administrators can change this; managers can look.")
+
+
+def _endpoint_form() -> WebhookEndpointForm:
+    form = WebhookEndpointForm()
+    form.events.choices = [SelectChoice(kind, EVENT_LABELS.get(kind, kind)) for kind in webhooks.EVENT_KINDS]
+    return form
+
+
+def _page(form: WebhookEndpointForm | None = None, status: int = 200):
+    return render_template("admin/webhooks.html", form=form or _endpoint_form(), endpoints=webhooks.endpoints(),
+                           deliveries=webhooks.recent_deliveries(100), can_change=current_user.role == "admin",
+                           max_attempts=webhooks.MAX_ATTEMPTS), status
+
+
+@bp.get("/webhooks")
+def webhooks_page():
+    return _page()
+
+
+@bp.post("/webhooks")
+def add_webhook():
+    form = _endpoint_form()
+    if not form.validate():
+        return _page(form, 422)
+    try:
+        endpoint = webhooks.add_endpoint(form.url.data, form.events.data, form.secret.data, now=utcnow())
+    except InvalidInput as exc:
+        for name, messages in exc.fields.items():
+            getattr(form, name).errors = list(messages)
+        return _page(form, exc.status_code)
+    flash(f"Endpoint {endpoint.id} added: it receives {endpoint.events.replace(',', ', ')}.")
+    return redirect(url_for("admin.webhooks_page"), 303)
+
+
+def _act(action, done: str):
+    try:
+        action()
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return _page(status=exc.status_code)
+    flash(done)
+    return redirect(url_for("admin.webhooks_page"), 303)
+
+
+@bp.post("/webhooks/<int:endpoint_id>/deactivate")
+def deactivate_webhook(endpoint_id: int):
+    # CSRFProtect has already checked the token of every POST
+    return _act(lambda: webhooks.deactivate_endpoint(endpoint_id, now=utcnow()),
+                f"Endpoint {endpoint_id} deactivated; its pending deliveries will not be sent.")
+
+
+@bp.post("/webhooks/deliveries/<int:delivery_id>/retry")
+def retry_delivery(delivery_id: int):
+    return _act(lambda: webhooks.retry_delivery(delivery_id, now=utcnow()),
+                f"Delivery {delivery_id} will be sent again within a minute.")

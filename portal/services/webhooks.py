@@ -1,0 +1,320 @@
+"""Outbound webhooks: ticket events posted as signed JSON to the URLs a team registers.
+
+An outbox: a delivery row is inserted in the same transaction as the event it announces, so an
+event recorded exactly once (the SLA sweep's guarantee) is enqueued exactly once. A separate pass
+claims due deliveries, posts them with no transaction open, records each result in a transaction
+of its own, and retries failures with growing backoff until they are delivered or given up.
+Receivers should still treat `X-Portal-Delivery` as an idempotency key: a pass that dies between
+a post and its record sends that delivery again once its claim expires."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import insert, select, update
+
+from ..extensions import db
+from ..models import WEBHOOK_EVENTS, Department, Ticket, WebhookDelivery, WebhookEndpoint
+from .errors import Conflict, InvalidInput, NotFound
+from .runtime import runtime
+
+EVENT_KINDS = WEBHOOK_EVENTS
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = dt.timedelta(hours=1)
+TIMEOUT_SECONDS = 5.0
+MIN_SECRET = 16
+MAX_URL = 2000
+USER_AGENT = "seller-support-portal-webhooks/1"
+
+HttpPost = Callable[[str, bytes, dict[str, str], float], int]
+
+
+# --- enqueueing ----------------------------------------------------------------------------
+
+class Outbox:
+    """Deliveries written in the caller's transaction, which the caller commits. The active
+    endpoints (and department codes for the payloads) are read once, on first use, so a batch of
+    tickets costs one query, and a batch with nothing to announce costs none."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self._subscribers: dict[str, list[int]] | None = None
+        self._departments: dict[int, str] | None = None
+
+    def subscribers(self, kind: str) -> list[int]:
+        """Ids of the active endpoints subscribed to `kind`."""
+        if self._subscribers is None:
+            self._subscribers = {}
+            for endpoint_id, events in db.session.execute(
+                    select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))
+                    .order_by(WebhookEndpoint.id)):
+                for event in {e for e in events.split(",") if e}:
+                    self._subscribers.setdefault(event, []).append(endpoint_id)
+        return self._subscribers.get(kind, [])
+
+    def department_code(self, department_id: int) -> str | None:
+        if self._departments is None:
+            self._departments = dict(db.session.execute(select(Department.id, Department.code)).all())
+        return self._departments.get(department_id)
+
+    def add(self, kind: str, items: Iterable[tuple[int | None, dict]]) -> int:
+        """Queue one delivery per subscribed endpoint for each (ticket_id, payload); returns how many."""
+        endpoints = self.subscribers(kind)
+        if not endpoints:
+            return 0
+        values = []
+        for ticket_id, payload in items:
+            body = json.dumps({"event": kind, "occurred_at": self.now.isoformat(), **payload},
+                              ensure_ascii=False, separators=(",", ":"))
+            values += [{"endpoint_id": endpoint_id, "event_kind": kind, "ticket_id": ticket_id, "payload_json": body,
+                        "status": "pending", "attempts": 0, "next_attempt_at": self.now, "created_at": self.now}
+                       for endpoint_id in endpoints]
+        if values:
+            table = WebhookDelivery.__table__
+            db.session.execute(insert(table).returning(table.c.id), values)
+        return len(values)
+
+    def add_sla_events(self, kind: str, rows, text_for: Callable[[str], str], data: dict) -> int:
+        """Queue the SLA sweep's events: `rows` of (ticket_id, reference, department_id, assignee_id, due_at)
+        as its conditional UPDATE returned them, `text_for(reference)` the notification's text."""
+        if not rows or not self.subscribers(kind):
+            return 0
+        base = runtime().public_base_url
+        return self.add(kind, ((ticket_id, {
+            "text": text_for(reference),
+            "ticket": {"reference": reference, "department": self.department_code(department_id),
+                       "first_response_due_at": due.isoformat(), "url": f"{base}/tickets/{reference}"},
+            "data": data,
+        }) for ticket_id, reference, department_id, _assignee_id, due in rows))
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeliveryPass:
+    delivered: int
+    retrying: int
+    failed: int
+
+    def line(self) -> str:
+        return f"delivered={self.delivered} retrying={self.retrying} failed={self.failed}"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    event_kind: str
+    payload_json: str
+    attempts: int  # including the one being made
+    url: str
+    secret: str
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # a redirect is an answer, not a delivery: following it would re-send the event to a URL nobody registered
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST `body` to `url`; returns the HTTP status code. Network failures raise (OSError, ValueError…)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            response.read(64 * 1024)
+            return response.status
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The `X-Portal-Signature` header value: sha256=<hex HMAC-SHA256 of the raw body>."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait after the `attempts`-th failed attempt: 1, 2, 4, 8 … minutes, at most BACKOFF_CAP."""
+    return min(dt.timedelta(minutes=2 ** min(attempts - 1, 16)), BACKOFF_CAP)
+
+
+def _claim(now: dt.datetime, limit: int) -> list[_Claim]:
+    """Take up to `limit` due deliveries in one short transaction. Taking one counts the attempt and
+    pushes its next_attempt_at past the longest this pass can take, so another pass skips it; should
+    this one die before recording a result, the delivery comes due again by itself."""
+    lease = dt.timedelta(seconds=limit * TIMEOUT_SECONDS) + dt.timedelta(minutes=5)
+    # PostgreSQL: rows another pass has locked are skipped, not waited for. SQLite ignores FOR UPDATE,
+    # and needs nothing of it: every write transaction starts with BEGIN IMMEDIATE (see db_setup).
+    due = (select(WebhookDelivery.id)
+           .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+           .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+                  WebhookEndpoint.active.is_(True))
+           .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
+           .with_for_update(of=WebhookDelivery, skip_locked=True))
+    ids = list(db.session.scalars(due))
+    if not ids:
+        db.session.commit()  # ends the transaction, and on SQLite gives the write lock back at once
+        return []
+    rows = db.session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id.in_(ids), WebhookDelivery.status == "pending")
+        .values(attempts=WebhookDelivery.attempts + 1, next_attempt_at=now + lease)
+        .returning(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.event_kind,
+                   WebhookDelivery.payload_json, WebhookDelivery.attempts),
+        execution_options={"synchronize_session": False}).all()
+    endpoints = {row.id: (row.url, row.secret) for row in db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret)
+        .where(WebhookEndpoint.id.in_({r.endpoint_id for r in rows})))}
+    db.session.commit()
+    return sorted((_Claim(r.id, r.event_kind, r.payload_json, r.attempts, *endpoints[r.endpoint_id])
+                   for r in rows), key=lambda c: c.id)
+
+
+def _send(claim: _Claim, http_post: HttpPost) -> tuple[int | None, str | None]:
+    body = claim.payload_json.encode("utf-8")
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Portal-Event": claim.event_kind,
+               "X-Portal-Delivery": str(claim.id), "X-Portal-Signature": signature(claim.secret, body)}
+    try:
+        return http_post(claim.url, body, headers, TIMEOUT_SECONDS), None
+    except Exception as exc:  # any failure of one endpoint is that delivery's result, not the pass's end
+        return None, (f"{type(exc).__name__}: {exc}")[:500]
+
+
+def _record(claim: _Claim, now: dt.datetime, status_code: int | None, error: str | None) -> str:
+    """Store one attempt's result in a transaction of its own; returns the delivery's new status
+    ('delivered', 'pending' for a retry, 'failed')."""
+    if status_code is not None and 200 <= status_code < 300:
+        outcome, values = "delivered", {"status": "delivered", "delivered_at": now}
+    elif claim.attempts >= MAX_ATTEMPTS:
+        outcome, values = "failed", {"status": "failed"}
+    else:
+        outcome, values = "pending", {"next_attempt_at": now + backoff(claim.attempts)}
+    # only while the claim is still ours: an expired claim re-taken by another pass has more attempts
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == claim.id, WebhookDelivery.status == "pending",
+               WebhookDelivery.attempts == claim.attempts)
+        .values(last_status_code=status_code, last_error=error, **values),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    return outcome
+
+
+def deliver_due(now: dt.datetime, http_post: HttpPost | None = None, limit: int = 100) -> DeliveryPass:
+    """One delivery pass at `now`: claims up to `limit` pending deliveries that are due (safe with
+    several passes at once), posts each, and records it as delivered (2xx), due again after
+    backoff, or failed after MAX_ATTEMPTS. No transaction is open during a post."""
+    post = http_post or post_json
+    counts = {"delivered": 0, "pending": 0, "failed": 0}
+    for claim in _claim(now, limit):
+        status_code, error = _send(claim, post)
+        counts[_record(claim, now, status_code, error)] += 1
+    return DeliveryPass(counts["delivered"], counts["pending"], counts["failed"])
+
+
+# --- administration ------------------------------------------------------------------------
+
+def _check_url(raw: str | None) -> tuple[str, list[str]]:
+    url = (raw or "").strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if not url:
+        return url, ["Enter the URL to post to."]
+    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        return url, ["Enter an http:// or https:// URL, e.g. https://chat.example.com/hooks/support."]
+    if len(url) > MAX_URL:
+        return url, [f"The URL may be at most {MAX_URL} characters."]
+    return url, []
+
+
+def _check_events(raw: Iterable[str] | str | None) -> tuple[list[str], list[str]]:
+    items = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    chosen = {item.strip() for item in items if item and item.strip()}
+    unknown = sorted(chosen - set(EVENT_KINDS))
+    if unknown:
+        return [], [f"Unknown event: {', '.join(unknown)}. Choose from {', '.join(EVENT_KINDS)}."]
+    if not chosen:
+        return [], ["Choose at least one event."]
+    return [kind for kind in EVENT_KINDS if kind in chosen], []
+
+
+def add_endpoint(url: str, events: Iterable[str] | str, secret: str | None, now: dt.datetime) -> WebhookEndpoint:
+    """Register an active endpoint, committed. Events are a subset of EVENT_KINDS; an empty secret
+    is replaced by a random one. Raises InvalidInput with per-field messages."""
+    url, url_errors = _check_url(url)
+    kinds, event_errors = _check_events(events)
+    secret = (secret or "").strip()
+    errors: dict[str, list[str]] = {}
+    if url_errors:
+        errors["url"] = url_errors
+    if event_errors:
+        errors["events"] = event_errors
+    if secret and not MIN_SECRET <= len(secret) <= 128:
+        errors["secret"] = [f"The secret needs {MIN_SECRET} to 128 characters; leave it empty to generate one."]
+    if errors:
+        raise InvalidInput(" ".join(messages[0] for messages in errors.values()), errors)
+    endpoint = WebhookEndpoint(url=url, events=",".join(kinds), secret=secret or secrets.token_hex(32),
+                               active=True, created_at=now)
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
+
+
+def endpoints() -> list[WebhookEndpoint]:
+    """Every endpoint, active ones first, newest first."""
+    return list(db.session.scalars(select(WebhookEndpoint)
+                                   .order_by(WebhookEndpoint.active.desc(), WebhookEndpoint.id.desc())))
+
+
+def deactivate_endpoint(endpoint_id: int, now: dt.datetime) -> WebhookEndpoint:
+    """Stop posting to an endpoint, committed: its pending deliveries are marked failed."""
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound("No such webhook endpoint.")
+    endpoint.active = False
+    db.session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .values(status="failed", last_error="endpoint deactivated"),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    return endpoint
+
+
+def recent_deliveries(limit: int = 100) -> list[tuple[WebhookDelivery, str | None]]:
+    """The latest deliveries, newest first, each with its ticket's reference."""
+    return list(db.session.execute(
+        select(WebhookDelivery, Ticket.reference).outerjoin(Ticket, Ticket.id == WebhookDelivery.ticket_id)
+        .order_by(WebhookDelivery.id.desc()).limit(limit)).all())
+
+
+def retry_delivery(delivery_id: int, now: dt.datetime) -> WebhookDelivery:
+    """Make a failed delivery due at once with a fresh series of attempts, committed."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        raise NotFound("No such webhook delivery.")
+    if delivery.status != "failed":
+        raise Conflict(f"Delivery {delivery_id} is {delivery.status}; only failed deliveries can be retried.")
+    if not delivery.endpoint.active:
+        raise Conflict("Its endpoint is deactivated; add the endpoint again to receive new events.")
+    changed = db.session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now),
+        execution_options={"synchronize_session": False}).rowcount
+    db.session.commit()
+    if not changed:
+        raise Conflict(f"Delivery {delivery_id} changed meanwhile; reload the page.")
+    db.session.refresh(delivery)
+    return delivery
