@@ -170,6 +170,51 @@ def sla_sweep(now_raw: str | None):
     click.echo(result.line())
 
 
+@sla_cli.group("policy")
+def sla_policy():
+    """SLA policies per department and priority."""
+
+
+@sla_policy.command("set")
+@click.option("--department", default="*", show_default=True, help="Department code, or * for any.")
+@click.option("--priority", default="*", show_default=True, help="normal, high, urgent, or * for any.")
+@click.option("--first-response-minutes", type=click.IntRange(1, 60 * 24 * 30), required=True)
+@click.option("--at-risk-minutes", type=click.IntRange(1, 60 * 24 * 30))
+@click.option("--resolution-minutes", type=click.IntRange(1, 60 * 24 * 365))
+def sla_policy_set(department, priority, first_response_minutes, at_risk_minutes, resolution_minutes):
+    """Store a new policy version; existing tickets keep their due times until `sla policy apply`."""
+    from .services import policies
+
+    try:
+        row = policies.set_policy(department, priority, first_response_minutes, at_risk_minutes,
+                                  resolution_minutes, actor="cli", now=utcnow(), rt=runtime())
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"policy {department}/{priority} version {row.version}: first response {first_response_minutes} min")
+
+
+@sla_policy.command("list")
+def sla_policy_list():
+    """The active policies, most specific first."""
+    from .services import policies
+
+    rt = runtime()
+    click.echo(f"default */*: first response {rt.policy.first_response}, at risk {rt.policy.at_risk_before} before")
+    for (department, priority), policy in sorted(policies.active_policies(rt.policy).items()):
+        click.echo(f"{department}/{priority}: first response {policy.first_response}, "
+                   f"at risk {policy.at_risk_before} before")
+
+
+@sla_policy.command("apply")
+@click.option("--department", help="Only this department's open tickets.")
+def sla_policy_apply(department: str | None):
+    """Recompute due times of open, unanswered tickets under today's policies (recorded per ticket)."""
+    from .services import policies
+
+    changed = policies.reapply(department, actor="cli", now=utcnow(), rt=runtime())
+    click.echo(f"re-applied policies: {changed} ticket(s) changed")
+
+
 @sla_cli.command("scheduler")
 @click.option("--interval", type=click.IntRange(5, 3600), default=60, show_default=True, help="Seconds between sweeps.")
 def sla_scheduler(interval: int):

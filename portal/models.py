@@ -323,3 +323,21 @@ class WebhookDelivery(db.Model):
         CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
+
+
+class SlaPolicy(db.Model):
+    """A version of the SLA policy for a department and priority (NULL: any). Only the newest
+    version of each (department, priority) is active; older ones are kept for the record."""
+
+    __tablename__ = "sla_policies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    at_risk_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120), default="system")
+    __table_args__ = (Index("ix_sla_policies_key", "department_id", "priority", "version"),)

@@ -8,11 +8,15 @@ from ..extensions import db
 from ..models import Event, Ticket, User
 
 
+def _plain(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
+
+
 def record(ticket: Ticket, kind: str, now: dt.datetime, actor: User | None = None,
            actor_label: str | None = None, **data) -> Event:
     """Add one event to the ticket's history (in the caller's transaction)."""
     event = Event(ticket_id=ticket.id, kind=kind, actor_user_id=actor.id if actor else None,
                   actor_label=actor_label or (actor.name if actor else "system"),
-                  data_json=json.dumps(data, ensure_ascii=False, default=str), created_at=now)
+                  data_json=json.dumps(data, ensure_ascii=False, default=_plain), created_at=now)
     db.session.add(event)
     return event

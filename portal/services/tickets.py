@@ -23,7 +23,7 @@ from ..models import (
     User,
     user_departments,
 )
-from . import history, uploads
+from . import history, policies, uploads
 from .errors import Conflict, InvalidInput, NotFound
 from .runtime import Runtime, calendar_for
 
@@ -93,12 +93,13 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
     if department is None:
         raise NotFound(f"Department {decision.department} is not set up; run `flask --app wsgi demo load`.")
     calendar = calendar_for(department.calendar_json)
-    due = sla.first_response_due(now, rt.policy, calendar)
+    policy = policies.policy_for(department.code, decision.priority, rt)
+    due = sla.first_response_due(now, policy, calendar)
     ticket = Ticket(
         seller_id=seller.id, category=new.category, department_id=department.id, priority=decision.priority,
         status="new", tracking_numbers=" ".join(new.tracking_numbers), description=new.description,
         contact_phone=new.contact_phone or seller.phone, created_at=now, updated_at=now,
-        first_response_due_at=due, at_risk_at=sla.at_risk_from(due, rt.policy, calendar),
+        first_response_due_at=due, at_risk_at=sla.at_risk_from(due, policy, calendar),
         routing_explanation=decision.explanation, routing_rule_version=decision.ruleset_version,
         submission_key=new.submission_key, assignee_id=least_loaded_agent(department.id),
     )
