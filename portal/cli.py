@@ -231,15 +231,11 @@ def sla_scheduler(interval: int):
 @click.option("--department")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def report_sla(day_from, day_to, by, department, out: Path):
-    """Write the SLA report for local days FROM..TO (inclusive) as CSV."""
+    """Write the SLA report for local days FROM..TO (inclusive) as CSV, or XLSX when FILE ends in
+    .xlsx (grouped reports only)."""
     try:
-        chunks = reports.sla_csv(day_from.date(), day_to.date(), by, now=utcnow(), timezone=runtime().timezone,
-                                 department=department)
-        tmp = out.with_name(out.name + ".part")
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        tmp.replace(out)
+        reports.write_report(out, day_from.date(), day_to.date(), by, now=utcnow(), timezone=runtime().timezone,
+                             department=department)
     except PortalError as exc:
         fail(exc)
     click.echo(f"wrote {out}")

@@ -41,24 +41,31 @@ def webhooks_job(app: Flask) -> None:
             db.session.remove()
 
 
-def daily_report_job(app: Flask) -> Path:
-    """Write yesterday's per-ticket SLA report into REPORTS_DIR; returns the file."""
+def _scheduled_report(app: Flask, name: str, days: int, by: str) -> Path:
+    """Write the report of the `days` local days before today into REPORTS_DIR; returns the file."""
     with app.app_context():
         try:
             rt = runtime()
-            yesterday = utcnow().astimezone(rt.timezone).date() - dt.timedelta(days=1)
+            last = utcnow().astimezone(rt.timezone).date() - dt.timedelta(days=1)
+            first = last - dt.timedelta(days=days - 1)
             folder = Path(app.config["REPORTS_DIR"])
             folder.mkdir(parents=True, exist_ok=True)
-            out = folder / f"sla-{yesterday}.csv"
-            tmp = out.with_name(out.name + ".part")
-            with tmp.open("w", encoding="utf-8", newline="") as f:
-                for chunk in reports.sla_csv(yesterday, yesterday, "ticket", now=utcnow(), timezone=rt.timezone):
-                    f.write(chunk)
-            tmp.replace(out)
-            log.info("daily report written to %s", out)
+            out = folder / name.format(first=first, last=last)
+            reports.write_report(out, first, last, by, now=utcnow(), timezone=rt.timezone)
+            log.info("report written to %s", out)
             return out
         finally:
             db.session.remove()
+
+
+def daily_report_job(app: Flask) -> Path:
+    """Yesterday's per-ticket SLA report, as sla-YYYY-MM-DD.csv."""
+    return _scheduled_report(app, "sla-{last}.csv", 1, "ticket")
+
+
+def weekly_report_job(app: Flask) -> Path:
+    """The past week's summary per department, as sla-week-FIRST-LAST.csv."""
+    return _scheduled_report(app, "sla-week-{first}-{last}.csv", 7, "department")
 
 
 def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int = 30) -> BlockingScheduler:
@@ -69,6 +76,8 @@ def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int
     scheduler.add_job(sweep_job, IntervalTrigger(seconds=interval_seconds), args=[app], id="sla-sweep",
                       next_run_time=dt.datetime.now(tz))
     scheduler.add_job(daily_report_job, CronTrigger(hour=0, minute=5, timezone=tz), args=[app], id="daily-report")
+    scheduler.add_job(weekly_report_job, CronTrigger(day_of_week="mon", hour=0, minute=10, timezone=tz), args=[app],
+                      id="weekly-report")
     scheduler.add_job(webhooks_job, IntervalTrigger(seconds=webhook_seconds), args=[app], id="webhooks")
     return scheduler
 
