@@ -22,6 +22,7 @@ sla_cli = AppGroup("sla", help="First-response SLA enforcement.")
 report_cli = AppGroup("report", help="SLA reports.")
 routing_cli = AppGroup("routing", help="Routing rules.")
 webhooks_cli = AppGroup("webhooks", help="Outbound webhooks for ticket events.")
+departments_cli = AppGroup("departments", help="Departments and their business calendars.")
 
 
 def fail(exc: PortalError) -> None:
@@ -288,6 +289,37 @@ def webhooks_deliver(now_raw: str | None):
     click.echo(webhooks.deliver_due(parse_now(now_raw)).line())
 
 
+@departments_cli.command("list")
+def departments_list():
+    """One line per department: code, name, calendar."""
+    from .services import departments
+
+    for code in ("delivery", "returns", "finance", "apps", "triage"):
+        try:
+            department = departments.by_code(code)
+        except PortalError:
+            continue
+        calendar = department.calendar_data or {"kind": "24/7"}
+        click.echo(f"{department.code}\t{department.name}\t{calendar.get('kind')} {calendar.get('timezone', '')}")
+
+
+@departments_cli.command("calendar")
+@click.argument("code")
+@click.option("--business/--always-open", default=True, help="Business hours with holidays, or 24/7.")
+@click.option("--timezone", default=lambda: current_app.config["PORTAL_TIMEZONE"], show_default="PORTAL_TIMEZONE")
+@click.option("--holiday", "holidays", multiple=True, help="An extra closed day (YYYY-MM-DD); repeat for several.")
+def departments_calendar(code: str, business: bool, timezone: str, holidays: tuple[str, ...]):
+    """Set a department's calendar for the first-response clock of new tickets."""
+    from .services import departments
+
+    try:
+        data = departments.set_calendar(code, business, timezone, list(holidays))
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"{code}: " + ("open 24/7" if data is None else f"business hours in {data['timezone']}"))
+
+
 def register(app: Flask) -> None:
-    for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli, webhooks_cli):
+    for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli, webhooks_cli,
+                  departments_cli):
         app.cli.add_command(group)
