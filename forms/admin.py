@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, URLField
-from wtforms.validators import Length, Optional
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -18,3 +18,11 @@ class WebhookEndpointForm(FlaskForm):
     url = URLField("URL", validators=[Length(max=2000)])
     events = CheckboxesField("Events", choices=[], validate_choice=False)
     secret = StringField("Secret", validators=[Optional(), Length(max=128)])
+
+
+class CannedReplyForm(FlaskForm):
+    """A department's canned reply; {seller_name} and {reference} are filled in when used."""
+
+    department = SelectField("Department", choices=[], validate_choice=False)
+    title = StringField("Title", validators=[InputRequired("Give the reply a title."), Length(max=120)])
+    body = TextAreaField("Reply", validators=[InputRequired("Write the reply."), Length(max=5000)])

@@ -22,7 +22,7 @@ def create_app(config: object | None = None) -> Flask:
     extensions.limiter.init_app(app)
     db_setup.init_app(app)
 
-    from .admin.views import bp as admin_bp
+    from .admin import bp as admin_bp
     from .auth import init_app as init_auth
     from .cli import register as register_cli
     from .health import bp as health_bp

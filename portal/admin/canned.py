@@ -1,0 +1,56 @@
+"""Canned replies per department: admins add and switch them off, managers look."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from forms.admin import CannedReplyForm
+
+from ..extensions import db
+from ..models import Department
+from ..services import canned
+from ..services.errors import PortalError
+from .views import bp
+
+
+def _form() -> CannedReplyForm:
+    form = CannedReplyForm()
+    form.department.choices = [SelectChoice(d.code, d.name) for d in
+                               db.session.scalars(select(Department).order_by(Department.code))]
+    return form
+
+
+def _page(form: CannedReplyForm | None = None, status: int = 200):
+    return render_template("admin/canned.html", form=form or _form(), replies=canned.all_replies(),
+                           can_change=current_user.role == "admin"), status
+
+
+@bp.get("/canned")
+def canned_page():
+    return _page()
+
+
+@bp.post("/canned")
+def add_canned():
+    form = _form()
+    if not form.validate():
+        return _page(form, 422)
+    try:
+        reply = canned.add(form.department.data, form.title.data, form.body.data)
+    except PortalError as exc:
+        for name, messages in exc.fields.items():
+            getattr(form, name).errors = list(messages)
+        return _page(form, exc.status_code)
+    flash(f"Canned reply “{reply.title}” added.")
+    return redirect(url_for("admin.canned_page"), 303)
+
+
+@bp.post("/canned/<int:reply_id>/<any(on, off):state>")
+def toggle_canned(reply_id: int, state: str):
+    try:
+        canned.set_active(reply_id, state == "on")
+    except PortalError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.canned_page"), 303)
