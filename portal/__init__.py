@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import DEV_SECRET_KEY, Config
+
+
+class DatabaseIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -32,6 +39,8 @@ def create_app(config: object | None = None) -> Flask:
     from .seller.views import bp as seller_bp
     from .templating import init_app as init_templating
 
+    # ids in URLs are database integers: anything larger is simply not found (404), never an overflow
+    app.url_map.converters["int"] = DatabaseIntConverter
     init_auth(app)
     init_templating(app)
     init_observability(app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, text, update
@@ -130,4 +131,8 @@ def sweep(now: dt.datetime, manager_after: dt.timedelta) -> SweepResult:
             totals = [t + c for t, c in zip(totals, counts, strict=True)]
             if max(counts) < BATCH:  # fewer than a full batch changed: nothing left at `now`
                 break
+            if db.engine.dialect.name == "sqlite":
+                # SQLite's busy handler keeps no queue: pause so waiting writers (web requests,
+                # another scheduler) get the lock between batches of a long catch-up sweep
+                time.sleep(0.05)
     return SweepResult(*totals)
