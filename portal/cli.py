@@ -167,7 +167,7 @@ def orders_import(file: Path):
 def sla_sweep(now_raw: str | None):
     """One enforcement pass; the last line is at_risk=N breached=N escalated=N."""
     manager_after = dt.timedelta(minutes=current_app.config["SLA_MANAGER_ESCALATION_MINUTES"])
-    result = sla_jobs.sweep(parse_now(now_raw), manager_after)
+    result = sla_jobs.sweep(parse_now(now_raw), manager_after, current_app.config["SLA_BUMP_PRIORITY_ON_BREACH"])
     click.echo(result.line())
 
 

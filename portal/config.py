@@ -40,6 +40,8 @@ class Config:
         self.SLA_FIRST_RESPONSE_HOURS = _float("SLA_FIRST_RESPONSE_HOURS", 4)
         self.SLA_AT_RISK_MINUTES = _float("SLA_AT_RISK_MINUTES", 60)
         self.SLA_MANAGER_ESCALATION_MINUTES = _float("SLA_MANAGER_ESCALATION_MINUTES", 120)
+        self.SLA_BUMP_PRIORITY_ON_BREACH = os.environ.get("SLA_BUMP_PRIORITY_ON_BREACH", "").lower() in ("1", "true",
+                                                                                                           "yes")
         self.UPLOAD_MAX_MB = _float("UPLOAD_MAX_MB", 10)
         self.UPLOAD_MAX_FILES = int(_float("UPLOAD_MAX_FILES", 5))
         # the whole request may carry several files plus the form fields

@@ -341,3 +341,12 @@ class SlaPolicy(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120), default="system")
     __table_args__ = (Index("ix_sla_policies_key", "department_id", "priority", "version"),)
+
+
+class SchedulerHeartbeat(db.Model):
+    """When each scheduler job last finished, so /healthz can tell whether the scheduler runs."""
+
+    __tablename__ = "scheduler_heartbeats"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text, default="")

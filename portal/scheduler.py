@@ -24,7 +24,8 @@ def sweep_job(app: Flask) -> None:
     with app.app_context():
         try:
             manager_after = dt.timedelta(minutes=app.config["SLA_MANAGER_ESCALATION_MINUTES"])
-            result = sla_jobs.sweep(utcnow(), manager_after)
+            result = sla_jobs.sweep(utcnow(), manager_after, app.config["SLA_BUMP_PRIORITY_ON_BREACH"])
+            sla_jobs.beat("sla-sweep", utcnow(), result.line())
             log.info("sla sweep %s", result.line())
         finally:
             db.session.remove()

@@ -6,14 +6,26 @@ produce each mark, event and escalation exactly once."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import case, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import SWEEP_AT_RISK, SWEEP_BREACH, SWEEP_ESCALATE, Event, Notification, Ticket, User, user_departments
+from ..models import (
+    SWEEP_AT_RISK,
+    SWEEP_BREACH,
+    SWEEP_ESCALATE,
+    Event,
+    Notification,
+    SchedulerHeartbeat,
+    Ticket,
+    User,
+    user_departments,
+)
 from . import webhooks
 
 BATCH = 500
@@ -99,12 +111,15 @@ def _at_risk_batch(now: dt.datetime, _manager_after: dt.timedelta) -> tuple[int,
     return marked, 0, 0
 
 
-def _breach_batch(now: dt.datetime, _manager_after: dt.timedelta) -> tuple[int, int, int]:
-    rows, staff = _mark(SWEEP_BREACH, Ticket.breached_at, Ticket.first_response_due_at, now, now,
-                        {"escalated_at": now}), _Staff()
+def _breach_batch(now: dt.datetime, _manager_after: dt.timedelta, bump: bool = False) -> tuple[int, int, int]:
+    extra = {"escalated_at": now}
+    if bump:  # a late ticket moves up one priority step (normal → high → urgent)
+        extra["priority"] = case((Ticket.priority == "normal", "high"), else_="urgent")
+    rows, staff = _mark(SWEEP_BREACH, Ticket.breached_at, Ticket.first_response_due_at, now, now, extra), _Staff()
     outbox = webhooks.Outbox(now)
     marked = _events(rows, "sla_breached", now, lambda d, a: [a] if a else [],
-                     lambda ref: f"{ref} missed its first-response target", outbox=outbox)
+                     lambda ref: f"{ref} missed its first-response target", outbox=outbox,
+                     **({"priority_raised": True} if bump else {}))
     escalated = _events(rows, "escalated", now, lambda d, a: staff.leads(d),
                         lambda ref: f"{ref} breached its first-response target: escalated to leads", outbox=outbox,
                         to="leads")
@@ -120,11 +135,12 @@ def _managers_batch(now: dt.datetime, manager_after: dt.timedelta) -> tuple[int,
     return 0, 0, escalated
 
 
-def sweep(now: dt.datetime, manager_after: dt.timedelta) -> SweepResult:
-    """One enforcement pass evaluated at `now`; counts what this pass newly marked.
+def sweep(now: dt.datetime, manager_after: dt.timedelta, bump_priority: bool = False) -> SweepResult:
+    """One enforcement pass evaluated at `now`; counts what this pass newly marked. With
+    `bump_priority`, each newly breached ticket also moves up one priority step.
     Each batch is one short transaction: its marks, events and notifications commit together."""
     totals = [0, 0, 0]
-    for batch in (_at_risk_batch, _breach_batch, _managers_batch):
+    for batch in (_at_risk_batch, functools.partial(_breach_batch, bump=bump_priority), _managers_batch):
         while True:
             counts = batch(now, manager_after)
             db.session.commit()
@@ -136,3 +152,24 @@ def sweep(now: dt.datetime, manager_after: dt.timedelta) -> SweepResult:
                 # another scheduler) get the lock between batches of a long catch-up sweep
                 time.sleep(0.05)
     return SweepResult(*totals)
+
+
+def beat(job: str, now: dt.datetime, detail: str = "") -> None:
+    """Record that a scheduler job finished at `now`. Commits."""
+    row = db.session.get(SchedulerHeartbeat, job)
+    if row is None:
+        db.session.add(SchedulerHeartbeat(job=job, last_run_at=now, detail=detail))
+    else:
+        row.last_run_at, row.detail = now, detail
+    try:
+        db.session.commit()
+    except IntegrityError:  # a second scheduler recorded its first beat at the same moment
+        db.session.rollback()
+
+
+def scheduler_state(now: dt.datetime, stale_after: dt.timedelta = dt.timedelta(minutes=5)) -> str:
+    """"ok" when the sweep ran within `stale_after`, "stale" when longer ago, "never" if it never ran."""
+    row = db.session.get(SchedulerHeartbeat, "sla-sweep")
+    if row is None:
+        return "never"
+    return "ok" if row.last_run_at >= now - stale_after else "stale"

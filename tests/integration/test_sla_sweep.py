@@ -78,3 +78,21 @@ def test_sweep_cli_prints_counts_as_last_line(app, demo, runner):
     assert result.output.strip().splitlines()[-1] == "at_risk=1 breached=1 escalated=1"
     bad = runner.invoke(args=["sla", "sweep", "--now", "yesterday"])
     assert bad.exit_code != 0 and "ISO 8601" in bad.output
+
+
+def test_priority_bump_on_breach_is_optional_and_recorded(app, demo):
+    normal, high = make(T0), make(T0)
+    high.priority = "high"
+    db.session.commit()
+    sla_jobs.sweep(T0 + 5 * HOURS, MANAGERS_AFTER)
+    db.session.expire_all()
+    assert db.session.get(Ticket, normal.id).priority == "normal"  # off by default
+    later = [make(T0 + HOURS), make(T0 + HOURS)]
+    later[1].priority = "high"
+    db.session.commit()
+    sla_jobs.sweep(T0 + 6 * HOURS, MANAGERS_AFTER, bump_priority=True)
+    db.session.expire_all()
+    assert [db.session.get(Ticket, t.id).priority for t in later] == ["high", "urgent"]
+    breach = db.session.scalar(select(Event).where(Event.ticket_id == later[0].id, Event.kind == "sla_breached"))
+    assert breach.data["priority_raised"] is True
+    assert db.session.get(Ticket, high.id).priority == "high"  # breached earlier, not bumped again

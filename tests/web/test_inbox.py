@@ -155,9 +155,18 @@ def test_logout_is_post_only(client, demo, auth):
     assert client.get("/inbox").status_code == 302
 
 
-def test_healthz(client, app):
+def test_healthz_reports_database_and_scheduler(client, app, now):
+    from portal import scheduler
+    from portal.services import sla_jobs
+
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok", "scheduler": "never"}
+    scheduler.sweep_job(app)
+    db.session.rollback()  # the test's long-lived session would otherwise keep its old snapshot
+    assert client.get("/healthz").json["scheduler"] == "ok"
+    sla_jobs.beat("sla-sweep", now - dt.timedelta(minutes=30))
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok", "scheduler": "stale"}
 
 
 def test_auto_refresh_partial_keeps_filters_and_returns_rows_only(client, demo, auth, now):
