@@ -50,6 +50,7 @@ class Config:
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_DIR / "reports")
         self.ROUTING_RULES_FILE = os.environ.get("ROUTING_RULES_FILE") or None
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "portal"
         self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute"
         self.RATELIMIT_HEADERS_ENABLED = True
