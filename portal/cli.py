@@ -91,8 +91,13 @@ def sellers_add(code, name, phone, locale):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sellers_import(file: Path):
     """Add or update sellers from a CSV with columns code,name[,phone][,locale]."""
+    _import_csv(file, sellers.import_sellers)
+
+
+def _import_csv(file: Path, importer) -> None:
+    """Run a CSV importer over a UTF-8 file: one line per rejected row, then the summary."""
     try:
-        report = sellers.import_sellers(file.read_text(encoding="utf-8-sig"))
+        report = importer(file.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise click.ClickException("The file is not UTF-8 text.") from None
     except PortalError as exc:
@@ -151,15 +156,7 @@ def users_add(email, name, role, departments, password_stdin):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def orders_import(file: Path):
     """Load shipment statuses (tracking_number,status,last_event,event_at)."""
-    try:
-        report = orders.import_orders(file.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise click.ClickException("The file is not UTF-8 text.") from None
-    except PortalError as exc:
-        fail(exc)
-    for line, reason in report.rejected:
-        click.echo(f"line {line}: rejected: {reason}", err=True)
-    click.echo(report.summary())
+    _import_csv(file, orders.import_orders)
 
 
 @sla_cli.command("sweep")
