@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, literal, or_, select, tuple_
+from sqlalchemy import Integer, and_, false, literal, or_, select, tuple_
 
 import routing
 
@@ -53,13 +53,20 @@ class QueueFilter:
 
 
 def _search(q: str):
+    """An exact reference, tracking number or seller code when the query is one (index lookups);
+    otherwise every word, diacritics-insensitive, in the ticket's search text."""
+    exact = [
+        (select(Ticket.id).where(Ticket.reference == q.upper()), Ticket.reference == q.upper()),
+        (select(TicketTracking.ticket_id).where(TicketTracking.tracking_number == q.upper()),
+         Ticket.id.in_(select(TicketTracking.ticket_id).where(TicketTracking.tracking_number == q.upper()))),
+        (select(Seller.id).where(Seller.code == q), Ticket.seller_id.in_(select(Seller.id).where(Seller.code == q))),
+    ]
+    # checked one by one, so each is an index lookup instead of one OR that scans every ticket
+    found = [condition for probe, condition in exact if db.session.scalar(probe.limit(1)) is not None]
+    if found:
+        return or_(*found)
     words = routing.normalize_text(q).split()
-    conditions = [Ticket.reference == q.upper(),
-                  Ticket.id.in_(select(TicketTracking.ticket_id).where(TicketTracking.tracking_number == q.upper())),
-                  Ticket.seller_id.in_(select(Seller.id).where(Seller.code == q))]
-    if words:
-        conditions.append(and_(*[Ticket.search_text.contains(w, autoescape=True) for w in words[:8]]))
-    return or_(*conditions)
+    return and_(*[Ticket.search_text.contains(w, autoescape=True) for w in words[:8]]) if words else false()
 
 
 def _sla(state: str, now: dt.datetime):
