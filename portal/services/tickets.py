@@ -144,9 +144,12 @@ def seller_ticket(seller: Seller, reference: str) -> Ticket:
     return ticket
 
 
-def seller_tickets(seller: Seller, limit: int = 50) -> list[Ticket]:
-    return list(db.session.scalars(select(Ticket).where(Ticket.seller_id == seller.id)
-                                   .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+def seller_tickets(seller: Seller, limit: int = 30) -> list:
+    """The seller's latest tickets as light rows (reference, category, status, created_at): the
+    list is on every visit to the link, so it loads no related objects."""
+    return list(db.session.execute(
+        select(Ticket.reference, Ticket.category, Ticket.status, Ticket.created_at)
+        .where(Ticket.seller_id == seller.id).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
 def public_thread(ticket: Ticket) -> list[Message]:
