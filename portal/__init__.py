@@ -30,6 +30,7 @@ def create_app(config: object | None = None) -> Flask:
     db_setup.init_app(app)
 
     from .admin import bp as admin_bp
+    from .api.views import bp as api_bp
     from .auth import init_app as init_auth
     from .cli import register as register_cli
     from .health import bp as health_bp
@@ -49,5 +50,6 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
     register_cli(app)
     return app

@@ -1,0 +1,157 @@
+"""Checks and normalises JSON bodies of the seller API with the seller form's own rules.
+
+Pure functions: a body is a decoded JSON value; a refusal is an ApiInputError carrying the
+HTTP status (400 for the wrong shape or types, 422 for values the form would refuse too) and
+the messages per field.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from forms import normalize
+from forms.seller import CATEGORY_CHOICES, DESCRIPTION_MAX, DESCRIPTION_MIN, TRACKING_REQUIRED
+
+from .errors import PortalError
+
+CATEGORIES = tuple(choice.value for choice in CATEGORY_CHOICES)
+IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+COMMENT_MAX = 2000
+LIMIT_DEFAULT, LIMIT_MAX = 20, 100
+
+
+class ApiInputError(PortalError):
+    """A request body or parameter the API refuses; `status_code` is 400 or 422."""
+
+    def __init__(self, status_code: int, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message, fields)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    category: str
+    tracking_numbers: tuple[str, ...]
+    description: str
+    contact_phone: str | None
+
+
+class _Fields:
+    """Collects messages per field, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self, status: int, message: str) -> None:
+        if self.errors:
+            raise ApiInputError(status, message, self.errors)
+
+
+def _object(body: object) -> dict:
+    if not isinstance(body, dict):
+        raise ApiInputError(400, "The request body must be a JSON object.")
+    return body
+
+
+def _check_types(body: dict, spec: dict[str, tuple[str, bool]]) -> None:
+    """`spec`: field -> (kind, nullable) with kind "string", "string_list" or "integer"."""
+    wrong = _Fields()
+    for field, (kind, nullable) in spec.items():
+        value = body.get(field)
+        if value is None:
+            if field in body and not nullable:
+                wrong.add(field, f"Must be {_KIND_NAMES[kind]}, not null.")
+            continue
+        if kind == "string" and not isinstance(value, str):
+            wrong.add(field, "Must be a string.")
+        elif kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            wrong.add(field, "Must be an integer.")
+        elif kind == "string_list" and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            wrong.add(field, "Must be a list of strings.")
+    wrong.raise_if_any(400, "Some fields have the wrong type.")
+
+
+_KIND_NAMES = {"string": "a string", "string_list": "a list of strings", "integer": "an integer"}
+
+
+def _normalized(fields: _Fields, field: str, fn, value):
+    try:
+        return fn(value)
+    except normalize.NormalizeError as exc:
+        fields.add(field, str(exc))
+        return None
+
+
+def ticket_input(body: object) -> TicketInput:
+    """A new ticket's fields, normalised; the same rules as the seller form."""
+    body = _object(body)
+    _check_types(body, {"category": ("string", False), "tracking_numbers": ("string_list", True),
+                        "description": ("string", False), "contact_phone": ("string", True)})
+    fields = _Fields()
+    category = body.get("category")
+    if not category:
+        fields.add("category", "Choose what the problem is about.")
+    elif category not in CATEGORIES:
+        fields.add("category", f"Unknown category; use one of: {', '.join(CATEGORIES)}.")
+    # one number per list item; the normaliser upper-cases, deduplicates and checks each
+    numbers = _normalized(fields, "tracking_numbers", normalize.tracking_numbers,
+                          "\n".join(body.get("tracking_numbers") or []))
+    if numbers == [] and category in TRACKING_REQUIRED:
+        fields.add("tracking_numbers", "Enter at least one tracking number for this kind of problem.")
+    description = None
+    if "description" not in body or not str(body.get("description") or "").strip():
+        fields.add("description", "Tell us what happened.")
+    else:
+        description = _normalized(fields, "description",
+                                  lambda v: normalize.text(v, max_length=DESCRIPTION_MAX), body["description"])
+        if description is not None and len(description) < DESCRIPTION_MIN:
+            fields.add("description", f"Please describe the problem in at least {DESCRIPTION_MIN} characters.")
+    phone = _normalized(fields, "contact_phone", normalize.phone, body.get("contact_phone"))
+    fields.raise_if_any(422, "Some fields need attention.")
+    return TicketInput(category=category, tracking_numbers=tuple(numbers or ()), description=description,
+                       contact_phone=phone)
+
+
+def reply_input(body: object) -> str:
+    body = _object(body)
+    _check_types(body, {"body": ("string", False)})
+    fields = _Fields()
+    text = _normalized(fields, "body", lambda v: normalize.text(v, max_length=DESCRIPTION_MAX), body.get("body"))
+    if text == "":
+        fields.add("body", "Write a message.")
+    fields.raise_if_any(422, "Some fields need attention.")
+    return text
+
+
+def rating_input(body: object) -> tuple[int, str | None]:
+    body = _object(body)
+    _check_types(body, {"score": ("integer", False), "comment": ("string", True)})
+    fields = _Fields()
+    score = body.get("score")
+    if score is None or not 1 <= score <= 5:
+        fields.add("score", "Choose a rating from 1 to 5.")
+    comment = _normalized(fields, "comment", lambda v: normalize.text(v, max_length=COMMENT_MAX), body.get("comment"))
+    fields.raise_if_any(422, "Some fields need attention.")
+    return score, comment or None
+
+
+def idempotency_key(raw: str | None) -> str | None:
+    """The Idempotency-Key header's value, or None when absent."""
+    if raw is None:
+        return None
+    if not IDEMPOTENCY_KEY_RE.fullmatch(raw):
+        raise ApiInputError(400, "Idempotency-Key must be 1–64 letters, digits, dashes or underscores.",
+                            {"Idempotency-Key": ["Use 1–64 letters, digits, dashes or underscores."]})
+    return raw
+
+
+def page_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return LIMIT_DEFAULT
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= LIMIT_MAX:
+        raise ApiInputError(400, f"limit must be a whole number from 1 to {LIMIT_MAX}.",
+                            {"limit": [f"Use a whole number from 1 to {LIMIT_MAX}."]})
+    return int(raw)
