@@ -270,9 +270,22 @@ def concat_compact(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _iso(values: pd.Series, timezone: str) -> pd.Series:
-    """ISO 8601 with the zone's offset (2026-11-23T09:30:00+07:00); empty for NaT."""
-    text = values.dt.tz_convert(timezone).dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return (text.str[:-2] + ":" + text.str[-2:]).fillna("").astype(object)
+    """ISO 8601 with the zone's offset (2026-11-23T09:30:00+07:00); empty for NaT.
+
+    Built from whole arrays (numpy formats the local wall time, the offset is local − UTC in
+    minutes), not a strftime per value: this is most of a per-ticket export's work."""
+    local = values.dt.tz_convert(timezone)
+    wall = local.dt.tz_localize(None)
+    missing = wall.isna().to_numpy()
+    stamps = np.datetime_as_string(wall.to_numpy(dtype="datetime64[s]"), unit="s")
+    offset = ((wall - values.dt.tz_localize(None)).dt.total_seconds() // 60).fillna(0).astype(int).to_numpy()
+    sign = np.where(offset < 0, "-", "+")
+    hours, minutes = np.abs(offset) // 60, np.abs(offset) % 60
+    suffix = np.char.add(np.char.add(sign, np.char.zfill(hours.astype(str), 2)),
+                         np.char.add(":", np.char.zfill(minutes.astype(str), 2)))
+    text = np.char.add(stamps.astype(str), suffix).astype(object)
+    text[missing] = ""
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _flag(values: pd.Series) -> pd.Series:
