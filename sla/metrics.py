@@ -274,6 +274,8 @@ def _iso(values: pd.Series, timezone: str) -> pd.Series:
 
     Built from whole arrays (numpy formats the local wall time, the offset is local − UTC in
     minutes), not a strftime per value: this is most of a per-ticket export's work."""
+    if values.empty:
+        return pd.Series([], index=values.index, dtype=object)
     local = values.dt.tz_convert(timezone)
     wall = local.dt.tz_localize(None)
     missing = wall.isna().to_numpy()
