@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 import sla
 
 from ..extensions import csrf, db, limiter
-from ..models import Attachment, Message, Ticket
+from ..models import Message, Ticket
 from ..services import api_schema, links, tickets
 from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound, PortalError
@@ -236,10 +236,7 @@ def rating(reference: str):
 def attachment(attachment_id: int):
     from ..seller.views import send_attachment
 
-    row = db.session.execute(
-        select(Attachment).join(Message, Message.id == Attachment.message_id)
-        .where(Attachment.id == attachment_id, Message.internal.is_(False))
-    ).scalar_one_or_none()
-    if row is None or tickets.seller_ticket_id_owner(row.ticket_id) != g.seller.id:
+    row = tickets.seller_attachment(g.seller, attachment_id)
+    if row is None:
         raise NotFound("No such file.")
     return send_attachment(row)

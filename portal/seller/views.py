@@ -4,12 +4,11 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
-from ..extensions import db, limiter
-from ..models import Attachment, Message
+from ..extensions import limiter
+from ..models import Attachment
 from ..services import links, tickets, uploads
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import runtime, utcnow
@@ -151,11 +150,8 @@ def resolve(reference: str):
 
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    row = db.session.execute(
-        select(Attachment).join(Message, Message.id == Attachment.message_id)
-        .where(Attachment.id == attachment_id, Message.internal.is_(False))
-    ).scalar_one_or_none()
-    if row is None or tickets.seller_ticket_id_owner(row.ticket_id) != g.seller.id:
+    row = tickets.seller_attachment(g.seller, attachment_id)
+    if row is None:
         abort(404, "No such file.")
     return send_attachment(row)
 

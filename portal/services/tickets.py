@@ -222,6 +222,9 @@ def self_resolve(ticket: Ticket, *, now: dt.datetime) -> None:
     db.session.commit()
 
 
-def seller_ticket_id_owner(ticket_id: int) -> int | None:
-    """The seller id a ticket belongs to."""
-    return db.session.scalar(select(Ticket.seller_id).where(Ticket.id == ticket_id))
+def seller_attachment(seller: Seller, attachment_id: int) -> Attachment | None:
+    """A file on one of the seller's own tickets, attached to a public message; None otherwise."""
+    return db.session.scalar(
+        select(Attachment).join(Message, Message.id == Attachment.message_id)
+        .join(Ticket, Ticket.id == Attachment.ticket_id)
+        .where(Attachment.id == attachment_id, Message.internal.is_(False), Ticket.seller_id == seller.id))
