@@ -41,7 +41,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
 test-pg: $(VENV)/.installed-dev
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser"
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser and not load"
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py

@@ -1,11 +1,19 @@
-"""Engine tuning: SQLite in WAL mode with a busy timeout, so several workers can write."""
+"""Engine tuning: SQLite in WAL mode with a busy timeout, so several workers can write; a database
+that does not answer gives a clean 503 page instead of a 500."""
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from .extensions import db
+
+log = logging.getLogger("portal.db")
+UNAVAILABLE = "The service is briefly unavailable. Please try again in a minute."
+RETRY_AFTER_SECONDS = 10
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -26,7 +34,47 @@ def _begin(conn) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def database_unavailable(exc: OperationalError | InterfaceError):
+    """A database that is down, restarting or unreachable (or an SQLite lock that outlived the busy
+    timeout): 503 with a plain message and Retry-After, one log line without the SQL or its values."""
+    from .observability import redact
+    from .templating import _error
+
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+    log.warning("database unavailable: %s %s: %s: %s", request.method, redact(request.path),
+                type(getattr(exc, "orig", None) or exc).__name__, reason)
+    response, status = _error(503, UNAVAILABLE)
+    return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def end_session(_exc: BaseException | None) -> None:
+    """Close the request's session before Flask-SQLAlchemy's own teardown does (teardowns run in
+    reverse order). When the database went away mid-request, the closing ROLLBACK fails too, and
+    from a teardown that error escapes every error handler: gunicorn logs a traceback and answers
+    a bare 500 in place of the page already made. Here a failed close only drops the connection."""
+    if not db.session.registry.has():
+        return
+    session = db.session.registry()
+    try:
+        connection = session.connection() if session.in_transaction() else None  # the one in use: no I/O
+    except SQLAlchemyError:  # e.g. a failed flush left the transaction inactive: close() still ends it
+        connection = None
+    try:
+        session.close()
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("database connection lost while ending a request: %s",
+                    str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200])
+        if connection is not None:
+            connection.invalidate()  # the pool replaces it; nothing more is sent on it
+            connection.close()
+    finally:
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
+    app.teardown_appcontext(end_session)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
