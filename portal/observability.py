@@ -66,12 +66,12 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.path.startswith("/s/") or request.path.startswith(("/tickets", "/inbox", "/reports", "/admin")):
             headers.setdefault("Cache-Control", "private, no-store")
-        request_id = g.get("request_id")
-        if request_id:
-            headers["X-Request-ID"] = request_id
-            if not app.testing:
-                log.info("request", extra={"fields": {
-                    "request_id": request_id, "method": request.method, "path": redact(request.path),
-                    "status": response.status_code,
-                    "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)}})
+        # a request refused before before_request ran (e.g. a bad seller link) still gets an id
+        request_id = g.get("request_id") or g.setdefault("request_id", uuid.uuid4().hex)
+        headers["X-Request-ID"] = request_id
+        if not app.testing:
+            log.info("request", extra={"fields": {
+                "request_id": request_id, "method": request.method, "path": redact(request.path),
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)}})
         return response

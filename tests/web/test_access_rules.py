@@ -116,3 +116,8 @@ def test_log_paths_hide_seller_tokens():
 
     assert redact("/s/WzEsMV0.abc/tickets/T-2611-0001") == "/s/<token>/tickets/T-2611-0001"
     assert redact("/inbox") == "/inbox"
+
+
+def test_refused_seller_links_still_get_a_request_id(client):
+    response = client.get("/s/not-a-token")
+    assert response.status_code == 404 and response.headers["X-Request-ID"]
