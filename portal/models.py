@@ -350,3 +350,45 @@ class SchedulerHeartbeat(db.Model):
     job: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(db.Model):
+    """One change made through the admin console or the CLI: who, when, what, before and after.
+    Append-only, like a ticket's history."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(254), default="system")
+    action: Mapped[str] = mapped_column(String(48))  # e.g. seller.added, user.deactivated, routing.saved
+    target_kind: Mapped[str] = mapped_column(String(32))  # seller, user, department, routing, policy, ...
+    target_label: Mapped[str] = mapped_column(String(254), default="")  # seller code, e-mail, department code
+    before_json: Mapped[str | None] = mapped_column(Text)  # None when the thing did not exist before
+    after_json: Mapped[str | None] = mapped_column(Text)  # None when it no longer exists
+    __table_args__ = (
+        Index("ix_audit_events_created", "created_at"),
+        Index("ix_audit_events_target", "target_kind", "target_label"),
+    )
+
+    @property
+    def before(self) -> dict | None:
+        return None if self.before_json is None else json.loads(self.before_json)
+
+    @property
+    def after(self) -> dict | None:
+        return None if self.after_json is None else json.loads(self.after_json)
+
+
+class RoutingRuleSet(db.Model):
+    """A saved version of the routing rules (the JSON of routing/default_rules.json). The newest
+    row is what new tickets are routed by; older rows stay so every ticket's explanation can name
+    the version that routed it."""
+
+    __tablename__ = "routing_rule_sets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    rules_json: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(254), default="system")

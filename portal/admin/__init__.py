@@ -1,5 +1,5 @@
-"""Administration: webhooks and canned replies (admins change, managers look)."""
-from . import canned, views  # noqa: F401  (canned adds its routes to the blueprint)
+"""Administration (/admin): admins change, managers look."""
+from . import audit, canned, departments, routing, sellers, staff, views  # noqa: F401  (each adds its routes)
 from .views import bp
 
 __all__ = ["bp"]

@@ -1,7 +1,7 @@
 """Webhook endpoints and their delivery log: thin views over services.webhooks."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -12,6 +12,18 @@ from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# the sections of /admin: (endpoint, title, what it is for); the index lists those that exist
+SECTIONS = (
+    ("admin.sellers_page", "Sellers", "Find, add and edit sellers; issue, rotate and revoke links (with QR); import."),
+    ("admin.staff_page", "Staff", "Add staff, set roles and departments, deactivate, reset passwords, who is on duty."),
+    ("admin.departments_page", "Departments", "Names, leads, business calendars and holidays."),
+    ("admin.policies_page", "SLA policies", "Response targets and at-risk thresholds per department and priority."),
+    ("admin.routing_page", "Routing rules", "Edit the rules, see their back-test over recent tickets, versions."),
+    ("admin.canned_page", "Canned replies", "Replies staff pick on a ticket, per department."),
+    ("admin.webhooks_page", "Webhooks", "Endpoints, secrets, events and the delivery log."),
+    ("admin.audit_page", "Audit log", "Every administrative change with who, when, before and after."),
+)
 
 EVENT_LABELS = {
     "sla_at_risk": "At risk — the first response is due soon",
@@ -27,6 +39,12 @@ def admins_change_managers_look():
         abort(403, "Administration is for administrators and managers.")
     if request.method not in ("GET", "HEAD") and current_user.role != "admin":
         abort(403, "Only administrators can change this; managers can look.")
+
+
+@bp.get("/")
+def index():
+    sections = [s for s in SECTIONS if s[0] in current_app.view_functions]
+    return render_template("admin/index.html", sections=sections)
 
 
 def _endpoint_form() -> WebhookEndpointForm:

@@ -1,0 +1,39 @@
+"""/admin/audit: every administrative change, filterable by kind, action, actor, target and dates."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template, request
+
+from ..services import audit
+from ..services.runtime import runtime
+from .views import bp
+
+
+def _local_day(value: str | None, *, end: bool = False) -> dt.datetime | None:
+    """The start of a local day (the day after, for `end`), in UTC; None for an empty or bad date."""
+    try:
+        day = dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    if end:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=runtime().timezone).astimezone(dt.UTC)
+
+
+@bp.get("/audit")
+def audit_page():
+    args = request.args
+    before_id = args.get("before", type=int)
+    where = audit.AuditFilter(kind=args.get("kind") or None, action=args.get("action") or None,
+                              actor=(args.get("actor") or "").strip()[:254] or None,
+                              target=(args.get("target") or "").strip()[:254] or None,
+                              since=_local_day(args.get("from")), until=_local_day(args.get("to"), end=True),
+                              before_id=before_id if before_id and before_id > 0 else None)
+    rows = audit.events(where, limit=audit.PAGE_SIZE + 1)
+    more = len(rows) > audit.PAGE_SIZE
+    rows = rows[:audit.PAGE_SIZE]
+    kinds, actions = audit.kinds_and_actions()
+    next_args = {k: v for k, v in args.items() if k != "before"} | {"before": rows[-1].id} if more else None
+    return render_template("admin/audit.html", rows=[(row, audit.changes(row.before, row.after)) for row in rows],
+                           kinds=kinds, actions=actions, args=args, next_args=next_args)

@@ -1,0 +1,2 @@
+"""/admin/departments (being built)."""
+from .views import bp  # noqa: F401

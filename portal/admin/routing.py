@@ -1,0 +1,2 @@
+"""/admin/routing (being built)."""
+from .views import bp  # noqa: F401

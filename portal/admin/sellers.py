@@ -1,0 +1,2 @@
+"""/admin/sellers (being built)."""
+from .views import bp  # noqa: F401

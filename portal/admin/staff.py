@@ -1,0 +1,2 @@
+"""/admin/staff (being built)."""
+from .views import bp  # noqa: F401
