@@ -281,7 +281,7 @@ class CannedReply(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
-WEBHOOK_EVENTS = ("sla_at_risk", "sla_breached", "escalated")
+WEBHOOK_EVENTS = ("sla_at_risk", "sla_breached", "escalated", "ticket_created", "ticket_replied", "ticket_resolved")
 WEBHOOK_STATUSES = ("pending", "delivered", "failed")
 
 

@@ -29,6 +29,9 @@ EVENT_LABELS = {
     "sla_at_risk": "At risk — the first response is due soon",
     "sla_breached": "Breached — the first response is late",
     "escalated": "Escalated — to the department's leads, later to managers",
+    "ticket_created": "Ticket created — a seller opened a ticket",
+    "ticket_replied": "Ticket replied — a public reply by the seller or by staff (not internal notes)",
+    "ticket_resolved": "Ticket resolved — its status became resolved",
 }
 
 

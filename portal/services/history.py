@@ -6,6 +6,7 @@ import json
 
 from ..extensions import db
 from ..models import Event, Ticket, User
+from . import webhooks
 
 
 def _plain(value) -> str:
@@ -19,4 +20,5 @@ def record(ticket: Ticket, kind: str, now: dt.datetime, actor: User | None = Non
                   actor_label=actor_label or (actor.name if actor else "system"),
                   data_json=json.dumps(data, ensure_ascii=False, default=_plain), created_at=now)
     db.session.add(event)
+    webhooks.announce_ticket(ticket, kind, now, data)
     return event
