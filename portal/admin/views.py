@@ -21,6 +21,7 @@ SECTIONS = (
     ("admin.policies_page", "SLA policies", "Response targets and at-risk thresholds per department and priority."),
     ("admin.routing_page", "Routing rules", "Edit the rules, see their back-test over recent tickets, versions."),
     ("admin.canned_page", "Canned replies", "Replies staff pick on a ticket, per department."),
+    ("admin.api_tokens_page", "API tokens", "Personal API tokens for staff integrations: issue and revoke."),
     ("admin.webhooks_page", "Webhooks", "Endpoints, secrets, events and the delivery log."),
     ("admin.audit_page", "Audit log", "Every administrative change with who, when, before and after."),
 )

@@ -1,0 +1,2 @@
+"""/admin/api-tokens (being built)."""
+from .views import bp  # noqa: F401
