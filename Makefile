@@ -7,7 +7,8 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 
-.PHONY: run serve test test-pg test-browser bench lint clean
+.PHONY: run serve test test-pg test-browser bench lint clean translations translations-update
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +18,22 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
+# compiled message catalogues (Vietnamese); built on install, never committed
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations -l $*
+
+translations: $(CATALOGS)
+
+# after changing texts: re-extract them and merge into the catalogues, then translate what is empty
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete --width 120
+
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed translations
 	mkdir -p instance
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo load
@@ -31,16 +43,16 @@ run: $(VENV)/.installed
 	  $(BIN)/flask --app wsgi sla scheduler & \
 	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed translations
 	$(BIN)/flask --app wsgi db upgrade
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/flask --app wsgi sla scheduler & \
 	  $(BIN)/gunicorn -c gunicorn.conf.py -b 127.0.0.1:$(PORT) wsgi:app
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest -q
 
-test-pg: $(VENV)/.installed-dev
+test-pg: $(VENV)/.installed-dev translations
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser and not load"
 
 bench: $(VENV)/.installed-dev

@@ -1,6 +1,7 @@
 """Forms a seller fills on their link page."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -10,11 +11,11 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from . import normalize
 
 CATEGORY_CHOICES = [
-    SelectChoice("delivery_delay", "Pickup or delivery delay"),
-    SelectChoice("order_return_status", "Order or return (RTS) status"),
-    SelectChoice("finance", "Finance: COD remittance, fees, invoices, refunds"),
-    SelectChoice("app_bug", "Problem with the seller app or web dashboard"),
-    SelectChoice("other", "Other / not sure"),
+    SelectChoice("delivery_delay", _l("Pickup or delivery delay")),
+    SelectChoice("order_return_status", _l("Order or return (RTS) status")),
+    SelectChoice("finance", _l("Finance: COD remittance, fees, invoices, refunds")),
+    SelectChoice("app_bug", _l("Problem with the seller app or web dashboard")),
+    SelectChoice("other", _l("Other / not sure")),
 ]
 # categories where the tracking number is the heart of the question
 TRACKING_REQUIRED = {"delivery_delay", "order_return_status"}
@@ -32,24 +33,25 @@ class _Normalizing:
 
 
 class TicketForm(_Normalizing, FlaskForm):
-    category = SelectField("What is the problem about?", choices=CATEGORY_CHOICES,
-                           validators=[InputRequired("Choose what the problem is about.")])
-    tracking_numbers = TextAreaField("Tracking numbers")
-    description = TextAreaField("What happened?", validators=[InputRequired("Tell us what happened.")])
-    contact_phone = StringField("Phone we can call you on")
-    attachments = MultipleFileField("Screenshots or PDF")
+    category = SelectField(_l("What is the problem about?"), choices=CATEGORY_CHOICES,
+                           validators=[InputRequired(_l("Choose what the problem is about."))])
+    tracking_numbers = TextAreaField(_l("Tracking numbers"))
+    description = TextAreaField(_l("What happened?"), validators=[InputRequired(_l("Tell us what happened."))])
+    contact_phone = StringField(_l("Phone we can call you on"))
+    attachments = MultipleFileField(_l("Screenshots or PDF"))
     submission_key = HiddenField()
 
     def validate_tracking_numbers(self, field):
         numbers = self._normalized(field, normalize.tracking_numbers)
         if not numbers and self.category.data in TRACKING_REQUIRED:
-            raise ValidationError("Enter at least one tracking number for this kind of problem.")
+            raise ValidationError(_l("Enter at least one tracking number for this kind of problem."))
         self.tracking_list = numbers
 
     def validate_description(self, field):
         value = self._normalized(field, lambda v: normalize.text(v, max_length=DESCRIPTION_MAX))
         if len(value) < DESCRIPTION_MIN:
-            raise ValidationError(f"Please describe the problem in at least {DESCRIPTION_MIN} characters.")
+            raise ValidationError(_l("Please describe the problem in at least %(count)s characters.",
+                                     count=DESCRIPTION_MIN))
         self.description_text = value
 
     def validate_contact_phone(self, field):
@@ -57,23 +59,23 @@ class TicketForm(_Normalizing, FlaskForm):
 
     def validate_submission_key(self, field):
         if field.data and (len(field.data) > 64 or not field.data.replace("-", "").isalnum()):
-            raise ValidationError("The form is damaged; please reload the page.")
+            raise ValidationError(_l("The form is damaged; please reload the page."))
 
 
 class ReplyForm(_Normalizing, FlaskForm):
-    body = TextAreaField("Your message", validators=[InputRequired("Write a message.")])
-    attachments = MultipleFileField("Add screenshots or PDF")
+    body = TextAreaField(_l("Your message"), validators=[InputRequired(_l("Write a message."))])
+    attachments = MultipleFileField(_l("Add screenshots or PDF"))
 
     def validate_body(self, field):
         self.body_text = self._normalized(field, lambda v: normalize.text(v, max_length=DESCRIPTION_MAX))
         if not self.body_text:
-            raise ValidationError("Write a message.")
+            raise ValidationError(_l("Write a message."))
 
 
 class RatingForm(_Normalizing, FlaskForm):
-    score = IntegerField("How satisfied are you?", validators=[
-        InputRequired("Choose a rating from 1 to 5."), NumberRange(1, 5, "Choose a rating from 1 to 5.")])
-    comment = TextAreaField("Comment (optional)")
+    score = IntegerField(_l("How satisfied are you?"), validators=[
+        InputRequired(_l("Choose a rating from 1 to 5.")), NumberRange(1, 5, _l("Choose a rating from 1 to 5."))])
+    comment = TextAreaField(_l("Comment (optional)"))
 
     def validate_comment(self, field):
         self.comment_text = self._normalized(field, lambda v: normalize.text(v, max_length=2000)) or None

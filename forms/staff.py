@@ -1,6 +1,7 @@
 """Forms staff fill: login and ticket actions."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -10,8 +11,8 @@ from . import normalize
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[InputRequired("Enter your e-mail."), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter your e-mail.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password.")), Length(max=200)])
 
 
 class StaffReplyForm(FlaskForm):

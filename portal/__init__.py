@@ -34,6 +34,7 @@ def create_app(config: object | None = None) -> Flask:
     from .auth import init_app as init_auth
     from .cli import register as register_cli
     from .health import bp as health_bp
+    from .i18n import init_app as init_i18n
     from .inbox.views import bp as inbox_bp
     from .observability import init_app as init_observability
     from .reports.views import bp as reports_bp
@@ -43,6 +44,7 @@ def create_app(config: object | None = None) -> Flask:
     # ids in URLs are database integers: anything larger is simply not found (404), never an overflow
     app.url_map.converters["int"] = DatabaseIntConverter
     init_auth(app)
+    init_i18n(app)
     init_templating(app)
     init_observability(app)
     app.register_blueprint(health_bp)

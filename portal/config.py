@@ -37,6 +37,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE") or "Asia/Ho_Chi_Minh"
+        # language of pages when neither the visitor, the seller nor the browser chose one (vi or en)
+        self.PORTAL_DEFAULT_LOCALE = os.environ.get("PORTAL_DEFAULT_LOCALE") or "en"
         self.SLA_FIRST_RESPONSE_HOURS = _float("SLA_FIRST_RESPONSE_HOURS", 4)
         self.SLA_AT_RISK_MINUTES = _float("SLA_AT_RISK_MINUTES", 60)
         self.SLA_MANAGER_ESCALATION_MINUTES = _float("SLA_MANAGER_ESCALATION_MINUTES", 120)

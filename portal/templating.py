@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -12,11 +15,11 @@ import sla
 from .services.runtime import runtime, utcnow
 
 CATEGORY_LABELS = {
-    "delivery_delay": "Pickup / delivery delay", "order_return_status": "Order / return status",
-    "finance": "Finance", "app_bug": "App bug", "other": "Other",
+    "delivery_delay": _l("Pickup / delivery delay"), "order_return_status": _l("Order / return status"),
+    "finance": _l("Finance"), "app_bug": _l("App bug"), "other": _l("Other"),
 }
-STATUS_LABELS = {"new": "New", "open": "Open", "waiting_on_seller": "Waiting for you", "resolved": "Resolved",
-                 "closed": "Closed"}
+STATUS_LABELS = {"new": _l("New"), "open": _l("Open"), "waiting_on_seller": _l("Waiting for you"),
+                 "resolved": _l("Resolved"), "closed": _l("Closed")}
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:
@@ -32,7 +35,9 @@ def promise(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     when, today = local(value), local(utcnow()).date()
-    return when.strftime("%H:%M") if when.date() == today else when.strftime("%a %d/%m %H:%M")
+    if when.date() == today:
+        return when.strftime("%H:%M")
+    return format_datetime(when, "EEE dd/MM HH:mm", rebase=False)  # weekday in the page's language
 
 
 def sla_badge(ticket) -> str:
@@ -55,21 +60,22 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return _error(400, "This form has expired or was sent from elsewhere. Please reload the page and try again.")
+        return _error(400, _("This form has expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
             limit = app.config["UPLOAD_MAX_MB"]
-            return _error(413, f"The upload is too large. Each file may be at most {limit:g} MB.")
+            return _error(413, _("The upload is too large. Each file may be at most %(limit)s MB.", limit=f"{limit:g}"))
         if exc.code == 429:
-            return _error(429, "Too many requests. Please wait a minute and try again.")
+            return _error(429, _("Too many requests. Please wait a minute and try again."))
         if exc.code and exc.code < 400:
             return exc
         return _error(exc.code or 500, exc.description or exc.name)
 
 
 def _error(status: int, message: str):
+    message = str(message)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"error": {"status": status, "message": message}}, status
     return render_template("error.html", status=status, message=message), status

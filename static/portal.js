@@ -1,8 +1,11 @@
 // Live countdowns for SLA promises, one-shot submit buttons, and inbox auto-refresh.
 (function () {
+  var vi = document.documentElement.lang === "vi";
   function fmt(ms) {
     var neg = ms < 0, m = Math.floor(Math.abs(ms) / 60000), h = Math.floor(m / 60);
-    return (neg ? "overdue by " : "in ") + h + "h " + String(m % 60).padStart(2, "0") + "m";
+    var when = h + "h " + String(m % 60).padStart(2, "0") + "m";
+    if (vi) return (neg ? "trễ " : "còn ") + when;
+    return (neg ? "overdue by " : "in ") + when;
   }
   function tick() {
     document.querySelectorAll("[data-due]").forEach(function (el) {
@@ -15,7 +18,7 @@
     document.querySelectorAll("form").forEach(function (form) {
       form.addEventListener("submit", function () {
         form.querySelectorAll("button[data-once]").forEach(function (b) {
-          setTimeout(function () { b.disabled = true; b.textContent = "Sending…"; }, 0);
+          setTimeout(function () { b.disabled = true; b.textContent = vi ? "Đang gửi…" : "Sending…"; }, 0);
         });
       });
     });

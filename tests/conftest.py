@@ -105,8 +105,12 @@ class FreshGClient(FlaskClient):
 
 @pytest.fixture
 def client(app):
+    """A browser that chose English (pages otherwise follow the seller's locale, often Vietnamese);
+    tests of the languages themselves take a fresh `app.test_client()`."""
     app.test_client_class = FreshGClient
-    return app.test_client()
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
 
 
 @pytest.fixture

@@ -186,9 +186,12 @@ def new_page(request, browser, portal) -> Iterator[Callable[..., object]]:
     When the test fails, every page it opened is saved as a screenshot under test-artifacts/."""
     contexts = []
 
-    def make(**options):
+    def make(lang: str | None = "en", **options):
+        """`lang` is the language chosen with the page's switch (None: the seller's or browser's own)."""
         options.setdefault("base_url", portal.base_url)
         context = browser.new_context(**options)
+        if lang:
+            context.add_cookies([{"name": "lang", "value": lang, "url": portal.base_url}])
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
