@@ -16,7 +16,7 @@ class LoginForm(FlaskForm):
 
 
 class StaffReplyForm(FlaskForm):
-    body = TextAreaField("Message", validators=[InputRequired("Write a message."), Length(max=10000)])
+    body = TextAreaField("Message", validators=[InputRequired(_l("Write a message.")), Length(max=10000)])
     internal = HiddenField()
     seen_event = HiddenField()  # the last history entry the writer saw
     confirm = HiddenField()  # "1": send although someone replied meanwhile
@@ -56,9 +56,9 @@ class PriorityForm(FlaskForm):
 
 class TransferForm(FlaskForm):
     department = SelectField("Department", choices=[])
-    reason = TextAreaField("Reason", validators=[InputRequired("Say why the ticket moves."), Length(max=2000)])
+    reason = TextAreaField("Reason", validators=[InputRequired(_l("Say why the ticket moves.")), Length(max=2000)])
 
 
 class MergeForm(FlaskForm):
-    into = StringField("Merge into reference", validators=[InputRequired("Enter the reference to merge into."),
+    into = StringField("Merge into reference", validators=[InputRequired(_l("Enter the reference to merge into.")),
                                                             Length(max=32)])

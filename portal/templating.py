@@ -20,6 +20,12 @@ CATEGORY_LABELS = {
 }
 STATUS_LABELS = {"new": _l("New"), "open": _l("Open"), "waiting_on_seller": _l("Waiting for you"),
                  "resolved": _l("Resolved"), "closed": _l("Closed")}
+# the same statuses as staff say them
+STAFF_STATUS_LABELS = {"new": _l("new"), "open": _l("open"), "waiting_on_seller": _l("waiting on seller"),
+                       "resolved": _l("resolved"), "closed": _l("closed"), "all": _l("all")}
+PRIORITY_LABELS = {"normal": _l("normal"), "high": _l("high"), "urgent": _l("urgent")}
+SLA_LABELS = {"on_track": _l("on track"), "at_risk": _l("at risk"), "breached": _l("breached"), "met": _l("met"),
+              "missed": _l("missed")}
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:
@@ -55,6 +61,8 @@ def unread_notifications() -> int:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, promise=promise, iso=lambda v: v.isoformat() if v else "")
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
+                                 STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
+                                 SLA_LABELS=SLA_LABELS,
                                  format_duration=sla.format_duration, utcnow=utcnow,
                                  unread_notifications=unread_notifications)
 

@@ -79,7 +79,7 @@ def _page(t: Ticket, status: int = 200, **forms):
 def _act(reference: str, form, action):
     t = _ticket(reference)
     if not form.validate():
-        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Invalid input.", "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or "Invalid input.", "error")
         return _page(t, 422)
     try:
         action(t, form)
@@ -94,7 +94,7 @@ def reply(reference: str):
     form = StaffReplyForm()
     t = _ticket(reference)
     if not form.validate():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return _page(t, 422, reply=form)
     seen = None if form.confirm.data == "1" else form.seen_event_id()
     try:
@@ -122,7 +122,7 @@ def check_in(reference: str):
 def bulk_action():
     form = BulkForm()
     if not form.validate():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("inbox.index"), 303)
     try:
         result = bulk.apply(current_user, request.form.getlist("refs"), form.action.data, form.value.data or "",

