@@ -6,9 +6,12 @@ class PortalError(Exception):
     status_code = 400
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        # a message marked for translation (lazy_gettext) is rendered now, in the request's language,
+        # so whatever shows it later (a page, a flash, a JSON body) holds a plain string
+        message = str(message)
         super().__init__(message)
         self.message = message
-        self.fields = fields or {}
+        self.fields = {name: [str(m) for m in messages] for name, messages in (fields or {}).items()}
 
 
 class InvalidInput(PortalError):

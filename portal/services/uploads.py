@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+from flask_babel import lazy_gettext as _l
 
 from .errors import InvalidInput
 
@@ -46,12 +47,12 @@ def check_upload(filename: str | None, data: bytes, max_bytes: int) -> Upload:
     """Accept a screenshot or PDF by its content, whatever its name says. Raises InvalidInput."""
     shown = sanitize_filename(filename, "")[:-1] or "file"
     if not data:
-        raise InvalidInput(f"{shown} is empty.")
+        raise InvalidInput(_l("%(file)s is empty.", file=shown))
     if len(data) > max_bytes:
-        raise InvalidInput(f"{shown} is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise InvalidInput(_l("%(file)s is larger than %(mb)s MB.", file=shown, mb=max_bytes // (1024 * 1024)))
     kind = filetype.guess(data[:8192])
     if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise InvalidInput(f"{shown} is not a screenshot (PNG, JPEG, GIF, WebP) or a PDF.")
+        raise InvalidInput(_l("%(file)s is not a screenshot (PNG, JPEG, GIF, WebP) or a PDF.", file=shown))
     return Upload(sanitize_filename(filename, ALLOWED_TYPES[kind.mime]), kind.mime, data)
 
 

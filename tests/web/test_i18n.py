@@ -74,3 +74,14 @@ def test_error_pages_and_json_errors_are_translated(app, demo, fresh):
     assert lang_of(html) == "vi" and "Mã 404" in html
     response = fresh.post("/login?lang=vi", data={"email": "a@b.c", "password": "x"})  # no CSRF token
     assert response.status_code == 400 and "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
+
+
+def test_refusals_of_the_services_speak_the_page_language(app, demo, fresh):
+    import io
+    path = link(app, fresh, "DEMO-001")
+    token = csrf_from(fresh.get(path).get_data(as_text=True))
+    response = fresh.post(f"{path}/tickets", content_type="multipart/form-data", data={
+        "csrf_token": token, "category": "app_bug", "description": "Ứng dụng bị treo khi in vận đơn",
+        "attachments": [(io.BytesIO(b"MZ\x90\x00 not an image"), "loi.exe")]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "không phải ảnh chụp màn hình (PNG, JPEG, GIF, WebP) hoặc PDF" in html
