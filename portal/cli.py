@@ -81,7 +81,7 @@ def demo_generate(count: int, days: int, seed: int):
 def sellers_add(code, name, phone, locale):
     """Add one seller."""
     try:
-        seller = sellers.add_seller(sellers.clean_seller(code, name, phone, locale))
+        seller = sellers.add_seller(sellers.clean_seller(code, name, phone, locale), now=utcnow(), actor_label="cli")
     except PortalError as exc:
         fail(exc)
     click.echo(f"added seller {seller.code}")
@@ -91,7 +91,7 @@ def sellers_add(code, name, phone, locale):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sellers_import(file: Path):
     """Add or update sellers from a CSV with columns code,name[,phone][,locale]."""
-    _import_csv(file, sellers.import_sellers)
+    _import_csv(file, lambda text: sellers.import_sellers(text, now=utcnow(), actor_label="cli"))
 
 
 def _import_csv(file: Path, importer) -> None:
@@ -127,7 +127,7 @@ def sellers_link(code: str):
 @click.argument("code")
 def sellers_revoke(code: str):
     """Invalidate every link issued so far to this seller."""
-    version = links.revoke_links(_seller(code))
+    version = sellers.revoke_links(_seller(code), now=utcnow(), actor_label="cli")
     click.echo(f"revoked all links of {code}; new key version {version}")
 
 

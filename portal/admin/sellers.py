@@ -1,2 +1,203 @@
-"""/admin/sellers (being built)."""
-from .views import bp  # noqa: F401
+"""/admin/sellers: find, add and edit sellers; issue, rotate and revoke their links (with a QR code);
+import them from CSV or XLSX after a preview; export them with their links."""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import segno
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.admin_sellers import ConfirmImportForm, SellerForm, SellerImportForm
+
+from ..services import links, sellers
+from ..services.errors import Conflict, PortalError
+from ..services.runtime import runtime, utcnow
+from .views import bp
+
+MAX_IMPORT_ROWS = 20_000  # larger files go through `flask sellers import`
+PREVIEW_ROWS = 500  # rows shown per section of an import preview
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _can_change() -> bool:
+    return current_user.role == "admin"
+
+
+def _imports_dir() -> Path:
+    return Path(current_app.config.get("SELLER_IMPORTS_DIR") or Path(current_app.instance_path) / "imports")
+
+
+def _show_errors(form, exc: PortalError) -> None:
+    placed = False
+    for name, messages in exc.fields.items():
+        if name in form:
+            form[name].errors = list(messages)
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+def _seller_or_404(seller_id: int):
+    try:
+        return sellers.get(seller_id)
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
+
+
+def _qr_data_uri(url: str) -> str:
+    """The URL as a QR code, an SVG image inlined as a data: URI (allowed by the CSP's img-src)."""
+    buffer = io.BytesIO()
+    segno.make_qr(url, error="m").save(buffer, kind="svg", scale=5, border=4, xmldecl=False,
+                                       title="QR code of the seller's link")
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _list_page(form: SellerForm | None = None, import_form: SellerImportForm | None = None, status: int = 200):
+    query = (request.args.get("q") or "").strip()[:100]
+    after = (request.args.get("after") or "").strip()[:64] or None
+    page = sellers.search(query, after=after)
+    return render_template("admin/sellers.html", page=page, q=query, after=after, total=sellers.count(),
+                           form=form or SellerForm(formdata=None), import_form=import_form or SellerImportForm(),
+                           can_change=_can_change(), max_rows=MAX_IMPORT_ROWS), status
+
+
+@bp.get("/sellers")
+def sellers_page():
+    return _list_page()
+
+
+@bp.post("/sellers")
+def add_seller():
+    form = SellerForm()
+    if not form.validate():
+        return _list_page(form=form, status=422)
+    try:
+        data = sellers.clean_seller(form.code.data, form.name.data, form.phone.data, form.locale.data)
+        seller = sellers.add_seller(data, now=utcnow(), actor=_actor())
+    except PortalError as exc:
+        _show_errors(form, exc)
+        return _list_page(form=form, status=exc.status_code)
+    flash(f"Seller {seller.code} added. Give them the link below.")
+    return redirect(url_for("admin.seller_page", seller_id=seller.id, link="new", _anchor="link"), 303)
+
+
+def _detail_page(seller, form: SellerForm | None = None, status: int = 200):
+    link = qr = None
+    if _can_change():  # a link opens the seller's account: only those who may revoke it see it
+        rt = runtime()
+        link = links.link_url(seller, rt.secret_key, rt.public_base_url)
+        qr = _qr_data_uri(link)
+    return render_template("admin/sellers_detail.html", seller=seller, form=form or SellerForm(obj=seller),
+                           link=link, qr=qr, show_link=request.args.get("link") != "revoked",
+                           can_change=_can_change()), status
+
+
+@bp.get("/sellers/<int:seller_id>")
+def seller_page(seller_id: int):
+    return _detail_page(_seller_or_404(seller_id))
+
+
+@bp.post("/sellers/<int:seller_id>")
+def edit_seller(seller_id: int):
+    seller = _seller_or_404(seller_id)
+    form = SellerForm()
+    if not form.validate():
+        return _detail_page(seller, form, 422)
+    try:
+        data = sellers.clean_seller(form.code.data, form.name.data, form.phone.data, form.locale.data)
+        changed = sellers.edit_seller(seller_id, data, now=utcnow(), actor=_actor())
+    except PortalError as exc:
+        _show_errors(form, exc)
+        return _detail_page(seller, form, exc.status_code)
+    flash(f"Seller {data.code} saved." if changed else "Nothing changed.")
+    return redirect(url_for("admin.seller_page", seller_id=seller_id), 303)
+
+
+@bp.post("/sellers/<int:seller_id>/rotate")
+def rotate_seller_link(seller_id: int):
+    seller = _seller_or_404(seller_id)
+    sellers.rotate_link(seller, now=utcnow(), actor=_actor())
+    flash(f"New link issued for {seller.code}: the old ones now answer “link replaced”. Send the seller this one.")
+    return redirect(url_for("admin.seller_page", seller_id=seller_id, link="new", _anchor="link"), 303)
+
+
+@bp.post("/sellers/<int:seller_id>/revoke")
+def revoke_seller_links(seller_id: int):
+    seller = _seller_or_404(seller_id)
+    sellers.revoke_links(seller, now=utcnow(), actor=_actor())
+    flash(f"Every link of {seller.code} is revoked. Show the new link only when the seller needs one.")
+    return redirect(url_for("admin.seller_page", seller_id=seller_id, link="revoked", _anchor="link"), 303)
+
+
+@bp.post("/sellers/import")
+def upload_seller_import():
+    form = SellerImportForm()
+    if not form.validate():
+        return _list_page(import_form=form, status=422)
+    upload = form.file.data
+    try:
+        rows = sellers.parse_upload(upload.filename or "", upload.read(), max_rows=MAX_IMPORT_ROWS)
+        import_id = sellers.save_pending(_imports_dir(), rows, filename=upload.filename or "",
+                                         user_id=current_user.id, now=utcnow())
+    except PortalError as exc:
+        form.file.errors = [exc.message]
+        return _list_page(import_form=form, status=exc.status_code)
+    return redirect(url_for("admin.seller_import_page", import_id=import_id), 303)
+
+
+@bp.get("/sellers/import/<import_id>")
+def seller_import_page(import_id: str):
+    try:
+        pending = sellers.load_pending(_imports_dir(), import_id, user_id=current_user.id, now=utcnow())
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
+    plan = sellers.classify(pending.rows)
+    form = ConfirmImportForm(import_id=import_id, digest=plan.digest())
+    return render_template("admin/sellers_import.html", pending=pending, plan=plan, counts=plan.counts(), form=form,
+                           limit=PREVIEW_ROWS)
+
+
+@bp.post("/sellers/import/confirm")
+def confirm_seller_import():
+    form = ConfirmImportForm()
+    if not form.validate():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return _list_page(status=422)
+    try:
+        report = sellers.confirm_import(_imports_dir(), form.import_id.data, form.digest.data, user=_actor(),
+                                        now=utcnow())
+    except Conflict as exc:  # the preview is out of date: show the current one
+        flash(exc.message, "error")
+        return redirect(url_for("admin.seller_import_page", import_id=form.import_id.data), 303)
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return _list_page(status=exc.status_code)
+    flash(f"Import done: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+          f"{len(report.rejected)} rejected.")
+    return redirect(url_for("admin.sellers_page"), 303)
+
+
+@bp.post("/sellers/import/cancel")
+def cancel_seller_import():
+    try:
+        sellers.discard_pending(_imports_dir(), request.form.get("import_id", ""), user_id=current_user.id)
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return _list_page(status=exc.status_code)
+    flash("Import cancelled: nothing was written.")
+    return redirect(url_for("admin.sellers_page"), 303)
+
+
+@bp.post("/sellers/export.csv")
+def export_sellers():
+    rt = runtime()
+    chunks = sellers.export_links(rt.secret_key, rt.public_base_url, now=utcnow(), actor=_actor())
+    name = f"seller-links-{utcnow().astimezone(rt.timezone):%Y-%m-%d}.csv"
+    return Response(chunks, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,6 +1,8 @@
 """Seller links: signed path tokens carrying the seller and a key version."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
@@ -24,6 +26,17 @@ def link_url(seller: Seller, secret_key: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/s/{link_token(seller, secret_key)}"
 
 
+def url_maker(secret_key: str, base_url: str) -> Callable[[int, int], str]:
+    """A function of (seller id, key version) giving the activation URL: for many links at once."""
+    serializer, prefix = _serializer(secret_key), f"{base_url.rstrip('/')}/s/"
+    signer = serializer.make_signer()  # what dumps() builds on every call: built once here
+
+    def url(seller_id: int, link_version: int) -> str:
+        return prefix + signer.sign(serializer.dump_payload([seller_id, link_version])).decode("ascii")
+
+    return url
+
+
 def seller_for_token(token: str, secret_key: str) -> Seller:
     """The seller a token belongs to. Raises NotFound for a tampered or unknown token and
     LinkRevoked for a token signed with a key version the seller has since revoked."""
@@ -40,9 +53,17 @@ def seller_for_token(token: str, secret_key: str) -> Seller:
     return seller
 
 
-def revoke_links(seller: Seller) -> int:
-    """Invalidate every link issued so far; returns the new key version. Commits."""
+def bump_version(seller: Seller) -> int:
+    """Invalidate every link issued so far, in the caller's transaction; returns the new key version.
+    The increment happens in the database, so two revocations at once both count."""
     seller.link_version = Seller.link_version + 1
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(seller)
     return seller.link_version
+
+
+def revoke_links(seller: Seller) -> int:
+    """Invalidate every link issued so far; returns the new key version. Commits."""
+    version = bump_version(seller)
+    db.session.commit()
+    return version
