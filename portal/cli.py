@@ -146,10 +146,38 @@ def users_add(email, name, role, departments, password_stdin):
         if password != getpass.getpass("Repeat: "):
             raise click.ClickException("The passwords differ.")
     try:
-        user = staff.add_user(email, name, role, password, list(departments))
+        user = staff.add_user(email, name, role, password, list(departments), actor="cli", now=utcnow())
     except PortalError as exc:
         fail(exc)
     click.echo(f"added {user.role} {user.email}")
+
+
+@users_cli.command("token")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="What the token is for, e.g. 'ERP sync'.")
+def users_token(email: str, name: str):
+    """Issue a personal API token; the last line is the token alone (shown this once)."""
+    from .services import api_tokens
+
+    try:
+        raw, row = api_tokens.issue(api_tokens.user_by_email(email), name, actor="cli", now=utcnow())
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"API token {row.id} for {row.user.email} ({row.name}); it is shown this once:")
+    click.echo(raw)
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+def users_revoke_token(token_id: int):
+    """Revoke an API token by its id; it stops working at once."""
+    from .services import api_tokens
+
+    try:
+        row = api_tokens.revoke(token_id, actor="cli", now=utcnow())
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"revoked API token {row.id} ({row.prefix}…, {row.name}) of {row.user.email}")
 
 
 @orders_cli.command("import")
@@ -209,7 +237,10 @@ def sla_policy_apply(department: str | None):
     """Recompute due times of open, unanswered tickets under today's policies (recorded per ticket)."""
     from .services import policies
 
-    changed = policies.reapply(department, actor="cli", now=utcnow(), rt=runtime())
+    try:
+        changed = policies.reapply(department, actor="cli", now=utcnow(), rt=runtime())
+    except PortalError as exc:
+        fail(exc)
     click.echo(f"re-applied policies: {changed} ticket(s) changed")
 
 
@@ -310,7 +341,7 @@ def departments_calendar(code: str, business: bool, timezone: str, holidays: tup
     from .services import departments
 
     try:
-        data = departments.set_calendar(code, business, timezone, list(holidays))
+        data = departments.set_calendar(code, business, timezone, list(holidays), actor="cli", now=utcnow())
     except PortalError as exc:
         fail(exc)
     click.echo(f"{code}: " + ("open 24/7" if data is None else f"business hours in {data['timezone']}"))
