@@ -54,6 +54,13 @@ class PasswordResetForm(FlaskForm):
             raise ValidationError("Either type a password or tick “generate”, not both.")
 
 
+class NewDepartmentForm(FlaskForm):
+    code = StringField("Code", validators=[InputRequired("Enter a code such as delivery."), Length(max=32)])
+    name = StringField("Name (English)", validators=[InputRequired("Enter the department's name."),
+                                                     Length(max=120)])
+    name_vi = StringField("Name (Vietnamese)", validators=[Optional(), Length(max=120)])
+
+
 class DepartmentForm(FlaskForm):
     name = StringField("Name (English)", validators=[InputRequired("Enter the department's name."),
                                                      Length(max=120)])

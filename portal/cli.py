@@ -331,6 +331,21 @@ def departments_list():
         click.echo(f"{department.code}\t{department.name}\t{calendar.get('kind')} {calendar.get('timezone', '')}")
 
 
+@departments_cli.command("add")
+@click.option("--code", required=True, help="Lower-case code, e.g. delivery.")
+@click.option("--name", required=True, help="Name in English.")
+@click.option("--name-vi", default=None, help="Name in Vietnamese.")
+def departments_add(code: str, name: str, name_vi: str | None):
+    """Add a department."""
+    from .services import departments
+
+    try:
+        department = departments.add_department(code, name, name_vi, actor="cli", now=utcnow())
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"added department {department.code}")
+
+
 @departments_cli.command("calendar")
 @click.argument("code")
 @click.option("--business/--always-open", default=True, help="Business hours with holidays, or 24/7.")

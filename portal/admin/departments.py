@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from forms.admin_staff import CalendarForm, DepartmentForm, PolicyForm, ReapplyForm
+from forms.admin_staff import CalendarForm, DepartmentForm, NewDepartmentForm, PolicyForm, ReapplyForm
 
 from ..services import departments, policies, staff
 from ..services.errors import NotFound, PortalError
@@ -37,9 +37,24 @@ def _department(code: str):
 # --- departments --------------------------------------------------------------------------------
 
 @bp.get("/departments")
-def departments_page():
-    return render_template("admin/departments.html", rows=departments.overview(),
-                           summary=departments.calendar_summary)
+def departments_page(form: NewDepartmentForm | None = None, status: int = 200):
+    return render_template("admin/departments.html", rows=departments.overview(), form=form or NewDepartmentForm(),
+                           summary=departments.calendar_summary, can_change=current_user.role == "admin"), status
+
+
+@bp.post("/departments")
+def add_department():
+    form = NewDepartmentForm()
+    if not form.validate():
+        return departments_page(form, 422)
+    try:
+        department = departments.add_department(form.code.data, form.name.data, form.name_vi.data,
+                                                actor=current_user, now=utcnow())
+    except PortalError as exc:
+        _fields_to(form, exc)
+        return departments_page(form, exc.status_code)
+    flash(f"Department {department.code} added: choose its leads and calendar here.")
+    return redirect(url_for("admin.department_page", code=department.code), 303)
 
 
 def _department_form(row, formdata=True) -> DepartmentForm:

@@ -72,6 +72,34 @@ def overview() -> list[DepartmentRow]:
     return rows
 
 
+CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+
+
+def add_department(code: str, name: str, name_vi: str | None, *, actor: Actor, now: dt.datetime) -> Department:
+    """Create a department (a lower-case code such as `delivery`, names in English and Vietnamese).
+    Routing rules and staff can then point at it. Audited as department.added; committed."""
+    code, name, name_vi = (code or "").strip().lower(), (name or "").strip(), (name_vi or "").strip() or None
+    errors: dict[str, list[str]] = {}
+    if not CODE_RE.match(code):
+        errors["code"] = ["A code is 2–32 lower-case letters, digits, dashes or underscores, starting with a letter."]
+    elif db.session.scalar(select(Department.id).where(Department.code == code)):
+        errors["code"] = [f"Department {code} already exists."]
+    if not name:
+        errors["name"] = ["Enter the department's name."]
+    elif len(name) > MAX_NAME:
+        errors["name"] = [f"The name may have at most {MAX_NAME} characters."]
+    if name_vi and len(name_vi) > MAX_NAME:
+        errors["name_vi"] = [f"The name may have at most {MAX_NAME} characters."]
+    if errors:
+        raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+    department = Department(code=code, name=name, name_vi=name_vi)
+    db.session.add(department)
+    db.session.flush()
+    _audit("department.added", department, None, {"name": name, "name_vi": name_vi}, actor=actor, now=now)
+    db.session.commit()
+    return department
+
+
 def _names_and_leads(department: Department) -> dict:
     leads = [u.email for u in _active_leads() if any(d.id == department.id for d in u.departments)]
     return {"name": department.name, "name_vi": department.name_vi, "leads": sorted(leads)}

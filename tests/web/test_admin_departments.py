@@ -162,3 +162,32 @@ def test_managers_look_agents_and_leads_are_refused(client, demo, auth):
         assert client.get("/admin/departments").status_code == 403
         assert client.get("/admin/departments/finance").status_code == 403
     assert department("finance").name == "Finance" and db.session.query(AuditEvent).count() == 0
+
+
+def test_admin_adds_a_department_checked_and_audited(client, auth, demo):
+    auth.login("admin@demo.test")
+    page = client.get("/admin/departments")
+    token = csrf_from(page.get_data(as_text=True))
+    for code, message in (("Bad Code!", "lower-case letters"), ("delivery", "already exists"), ("", "Enter a code")):
+        bad = client.post("/admin/departments", data={"csrf_token": token, "code": code, "name": "X"})
+        assert bad.status_code == 422 and message in bad.get_data(as_text=True), code
+    no_name = client.post("/admin/departments", data={"csrf_token": token, "code": "claims", "name": ""})
+    assert no_name.status_code == 422 and department("claims") is None
+    ok = client.post("/admin/departments", data={"csrf_token": token, "code": "Claims", "name": "Claims",
+                                                 "name_vi": "Khiếu nại bồi thường"})
+    assert ok.status_code == 303 and ok.headers["Location"].endswith("/admin/departments/claims")
+    assert department("claims").name_vi == "Khiếu nại bồi thường"
+    (event,) = audits("department.added")
+    assert event.target_label == "claims" and event.before is None and event.after["name"] == "Claims"
+    assert event.actor_label == "admin@demo.test"
+    auth.post("/logout", "/inbox")
+    auth.login("manager@demo.test")
+    assert "Add a department" not in client.get("/admin/departments").get_data(as_text=True)
+
+
+def test_cli_adds_a_department(runner, demo):
+    result = runner.invoke(args=["departments", "add", "--code", "claims", "--name", "Claims"])
+    assert result.exit_code == 0 and result.output.strip().endswith("added department claims")
+    again = runner.invoke(args=["departments", "add", "--code", "claims", "--name", "Claims"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    assert audits("department.added")[0].actor_label == "cli"
