@@ -12,7 +12,9 @@ from routing.rules import (
     TicketFacts,
     load_rules,
     replay,
+    replay_items,
     route,
+    rule_errors,
 )
 from routing.schema import CATEGORIES, DEPARTMENTS, PRIORITIES, PriorityRule, Rule, RuleError
 from routing.text import find_keyword, normalize_text
@@ -34,5 +36,7 @@ __all__ = [
     "normalize_text",
     "pick_least_loaded",
     "replay",
+    "replay_items",
     "route",
+    "rule_errors",
 ]

@@ -43,7 +43,9 @@ __all__ = [
     "TicketFacts",
     "load_rules",
     "replay",
+    "replay_items",
     "route",
+    "rule_errors",
 ]
 
 
@@ -141,7 +143,8 @@ def route(facts: TicketFacts, ruleset: RuleSet) -> RoutingDecision:
 
     The first department rule whose conditions all hold decides the department; otherwise the
     category default applies, otherwise the fallback department. The priority is the highest among
-    the matching department rule and every matching priority rule (earliest wins a tie).
+    the matching department rule and every matching priority rule (earliest wins a tie). The
+    explanation ends with the rule set's version, e.g. ``(rules v3)``.
     """
     ticket = _Ticket(
         category=facts.category,
@@ -160,6 +163,8 @@ def route(facts: TicketFacts, ruleset: RuleSet) -> RoutingDecision:
             priority, reason = candidate_priority, candidate_reason
     if reason:
         explanation += f"; priority {priority} by {reason}"
+    # the version goes into the stored text, so an explanation read months later still names its rules
+    explanation += f" (rules {ruleset.version})"
     rule_id = None if matched is None else matched.id
     return RoutingDecision(department, priority, rule_id, explanation, ruleset.version)
 
@@ -173,11 +178,16 @@ def replay(
     Examples are recorded by position, or by key when ``tickets`` is a mapping (e.g. reference -> pair).
     Nothing is changed; the report only describes what would happen.
     """
-    pairs = tickets.items() if isinstance(tickets, Mapping) else enumerate(tickets)
+    return replay_items(tickets.items() if isinstance(tickets, Mapping) else enumerate(tickets), ruleset)
+
+
+def replay_items(items: Iterable[tuple[Hashable, tuple[str, TicketFacts]]], ruleset: RuleSet) -> ReplayReport:
+    """Like :func:`replay` for ``(key, (current_department, facts))`` items, e.g. streamed from a database;
+    examples are the keys. The items are read once, so a generator of any length will do."""
     total = unchanged = 0
     moved: Counter[Move] = Counter()
     examples: dict[Move, list[Hashable]] = {}
-    for key, (current_department, facts) in pairs:
+    for key, (current_department, facts) in items:
         total += 1
         new_department = route(facts, ruleset).department
         if new_department == current_department:
@@ -225,21 +235,77 @@ def _check_header(data: Any) -> tuple[str, str, str]:
     """Validate the top-level fields and return version, description and fallback department."""
     if not isinstance(data, Mapping):
         raise RuleError(f"rule data must be an object, got {type(data).__name__}")
+    for check in _HEADER_CHECKS:
+        check(data)
+    return data["version"], data.get("description", ""), data.get("fallback_department", "triage")
+
+
+def _check_known_fields(data: Mapping[str, Any]) -> None:
     unknown = sorted(set(data) - _TOP_LEVEL_FIELDS)
     if unknown:
         raise RuleError(f"rule set: unknown field(s) {', '.join(map(repr, unknown))}")
+
+
+def _check_version(data: Mapping[str, Any]) -> None:
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         raise RuleError("rule set: 'version' must be a non-empty string")
-    description = data.get("description", "")
-    if not isinstance(description, str):
+
+
+def _check_description(data: Mapping[str, Any]) -> None:
+    if not isinstance(data.get("description", ""), str):
         raise RuleError("rule set: 'description' must be a string")
+
+
+def _check_fallback(data: Mapping[str, Any]) -> None:
     fallback = data.get("fallback_department", "triage")
     if fallback not in DEPARTMENTS:
         raise RuleError(f"rule set: unknown fallback_department {fallback!r} (allowed: {', '.join(DEPARTMENTS)})")
+
+
+def _check_category_defaults_given(data: Mapping[str, Any]) -> None:
     if "category_defaults" not in data:
         raise RuleError("rule set: 'category_defaults' is required")
-    return version, description, fallback
+
+
+_HEADER_CHECKS = (_check_known_fields, _check_version, _check_description, _check_fallback,
+                  _check_category_defaults_given)
+
+
+def rule_errors(data: Any) -> list[str]:
+    """Every problem in rule data, one message per field or rule, so an editor can show them all at once.
+
+    Empty exactly when ``RuleSet.from_dict(data)`` succeeds; otherwise the first RuleError that
+    ``from_dict`` would raise is among the messages.
+    """
+    if not isinstance(data, Mapping):
+        return [f"rule data must be an object, got {type(data).__name__}"]
+    errors: list[str] = []
+
+    def collect(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except RuleError as exc:
+            errors.append(str(exc))
+            return None
+
+    for check in _HEADER_CHECKS:
+        collect(check, data)
+    if "category_defaults" in data:
+        collect(parse_category_defaults, data["category_defaults"])
+    parsed: list[Rule | PriorityRule] = []
+    for field, parse in (("rules", parse_rule), ("priority_rules", parse_priority_rule)):
+        entries = collect(list_field, data, field, "rule set") or []
+        for index, entry in enumerate(entries):
+            rule = collect(parse, entry, f"{field}[{index}]")
+            if rule is not None:
+                parsed.append(rule)
+    seen: set[str] = set()
+    for rule in parsed:
+        if rule.id in seen:
+            errors.append(f"rule {rule.id!r}: duplicate rule id")
+        seen.add(rule.id)
+    return errors
 
 
 def _check_unique_ids(rules: Iterable[Rule | PriorityRule]) -> None:

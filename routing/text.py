@@ -18,9 +18,26 @@ def normalize_text(text: str) -> str:
     Runs of whitespace become one space, with none at either end. The result is a fixed point:
     ``normalize_text(normalize_text(s)) == normalize_text(s)``.
     """
-    folded = unicodedata.normalize("NFD", text.casefold())
-    stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(stripped.translate(_LETTER_D).split())
+    # word by word, so the words every ticket repeats are folded once per process (routing and
+    # back-tests normalise every description they see)
+    return " ".join(filter(None, map(_normalize_word, text.split())))
+
+
+def _normalize_word(word: str) -> str:
+    return _normalize_short_word(word) if len(word) <= _CACHED_WORD_LENGTH else _fold(word)
+
+
+_CACHED_WORD_LENGTH = 32
+
+
+@lru_cache(maxsize=65536)
+def _normalize_short_word(word: str) -> str:
+    return _fold(word)
+
+
+def _fold(word: str) -> str:
+    folded = unicodedata.normalize("NFD", word.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).translate(_LETTER_D)
 
 
 @lru_cache(maxsize=2048)
@@ -36,7 +53,17 @@ def find_keyword(normalized_text: str, keywords: Iterable[str]) -> str | None:
     and the other way round). Matches respect word boundaries: "cod" is not found inside "codes".
     The keyword is returned exactly as given, for use in explanations.
     """
+    keywords = tuple(keywords)
+    # one combined search rejects most texts at once; only a hit needs the per-keyword loop for list order
+    if not keywords or not _any_keyword_pattern(keywords).search(normalized_text):
+        return None
     for keyword in keywords:
         if _keyword_pattern(keyword).search(normalized_text):
             return keyword
     return None
+
+
+@lru_cache(maxsize=1024)
+def _any_keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(normalize_text(keyword)) for keyword in keywords)
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")

@@ -1,2 +1,106 @@
-"""/admin/routing (being built)."""
-from .views import bp  # noqa: F401
+"""/admin/routing: edit the routing rules, back-test a change before saving it, versions and restore.
+Admins change, managers look (the blueprint refuses their POSTs)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.admin_routing import RoutingRulesForm
+
+from ..services import routing_rules
+from ..services.errors import Conflict, InvalidInput, NotFound, PortalError
+from ..services.runtime import utcnow
+from .views import bp
+
+
+def _show_errors(form: RoutingRulesForm, exc: PortalError) -> None:
+    for name, messages in exc.fields.items():
+        getattr(form, name).errors = list(messages)
+    if not exc.fields:
+        form.rules_json.errors = [exc.message]
+
+
+def _version(number: int):
+    try:
+        return routing_rules.version(number)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+def _page(form: RoutingRulesForm | None = None, status: int = 200, problem: str | None = None):
+    active = routing_rules.active_version()
+    if form is None:
+        start = _version(request.args.get("from", type=int)) if request.args.get("from") else None
+        ruleset = routing_rules.ruleset_of(start) if start else active.ruleset
+        form = RoutingRulesForm(rules_json=routing_rules.to_json(ruleset), base_version=active.number or 0)
+    return render_template("admin/routing.html", form=form, active=active, problem=problem,
+                           versions=routing_rules.versions(), can_change=current_user.role == "admin"), status
+
+
+@bp.get("/routing")
+def routing_page():
+    return _page()
+
+
+@bp.post("/routing")
+def preview_routing():
+    """The back-test of the edited rules and a confirm button; nothing is saved here."""
+    form = RoutingRulesForm()
+    if not form.validate():
+        return _page(form, 422, "Nothing was saved; see the messages below.")
+    try:
+        data = routing_rules.rules_from_text(form.rules_json.data)
+        report = routing_rules.backtest(data, form.days.data, utcnow())
+        proposed = routing_rules.validate(data)
+    except InvalidInput as exc:
+        _show_errors(form, exc)
+        return _page(form, exc.status_code, exc.message)
+    active = routing_rules.active_version()
+    return render_template("admin/routing_preview.html", form=form, report=report, active=active,
+                           proposed=proposed, changes=routing_rules.changes(active.ruleset, proposed))
+
+
+@bp.post("/routing/confirm")
+def save_routing():
+    form = RoutingRulesForm()
+    if not form.validate():
+        return _page(form, 422, "Nothing was saved; see the messages below.")
+    try:
+        data = routing_rules.rules_from_text(form.rules_json.data)
+        row = routing_rules.save_version(data, form.comment.data, now=utcnow(),
+                                         actor=current_user._get_current_object(),
+                                         base_version=form.base_version.data)
+    except InvalidInput as exc:
+        _show_errors(form, exc)
+        return _page(form, exc.status_code, exc.message)
+    except Conflict as exc:
+        # keep the edit, and start it again from the version saved meanwhile: the next preview shows both changes
+        form.base_version.data, form.base_version.raw_data = routing_rules.active_version().number or 0, None
+        return _page(form, exc.status_code, exc.message)
+    flash(f"Routing rules saved as {routing_rules.version_label(row.version)}; new tickets are routed by them.")
+    return redirect(url_for("admin.routing_page"), 303)
+
+
+@bp.get("/routing/versions/<int:number>")
+def routing_version(number: int):
+    row = _version(number)
+    ruleset = routing_rules.ruleset_of(row)
+    active = routing_rules.active_version()
+    return render_template("admin/routing_version.html", row=row, ruleset=ruleset, active=active,
+                           rules_json=routing_rules.to_json(ruleset),
+                           changes=routing_rules.changes(active.ruleset, ruleset),
+                           can_change=current_user.role == "admin")
+
+
+@bp.post("/routing/versions/<int:number>/restore")
+def restore_routing(number: int):
+    try:
+        row = routing_rules.restore_version(number, now=utcnow(), actor=current_user._get_current_object())
+    except NotFound as exc:
+        abort(404, exc.message)
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.routing_page"), 303)
+    flash(f"Version {routing_rules.version_label(number)} restored as "
+          f"{routing_rules.version_label(row.version)}; new tickets are routed by it.")
+    return redirect(url_for("admin.routing_page"), 303)

@@ -12,21 +12,28 @@ from flask import current_app
 import routing
 import sla
 
+from . import routing_rules
+
 
 @dataclass(frozen=True)
 class Runtime:
     timezone: ZoneInfo
     policy: sla.Policy
-    ruleset: routing.RuleSet
     upload_dir: str
     upload_max_bytes: int
     upload_max_files: int
     secret_key: str
     public_base_url: str
 
+    @property
+    def ruleset(self) -> routing.RuleSet:
+        """The routing rules new tickets use now: the newest saved version, else the rules file's.
+        Cached in this process (see services.routing_rules), so reading it per ticket is cheap."""
+        return routing_rules.active_ruleset()
+
 
 def runtime() -> Runtime:
-    """The current app's Runtime (cached on the app; rebuilt when the rules are reloaded)."""
+    """The current app's Runtime (cached on the app; rebuilding it also re-reads the routing rules file)."""
     app = current_app._get_current_object()
     cached = app.extensions.get("portal.runtime")
     if cached is None:
@@ -34,13 +41,13 @@ def runtime() -> Runtime:
         cached = Runtime(
             timezone=ZoneInfo(cfg["PORTAL_TIMEZONE"]),
             policy=sla.Policy.from_settings(cfg["SLA_FIRST_RESPONSE_HOURS"], cfg["SLA_AT_RISK_MINUTES"]),
-            ruleset=routing.load_rules(cfg.get("ROUTING_RULES_FILE")),
             upload_dir=cfg["UPLOAD_DIR"],
             upload_max_bytes=int(cfg["UPLOAD_MAX_MB"] * 1024 * 1024),
             upload_max_files=cfg["UPLOAD_MAX_FILES"],
             secret_key=cfg["SECRET_KEY"],
             public_base_url=cfg["PUBLIC_BASE_URL"],
         )
+        routing_rules.reset(app)  # reads the rules file now, so a bad ROUTING_RULES_FILE fails early
         app.extensions["portal.runtime"] = cached
     return cached
 

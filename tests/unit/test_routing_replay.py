@@ -3,7 +3,7 @@
 from collections import Counter
 from typing import Any
 
-from routing import RuleSet, TicketFacts, replay, route
+from routing import RuleSet, TicketFacts, replay, replay_items, route
 from routing.replay import MAX_EXAMPLES
 
 OLD: dict[str, Any] = {
@@ -66,3 +66,12 @@ def test_replay_of_no_tickets() -> None:
     report = replay([], RuleSet.from_dict(NEW))
     assert (report.total, report.unchanged, report.moved) == (0, 0, Counter())
     assert report.lines() == ["no tickets replayed"]
+
+
+def test_replay_items_reads_a_stream_once_and_keeps_its_keys() -> None:
+    pairs = current_departments(RuleSet.from_dict(OLD))
+    stream = ((f"T-{index}", pair) for index, pair in enumerate(pairs))
+    report = replay_items(stream, RuleSet.from_dict(NEW))
+    assert (report.total, report.unchanged) == (7, 3)
+    assert report.examples == {("returns", "finance"): ["T-0", "T-1", "T-2"], ("triage", "delivery"): ["T-3"]}
+    assert next(stream, None) is None

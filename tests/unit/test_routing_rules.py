@@ -46,7 +46,7 @@ def tracking(count: int) -> tuple[str, ...]:
 def test_category_default_applies_when_no_rule_matches(category: str, department: str) -> None:
     decision = route(TicketFacts(category, "xin chào, nothing specific"), RULES)
     assert (decision.department, decision.priority, decision.rule_id) == (department, "normal", None)
-    assert decision.explanation == f"{department}: category {category} (no keyword rule matched)"
+    assert decision.explanation == f"{department}: category {category} (no keyword rule matched) (rules test-1)"
     assert decision.ruleset_version == "test-1"
 
 
@@ -54,7 +54,7 @@ def test_category_default_applies_when_no_rule_matches(category: str, department
 def test_fallback_department_when_no_rule_and_no_default(category: str) -> None:
     decision = route(TicketFacts(category, "xin chào"), RULES)
     assert (decision.department, decision.rule_id) == ("triage", None)
-    assert decision.explanation == f"triage: category {category}, no rule matched"
+    assert decision.explanation == f"triage: category {category}, no rule matched (rules test-1)"
 
 
 def test_category_without_default_uses_the_configured_fallback() -> None:
@@ -77,7 +77,7 @@ def test_category_without_default_uses_the_configured_fallback() -> None:
 def test_keywords_ignore_case_and_diacritics(description: str, keyword: str) -> None:
     decision = route(TicketFacts("other", description), RULES)
     assert (decision.department, decision.rule_id) == ("finance", "cod-remittance")
-    assert decision.explanation == f"finance: rule cod-remittance matched '{keyword}'"
+    assert decision.explanation == f"finance: rule cod-remittance matched '{keyword}' (rules test-1)"
 
 
 @pytest.mark.parametrize("description", ["error codes 500", "mã cod123 bị sai", "encoder", "coding"])
@@ -122,9 +122,11 @@ def test_min_tracking_numbers_counts_distinct_numbers(
 
 def test_rule_without_keywords_explains_tracking_count_and_category() -> None:
     assert route(TicketFacts("order_return_status", "x", tracking(4)), RULES).explanation == (
-        "delivery: rule bulk matched 4 tracking numbers"
+        "delivery: rule bulk matched 4 tracking numbers (rules test-1)"
     )
-    assert route(TicketFacts("finance", "x"), RULES).explanation == "triage: rule finance-only matched category finance"
+    assert route(TicketFacts("finance", "x"), RULES).explanation == (
+        "triage: rule finance-only matched category finance (rules test-1)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,7 +149,7 @@ def test_highest_priority_wins_and_is_explained(
     decision = route(TicketFacts(category, description, tracking(count)), RULES)
     assert decision.priority == priority
     if suffix:
-        assert decision.explanation.endswith(suffix)
+        assert decision.explanation.endswith(f"{suffix} (rules test-1)")
     else:
         assert "priority" not in decision.explanation
 
@@ -156,6 +158,7 @@ def test_explanation_names_rule_and_keyword_as_written() -> None:
     decision = route(TicketFacts("other", "Chưa nhận tiền doi soat, gấp!"), RULES)
     assert decision.explanation == (
         "finance: rule cod-remittance matched 'đối soát'; priority urgent by rule urgent-words matched 'gấp'"
+        " (rules test-1)"
     )
 
 
@@ -242,6 +245,7 @@ def test_route_never_raises_and_returns_known_values(facts: TicketFacts) -> None
         assert decision.department in DEPARTMENTS
         assert decision.priority in PRIORITIES
         assert decision.explanation.startswith(f"{decision.department}: ")
+        assert decision.explanation.endswith(f" (rules {ruleset.version})")
         assert decision.ruleset_version == ruleset.version
 
 

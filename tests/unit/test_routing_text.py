@@ -73,3 +73,27 @@ def test_keyword_surrounded_by_spaces_is_found(keyword: str, before: str, after:
     if normalize_text(keyword):
         text = normalize_text(f"{before}{keyword}{after}")
         assert find_keyword(text, [keyword]) == keyword
+
+
+def _normalize_whole_text(text: str) -> str:
+    """The definition normalize_text implements word by word: fold the whole text, then collapse spaces."""
+    folded = unicodedata.normalize("NFD", text.casefold())
+    stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(stripped.translate(str.maketrans({"đ": "d", "Đ": "d"})).split())
+
+
+@given(st.text())
+def test_normalize_text_word_by_word_equals_folding_the_whole_text(text: str) -> None:
+    assert normalize_text(text) == _normalize_whole_text(text)
+
+
+@pytest.mark.parametrize("text", ["a \u0301 b", "\u0301", "x" * 40 + "Ồ " + "Đ" * 40, "ǅ ﬁ ß\u00a0Ấ"])
+def test_normalize_text_edge_words(text: str) -> None:
+    assert normalize_text(text) == _normalize_whole_text(text)
+
+
+@given(st.lists(st.text(min_size=1), min_size=1, max_size=8), st.text(max_size=30))
+def test_find_keyword_returns_the_first_listed_keyword_that_matches(keywords: list[str], text: str) -> None:
+    normalized = normalize_text(text + " " + keywords[-1])
+    expected = next((k for k in keywords if find_keyword(normalized, [k]) is not None), None)
+    assert find_keyword(normalized, keywords) == expected

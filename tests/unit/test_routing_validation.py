@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from routing import DEFAULT_RULES_PATH, RuleError, RuleSet, load_rules
+from routing import DEFAULT_RULES_PATH, RuleError, RuleSet, load_rules, rule_errors
 
 VALID: dict[str, Any] = {
     "version": "v1",
@@ -92,9 +92,33 @@ def top(**fields: Any) -> Edit:
 def test_invalid_rule_data_raises_a_clear_rule_error(edit: Edit, message: str) -> None:
     data = copy.deepcopy(VALID)
     replaced = edit(data)
+    data = data if replaced is None else replaced
     with pytest.raises(RuleError) as caught:
-        RuleSet.from_dict(data if replaced is None else replaced)
+        RuleSet.from_dict(data)
     assert message in str(caught.value)
+    assert str(caught.value) in rule_errors(data)
+
+
+@pytest.mark.parametrize("data", [VALID, load_rules().to_dict(), {"version": "v", "category_defaults": {}}])
+def test_valid_rule_data_has_no_errors(data: dict[str, Any]) -> None:
+    assert rule_errors(data) == []
+
+
+def test_rule_errors_lists_every_problem_at_once() -> None:
+    data = copy.deepcopy(VALID)
+    data.update(version="", fallback_department="support", category_defaults={"finance": "accounting"})
+    data["rules"][0]["department"] = "fin"
+    data["rules"].append({"id": "r2", "department": "apps", "keywords_any": ["x"]})
+    data["priority_rules"].append({"id": "p2", "priority": "critical", "keywords_any": ["x"]})
+    assert rule_errors(data) == [
+        "rule set: 'version' must be a non-empty string",
+        "rule set: unknown fallback_department 'support' (allowed: delivery, returns, finance, apps, triage)",
+        "category_defaults['finance']: unknown department 'accounting' (allowed: delivery, returns, finance, apps, "
+        "triage)",
+        "rule 'r1': unknown department 'fin' (allowed: delivery, returns, finance, apps, triage)",
+        "rule 'p2': unknown priority 'critical' (allowed: normal, high, urgent)",
+        "rule 'r2': duplicate rule id",
+    ]
 
 
 def test_rule_error_is_a_value_error() -> None:
