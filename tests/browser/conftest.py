@@ -2,6 +2,7 @@
 driven by Playwright, and a screenshot in test-artifacts/ whenever a browser test fails."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -128,24 +129,22 @@ def _require_chromium():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
 
 
-@pytest.fixture(scope="session")
-def portal(tmp_path_factory) -> Iterator[Portal]:
-    """`flask run` on a free port over a fresh, migrated database with the demo data."""
-    tmp = tmp_path_factory.mktemp("portal")
+@contextlib.contextmanager
+def _running_portal(tmp: Path, *setup: tuple[str, ...]) -> Iterator[Portal]:
+    """`flask run` on a free port over a fresh, migrated database, after the given CLI commands."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = _portal_env(tmp, port)
     log = tmp / "server.log"
     server = Portal(base_url, env, _flask_bin(), log)
     server.cli("db", "upgrade")
-    server.cli("demo", "load")
+    for command in setup:
+        server.cli(*command)
     with log.open("w") as out:
         proc = subprocess.Popen([server.flask, "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
                                  "--no-reload"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        server.request_links("DEMO-001", "DEMO-002")
-        _wait_until_up(proc, base_url, log)
-        yield server
+        yield server, proc
     finally:
         server.close()
         proc.terminate()
@@ -154,6 +153,29 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory) -> Iterator[Portal]:
+    """The portal with the demo data."""
+    with _running_portal(tmp_path_factory.mktemp("portal"), ("demo", "load")) as (server, proc):
+        server.request_links("DEMO-001", "DEMO-002")
+        _wait_until_up(proc, server.base_url, server.log)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def empty_portal(tmp_path_factory) -> Iterator[Portal]:
+    """The portal on an empty database, as the README leaves it: migrated, one admin, nothing else."""
+    admin = ("users", "add", "--email", "first.admin@example.vn", "--name", "Quản trị viên", "--role", "admin",
+             "--password-stdin")
+    tmp = tmp_path_factory.mktemp("empty-portal")
+    with _running_portal(tmp) as (server, proc):
+        result = subprocess.run(server._command(*admin), cwd=ROOT, env=server.env, input=f"{STAFF_PASSWORD}\n",
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        _wait_until_up(proc, server.base_url, server.log)
+        yield server
 
 
 @pytest.fixture(scope="session")
