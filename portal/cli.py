@@ -316,7 +316,7 @@ def routing_save(file: Path, comment: str):
 def webhooks_add(url: str, events: str, secret: str | None):
     """Register an endpoint; prints its id and the secret that signs its posts."""
     try:
-        endpoint = webhooks.add_endpoint(url, events, secret, now=utcnow())
+        endpoint = webhooks.add_endpoint(url, events, secret, now=utcnow(), actor="cli")
     except PortalError as exc:
         fail(exc)
     click.echo(f"added endpoint {endpoint.id} {endpoint.url} events={endpoint.events}")

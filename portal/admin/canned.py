@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Department
 from ..services import canned
 from ..services.errors import PortalError
+from ..services.runtime import utcnow
 from .views import bp
 
 
@@ -38,7 +39,8 @@ def add_canned():
     if not form.validate():
         return _page(form, 422)
     try:
-        reply = canned.add(form.department.data, form.title.data, form.body.data)
+        reply = canned.add(form.department.data, form.title.data, form.body.data, actor=current_user,
+                           now=utcnow())
     except PortalError as exc:
         for name, messages in exc.fields.items():
             getattr(form, name).errors = list(messages)
@@ -50,7 +52,7 @@ def add_canned():
 @bp.post("/canned/<int:reply_id>/<any(on, off):state>")
 def toggle_canned(reply_id: int, state: str):
     try:
-        canned.set_active(reply_id, state == "on")
+        canned.set_active(reply_id, state == "on", actor=current_user, now=utcnow())
     except PortalError as exc:
         flash(exc.message, "error")
     return redirect(url_for("admin.canned_page"), 303)

@@ -74,7 +74,8 @@ def add_webhook():
     if not form.validate():
         return _page(form, 422)
     try:
-        endpoint = webhooks.add_endpoint(form.url.data, form.events.data, form.secret.data, now=utcnow())
+        endpoint = webhooks.add_endpoint(form.url.data, form.events.data, form.secret.data, now=utcnow(),
+                                         actor=current_user._get_current_object())
     except InvalidInput as exc:
         for name, messages in exc.fields.items():
             getattr(form, name).errors = list(messages)
@@ -96,11 +97,12 @@ def _act(action, done: str):
 @bp.post("/webhooks/<int:endpoint_id>/deactivate")
 def deactivate_webhook(endpoint_id: int):
     # CSRFProtect has already checked the token of every POST
-    return _act(lambda: webhooks.deactivate_endpoint(endpoint_id, now=utcnow()),
+    actor = current_user._get_current_object()
+    return _act(lambda: webhooks.deactivate_endpoint(endpoint_id, now=utcnow(), actor=actor),
                 f"Endpoint {endpoint_id} deactivated; its pending deliveries will not be sent.")
 
 
 @bp.post("/webhooks/deliveries/<int:delivery_id>/retry")
 def retry_delivery(delivery_id: int):
-    return _act(lambda: webhooks.retry_delivery(delivery_id, now=utcnow()),
+    return _act(lambda: webhooks.retry_delivery(delivery_id, now=utcnow(), actor=current_user._get_current_object()),
                 f"Delivery {delivery_id} will be sent again within a minute.")

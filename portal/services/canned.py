@@ -1,11 +1,20 @@
 """Canned replies: a department's ready-made answers with the ticket's details filled in."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CannedReply, Department, Ticket
+from . import audit
 from .errors import InvalidInput, NotFound
+from .runtime import utcnow
+from .staff import Actor, actor_fields
+
+
+def _snapshot(reply: CannedReply, department_code: str) -> dict:
+    return {"department": department_code, "title": reply.title, "body": reply.body, "active": bool(reply.active)}
 
 
 def fill(body: str, ticket: Ticket) -> str:
@@ -36,9 +45,10 @@ def all_replies() -> list[tuple[CannedReply, str]]:
         Department, Department.id == CannedReply.department_id).order_by(Department.code, CannedReply.title)).all())
 
 
-def add(department_code: str, title: str, body: str) -> CannedReply:
-    """A new canned reply for a department. Commits; InvalidInput for unknown department, empty or
-    duplicate title, or an empty body."""
+def add(department_code: str, title: str, body: str, *, actor: Actor = "system",
+        now: dt.datetime | None = None) -> CannedReply:
+    """A new canned reply for a department, audited as canned.added. Commits; InvalidInput for
+    unknown department, empty or duplicate title, or an empty body."""
     department = db.session.scalar(select(Department).where(Department.code == department_code))
     errors: dict[str, list[str]] = {}
     if department is None:
@@ -52,16 +62,25 @@ def add(department_code: str, title: str, body: str) -> CannedReply:
     if errors:
         db.session.rollback()
         raise InvalidInput("; ".join(v[0] for v in errors.values()), errors)
+    reply = db.session.scalar(select(CannedReply).where(CannedReply.department_id == department.id,
+                                                        CannedReply.title == title.strip()))
+    audit.record("canned.added", "canned_reply", f"{department.code}: {reply.title}", before=None,
+                 after=_snapshot(reply, department.code), now=now or utcnow(), **actor_fields(actor))
     db.session.commit()
-    return db.session.scalar(select(CannedReply).where(CannedReply.department_id == department.id,
-                                                       CannedReply.title == title.strip()))
+    return reply
 
 
-def set_active(reply_id: int, active: bool) -> CannedReply:
-    """Switch a canned reply on or off (never deleted). Commits."""
+def set_active(reply_id: int, active: bool, *, actor: Actor = "system", now: dt.datetime | None = None) -> CannedReply:
+    """Switch a canned reply on or off (never deleted), audited as canned.switched_on/off. Commits."""
     reply = db.session.get(CannedReply, reply_id)
     if reply is None:
         raise NotFound("No such canned reply.")
+    code = db.session.scalar(select(Department.code).where(Department.id == reply.department_id))
+    before = _snapshot(reply, code)
     reply.active = active
+    if before["active"] != active:
+        audit.record("canned.switched_on" if active else "canned.switched_off", "canned_reply",
+                     f"{code}: {reply.title}", before=before, after=_snapshot(reply, code), now=now or utcnow(),
+                     **actor_fields(actor))
     db.session.commit()
     return reply

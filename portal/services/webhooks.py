@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import WEBHOOK_EVENTS, Department, Message, Seller, Ticket, WebhookDelivery, WebhookEndpoint
+from . import audit
 from .errors import Conflict, InvalidInput, NotFound
 from .runtime import runtime
 
@@ -337,7 +338,20 @@ def _check_events(raw: Iterable[str] | str | None) -> tuple[list[str], list[str]
     return [kind for kind in EVENT_KINDS if kind in chosen], []
 
 
-def add_endpoint(url: str, events: Iterable[str] | str, secret: str | None, now: dt.datetime) -> WebhookEndpoint:
+def _snapshot(endpoint: WebhookEndpoint) -> dict:
+    # never the secret: the audit shows that it changed, not what it is
+    return {"url": endpoint.url, "events": endpoint.events, "active": bool(endpoint.active)}
+
+
+def _audit(action: str, endpoint: WebhookEndpoint, before: dict | None, after: dict | None, now: dt.datetime,
+           actor) -> None:
+    from .staff import actor_fields
+    audit.record(action, "webhook", f"{endpoint.id} {endpoint.url}"[:254], before=before, after=after, now=now,
+                 **actor_fields(actor))
+
+
+def add_endpoint(url: str, events: Iterable[str] | str, secret: str | None, now: dt.datetime,
+                 actor="system") -> WebhookEndpoint:
     """Register an active endpoint, committed. Events are a subset of EVENT_KINDS; an empty secret
     is replaced by a random one. Raises InvalidInput with per-field messages."""
     url, url_errors = _check_url(url)
@@ -355,6 +369,8 @@ def add_endpoint(url: str, events: Iterable[str] | str, secret: str | None, now:
     endpoint = WebhookEndpoint(url=url, events=",".join(kinds), secret=secret or secrets.token_hex(32),
                                active=True, created_at=now)
     db.session.add(endpoint)
+    db.session.flush()
+    _audit("webhook.added", endpoint, None, _snapshot(endpoint), now, actor)
     db.session.commit()
     _forget_subscribers()
     return endpoint
@@ -366,12 +382,15 @@ def endpoints() -> list[WebhookEndpoint]:
                                    .order_by(WebhookEndpoint.active.desc(), WebhookEndpoint.id.desc())))
 
 
-def deactivate_endpoint(endpoint_id: int, now: dt.datetime) -> WebhookEndpoint:
+def deactivate_endpoint(endpoint_id: int, now: dt.datetime, actor="system") -> WebhookEndpoint:
     """Stop posting to an endpoint, committed: its pending deliveries are marked failed."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
         raise NotFound("No such webhook endpoint.")
+    before = _snapshot(endpoint)
     endpoint.active = False
+    if before["active"]:
+        _audit("webhook.deactivated", endpoint, before, _snapshot(endpoint), now, actor)
     db.session.execute(
         update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
         .values(status="failed", last_error="endpoint deactivated"),
@@ -388,7 +407,7 @@ def recent_deliveries(limit: int = 100) -> list[tuple[WebhookDelivery, str | Non
         .order_by(WebhookDelivery.id.desc()).limit(limit)).all())
 
 
-def retry_delivery(delivery_id: int, now: dt.datetime) -> WebhookDelivery:
+def retry_delivery(delivery_id: int, now: dt.datetime, actor="system") -> WebhookDelivery:
     """Make a failed delivery due at once with a fresh series of attempts, committed."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None:
@@ -401,6 +420,9 @@ def retry_delivery(delivery_id: int, now: dt.datetime) -> WebhookDelivery:
         update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=now),
         execution_options={"synchronize_session": False}).rowcount
+    if changed:
+        _audit("webhook.delivery_retried", delivery.endpoint, {"delivery": delivery_id, "status": "failed"},
+               {"delivery": delivery_id, "status": "pending"}, now, actor)
     db.session.commit()
     if not changed:
         raise Conflict(f"Delivery {delivery_id} changed meanwhile; reload the page.")

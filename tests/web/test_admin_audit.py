@@ -54,3 +54,28 @@ def test_audit_pages_older_entries(client, demo, auth, now):
     older = first.split('href="/admin/audit?')[-1].split('"')[0].replace("&amp;", "&")
     second = client.get(f"/admin/audit?{older}").get_data(as_text=True)
     assert "S-004" in second and "S-000" in second and "S-104" not in second
+
+
+def test_canned_replies_and_webhooks_changes_are_audited(client, demo, auth, runner):
+    from sqlalchemy import select
+
+    from portal.models import AuditEvent, CannedReply
+    auth.login("admin@demo.test")
+    assert auth.post("/admin/canned", "/admin/canned", department="finance", title="Hẹn đối soát",
+                     body="Chào {seller_name}, tiền COD sẽ về trong 2 ngày.").status_code == 303
+    reply = db.session.scalar(select(CannedReply).where(CannedReply.title == "Hẹn đối soát"))
+    assert auth.post(f"/admin/canned/{reply.id}/off", "/admin/canned").status_code == 303
+    assert auth.post("/admin/webhooks", "/admin/webhooks", url="https://chat.example.com/hooks",
+                     events="ticket_created", secret="a-secret-of-twenty-chars").status_code == 303
+    endpoint_id = db.session.scalar(select(AuditEvent.target_label).where(AuditEvent.action == "webhook.added"))
+    assert auth.post(f"/admin/webhooks/{endpoint_id.split()[0]}/deactivate", "/admin/webhooks").status_code == 303
+    assert runner.invoke(args=["webhooks", "add", "--url", "https://erp.example.com/h", "--events",
+                               "ticket_resolved"]).exit_code == 0
+    rows = db.session.execute(select(AuditEvent.action, AuditEvent.actor_label, AuditEvent.before_json,
+                                     AuditEvent.after_json).order_by(AuditEvent.id)).all()
+    assert [(a, who) for a, who, *_ in rows] == [
+        ("canned.added", "admin@demo.test"), ("canned.switched_off", "admin@demo.test"),
+        ("webhook.added", "admin@demo.test"), ("webhook.deactivated", "admin@demo.test"), ("webhook.added", "cli")]
+    assert all("a-secret-of-twenty-chars" not in (b or "") + (a or "") for _, _, b, a in rows)  # never the secret
+    html = client.get("/admin/audit?kind=webhook").get_data(as_text=True)
+    assert "<code>webhook.deactivated</code>" in html and "<code>canned.added</code>" not in html
