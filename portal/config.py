@@ -55,6 +55,7 @@ class Config:
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "portal"
         self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute"
+        self.RATELIMIT_STAFF_API = os.environ.get("RATELIMIT_STAFF_API") or "120 per minute"  # per API token
         self.RATELIMIT_HEADERS_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
         self.PERMANENT_SESSION_LIFETIME = int(_float("SESSION_HOURS", 12) * 3600)
@@ -82,5 +83,6 @@ class TestConfig(Config):
         # limits stay on, high enough for the suite; the rate-limit tests lower them per request
         self.RATELIMIT_SELLER = "10000 per minute"
         self.RATELIMIT_LOGIN = "10000 per minute"
+        self.RATELIMIT_STAFF_API = "10000 per minute"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SESSION_COOKIE_SECURE = False

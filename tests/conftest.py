@@ -73,7 +73,8 @@ def app(_migrated, tmp_path):
     app = _migrated
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     app.config["REPORTS_DIR"] = str(tmp_path / "reports")
-    app.config.update(RATELIMIT_SELLER="10000 per minute", RATELIMIT_LOGIN="10000 per minute")
+    app.config.update(RATELIMIT_SELLER="10000 per minute", RATELIMIT_LOGIN="10000 per minute",
+                      RATELIMIT_STAFF_API="10000 per minute")
     for key in [key for key in app.extensions if key.startswith("portal.")]:
         app.extensions.pop(key)  # caches of the previous test's data
     with app.app_context():

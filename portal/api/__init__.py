@@ -1,1 +1,1 @@
-"""The seller JSON API (/api/v1), authenticated by the seller link's token."""
+"""The JSON API (/api/v1): sellers with their link token, staff with a personal API token."""

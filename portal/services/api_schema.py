@@ -1,4 +1,5 @@
-"""Checks and normalises JSON bodies of the seller API with the seller form's own rules.
+"""Checks and normalises JSON bodies and parameters of the API: the seller's with the seller form's
+own rules, the staff's with the inbox's.
 
 Pure functions: a body is a decoded JSON value; a refusal is an ApiInputError carrying the
 HTTP status (400 for the wrong shape or types, 422 for values the form would refuse too) and
@@ -6,18 +7,28 @@ the messages per field.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from forms import normalize
 from forms.seller import CATEGORY_CHOICES, DESCRIPTION_MAX, DESCRIPTION_MIN, TRACKING_REQUIRED
 
+from ..models import PRIORITIES, STATUSES
 from .errors import PortalError
+from .inbox import SLA_STATES, QueueFilter
 
 CATEGORIES = tuple(choice.value for choice in CATEGORY_CHOICES)
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 COMMENT_MAX = 2000
 LIMIT_DEFAULT, LIMIT_MAX = 20, 100
+STAFF_BODY_MAX = 10000  # as the inbox's reply form
+REASON_MAX = 2000
+EMAIL_MAX = 254
+QUERY_MAX = 200
+DB_INT_MAX = 2**31 - 1
+QUEUE_ASSIGNEE = ("mine", "unassigned", "any")
 
 
 class ApiInputError(PortalError):
@@ -69,12 +80,15 @@ def _check_types(body: dict, spec: dict[str, tuple[str, bool]]) -> None:
             wrong.add(field, "Must be a string.")
         elif kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
             wrong.add(field, "Must be an integer.")
+        elif kind == "boolean" and not isinstance(value, bool):
+            wrong.add(field, "Must be true or false.")
         elif kind == "string_list" and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             wrong.add(field, "Must be a list of strings.")
     wrong.raise_if_any(400, "Some fields have the wrong type.")
 
 
-_KIND_NAMES = {"string": "a string", "string_list": "a list of strings", "integer": "an integer"}
+_KIND_NAMES = {"string": "a string", "string_list": "a list of strings", "integer": "an integer",
+               "boolean": "true or false"}
 
 
 def _normalized(fields: _Fields, field: str, fn, value):
@@ -155,3 +169,130 @@ def page_limit(raw: str | None) -> int:
         raise ApiInputError(400, f"limit must be a whole number from 1 to {LIMIT_MAX}.",
                             {"limit": [f"Use a whole number from 1 to {LIMIT_MAX}."]})
     return int(raw)
+
+
+# --- the staff API --------------------------------------------------------------------------------
+
+def _choice(fields: _Fields, body: dict, field: str, allowed: tuple[str, ...], missing: str) -> str | None:
+    value = body.get(field)
+    if not value:
+        fields.add(field, missing)
+    elif value not in allowed:
+        fields.add(field, f"Unknown {field}; use one of: {', '.join(allowed)}.")
+    return value
+
+
+def staff_reply_input(body: object) -> tuple[str, bool, int | None]:
+    """(text, internal, seen_event_id) of a staff reply or internal note. With `seen_event_id`, the
+    last history entry the writer saw, a public reply crossing someone else's is refused."""
+    body = _object(body)
+    _check_types(body, {"body": ("string", False), "internal": ("boolean", True),
+                        "seen_event_id": ("integer", True)})
+    fields = _Fields()
+    text = _normalized(fields, "body", lambda v: normalize.text(v, max_length=STAFF_BODY_MAX), body.get("body"))
+    if text == "":
+        fields.add("body", "Write a message.")
+    seen = body.get("seen_event_id")
+    if seen is not None and not 0 <= seen <= DB_INT_MAX:
+        fields.add("seen_event_id", "Use the `last_event_id` of the ticket as you read it.")
+    fields.raise_if_any(422, "Some fields need attention.")
+    return text, bool(body.get("internal")), seen
+
+
+def assign_input(body: object) -> str | None:
+    """The assignee's e-mail, or None to unassign (`"assignee": null` or an empty string)."""
+    body = _object(body)
+    _check_types(body, {"assignee": ("string", True)})
+    fields = _Fields()
+    if "assignee" not in body:
+        fields.add("assignee", "Give the assignee's e-mail, or null to unassign.")
+    email = _normalized(fields, "assignee", lambda v: normalize.text(v, max_length=EMAIL_MAX),
+                        body.get("assignee"))
+    fields.raise_if_any(422, "Some fields need attention.")
+    return email.lower() if email else None
+
+
+def transfer_input(body: object, departments: Collection[str]) -> tuple[str, str]:
+    """(department code, reason) of a transfer; the code must be one of `departments`."""
+    body = _object(body)
+    _check_types(body, {"department": ("string", False), "reason": ("string", False)})
+    fields = _Fields()
+    department = _choice(fields, body, "department", tuple(sorted(departments)), "Choose the department.")
+    reason = _normalized(fields, "reason", lambda v: normalize.text(v, max_length=REASON_MAX), body.get("reason"))
+    if reason == "":
+        fields.add("reason", "Say why the ticket moves.")
+    fields.raise_if_any(422, "Some fields need attention.")
+    return department, reason
+
+
+def status_input(body: object) -> str:
+    """The status a staff member asks for (whether the ticket may move there is the service's rule)."""
+    body = _object(body)
+    _check_types(body, {"status": ("string", False)})
+    fields = _Fields()
+    status = _choice(fields, body, "status", STATUSES, "Choose the status.")
+    fields.raise_if_any(422, "Some fields need attention.")
+    return status
+
+
+def priority_input(body: object) -> str:
+    """The priority a staff member asks for."""
+    body = _object(body)
+    _check_types(body, {"priority": ("string", False)})
+    fields = _Fields()
+    priority = _choice(fields, body, "priority", PRIORITIES, "Choose the priority.")
+    fields.raise_if_any(422, "Some fields need attention.")
+    return priority
+
+
+def queue_cursor(text: str | None) -> str | None:
+    """The inbox's keyset cursor "<due ISO 8601>|<ticket id>" in canonical form, or None when `text`
+    is not one (any date the database can hold, an id a database integer can hold)."""
+    if not text or "|" not in text:
+        return None
+    due, _, ident = text.rpartition("|")
+    if not (ident.isascii() and ident.isdigit() and len(ident) <= 10 and int(ident) <= DB_INT_MAX):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(due)
+        when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return f"{when.isoformat()}|{int(ident)}"
+
+
+def queue_filter(args: Mapping[str, str], departments: Collection[str],
+                 cursor_text: str | None) -> tuple[QueueFilter, int]:
+    """The inbox filters and page size from query parameters; unlike the inbox page, which drops
+    what it does not know, an unknown value is refused (400) with the parameter named.
+    `cursor_text` is the decoded `after` cursor (None when absent or not decodable)."""
+    fields = _Fields()
+
+    def pick(name: str, allowed: Collection[str]) -> str | None:
+        value = args.get(name)
+        if value is None or value == "":
+            return None
+        if value not in allowed:
+            fields.add(name, f"Use one of: {', '.join(sorted(allowed))}.")
+            return None
+        return value
+
+    q = args.get("q") or ""
+    if len(q) > QUERY_MAX:
+        fields.add("q", f"Search for at most {QUERY_MAX} characters.")
+    after = None
+    if args.get("after"):
+        after = queue_cursor(cursor_text)
+        if after is None:
+            fields.add("after", "Not a cursor from this API; use the `next` value of a previous page.")
+    try:
+        limit = page_limit(args.get("limit"))
+    except ApiInputError as exc:
+        fields.errors.update(exc.fields)
+        limit = LIMIT_DEFAULT
+    f = QueueFilter(department=pick("department", departments), status=pick("status", (*STATUSES, "all")),
+                    assignee=pick("assignee", QUEUE_ASSIGNEE) or "any", sla=pick("sla", SLA_STATES),
+                    category=pick("category", CATEGORIES), priority=pick("priority", PRIORITIES),
+                    q=q.strip(), after=after)
+    fields.raise_if_any(400, "Some query parameters are not valid.")
+    return f, limit
