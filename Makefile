@@ -27,7 +27,7 @@ translations: $(CATALOGS)
 # after changing texts: re-extract them and merge into the catalogues, then translate what is empty
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete --width 120
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --width 120
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-dev.txt

@@ -1,10 +1,22 @@
-"""Forms administrators fill: webhook endpoints."""
+"""Forms administrators fill: webhook endpoints, canned replies, and the base every admin form shares."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class AdminForm(FlaskForm):
+    """Field errors as plain strings in the request's language. A message marked with lazy_gettext is a
+    LazyString, which Jinja takes for markup and would print unescaped; a str is escaped like any text."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            field.errors = [str(error) for error in field.errors]
+        return valid
 
 
 class CheckboxesField(SelectMultipleField):
@@ -12,17 +24,17 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class WebhookEndpointForm(FlaskForm):
+class WebhookEndpointForm(AdminForm):
     """The service checks the URL and the events; the form carries them (choices set by the view)."""
 
-    url = URLField("URL", validators=[Length(max=2000)])
-    events = CheckboxesField("Events", choices=[], validate_choice=False)
-    secret = StringField("Secret", validators=[Optional(), Length(max=128)])
+    url = URLField(_l("URL"), validators=[Length(max=2000)])
+    events = CheckboxesField(_l("Events"), choices=[], validate_choice=False)
+    secret = StringField(_l("Secret"), validators=[Optional(), Length(max=128)])
 
 
-class CannedReplyForm(FlaskForm):
+class CannedReplyForm(AdminForm):
     """A department's canned reply; {seller_name} and {reference} are filled in when used."""
 
-    department = SelectField("Department", choices=[], validate_choice=False)
-    title = StringField("Title", validators=[InputRequired("Give the reply a title."), Length(max=120)])
-    body = TextAreaField("Reply", validators=[InputRequired("Write the reply."), Length(max=5000)])
+    department = SelectField(_l("Department"), choices=[], validate_choice=False)
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Give the reply a title.")), Length(max=120)])
+    body = TextAreaField(_l("Reply"), validators=[InputRequired(_l("Write the reply.")), Length(max=5000)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,64 +18,66 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .admin import CheckboxesField
+from .admin import AdminForm, CheckboxesField
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PRIORITY_CHOICES = [SelectChoice("*", "any priority")] + [SelectChoice(p, p) for p in ("normal", "high", "urgent")]
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+# the values stay the priority codes; only the shown labels are translated
+PRIORITY_CHOICES = [SelectChoice("*", _l("any priority")), SelectChoice("normal", _l("normal")),
+                    SelectChoice("high", _l("high")), SelectChoice("urgent", _l("urgent"))]
 
 
-class StaffAddForm(FlaskForm):
+class StaffAddForm(AdminForm):
     """A new staff account; the service checks the e-mail, role, departments and password rules."""
 
-    email = EmailField("E-mail", validators=[InputRequired("Enter an e-mail address."), Length(max=254)])
-    name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=120)])
-    role = SelectField("Role", choices=[], validate_choice=False)
-    departments = CheckboxesField("Departments", choices=[], validate_choice=False)
-    password = PasswordField("Initial password", validators=[InputRequired("Enter an initial password."),
-                                                              Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=254)])
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter a name.")), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    departments = CheckboxesField(_l("Departments"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Initial password"), validators=[InputRequired(_l("Enter an initial password.")),
+                                                                 Length(max=200)])
 
 
-class StaffEditForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=120)])
-    role = SelectField("Role", choices=[], validate_choice=False)
-    departments = CheckboxesField("Departments", choices=[], validate_choice=False)
+class StaffEditForm(AdminForm):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter a name.")), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    departments = CheckboxesField(_l("Departments"), choices=[], validate_choice=False)
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AdminForm):
     """Either a new password typed by the administrator, or `generate` for a random one shown once."""
 
-    password = PasswordField("New password", validators=[Length(max=200)])
-    generate = BooleanField("Generate a random password instead")
+    password = PasswordField(_l("New password"), validators=[Length(max=200)])
+    generate = BooleanField(_l("Generate a random password instead"))
 
     def validate_password(self, field):
         if not self.generate.data and not field.data:
-            raise ValidationError("Enter a new password, or tick “generate”.")
+            raise ValidationError(_l("Enter a new password, or tick “generate”."))
         if self.generate.data and field.data:
-            raise ValidationError("Either type a password or tick “generate”, not both.")
+            raise ValidationError(_l("Either type a password or tick “generate”, not both."))
 
 
-class NewDepartmentForm(FlaskForm):
-    code = StringField("Code", validators=[InputRequired("Enter a code such as delivery."), Length(max=32)])
-    name = StringField("Name (English)", validators=[InputRequired("Enter the department's name."),
-                                                     Length(max=120)])
-    name_vi = StringField("Name (Vietnamese)", validators=[Optional(), Length(max=120)])
+class NewDepartmentForm(AdminForm):
+    code = StringField(_l("Code"), validators=[InputRequired(_l("Enter a code such as delivery.")), Length(max=32)])
+    name = StringField(_l("Name (English)"), validators=[InputRequired(_l("Enter the department's name.")),
+                                                         Length(max=120)])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[Optional(), Length(max=120)])
 
 
-class DepartmentForm(FlaskForm):
-    name = StringField("Name (English)", validators=[InputRequired("Enter the department's name."),
-                                                     Length(max=120)])
-    name_vi = StringField("Name (Vietnamese)", validators=[Optional(), Length(max=120)])
-    leads = CheckboxesField("Leads", choices=[], coerce=int, validate_choice=False)
+class DepartmentForm(AdminForm):
+    name = StringField(_l("Name (English)"), validators=[InputRequired(_l("Enter the department's name.")),
+                                                         Length(max=120)])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[Optional(), Length(max=120)])
+    leads = CheckboxesField(_l("Leads"), choices=[], coerce=int, validate_choice=False)
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(AdminForm):
     """24/7, or business hours: windows per weekday, a time zone, public holidays of a country, own dates."""
 
-    business = RadioField("Opening", choices=[SelectChoice("24/7", "Open 24/7"),
-                                                SelectChoice("business", "Business hours")],
-                          validators=[InputRequired("Choose 24/7 or business hours.")])
-    timezone = SelectField("Time zone", choices=[], validate_choice=False)  # checked with the calendar
-    country = SelectField("Public holidays of", choices=[], validate_choice=False)
+    business = RadioField(_l("Opening"), choices=[SelectChoice("24/7", _l("Open 24/7")),
+                                                    SelectChoice("business", _l("Business hours"))],
+                          validators=[InputRequired(_l("Choose 24/7 or business hours."))])
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False)  # checked with the calendar
+    country = SelectField(_l("Public holidays of"), choices=[], validate_choice=False)
     hours_0 = StringField(WEEKDAYS[0], validators=[Length(max=200)])
     hours_1 = StringField(WEEKDAYS[1], validators=[Length(max=200)])
     hours_2 = StringField(WEEKDAYS[2], validators=[Length(max=200)])
@@ -83,7 +85,7 @@ class CalendarForm(FlaskForm):
     hours_4 = StringField(WEEKDAYS[4], validators=[Length(max=200)])
     hours_5 = StringField(WEEKDAYS[5], validators=[Length(max=200)])
     hours_6 = StringField(WEEKDAYS[6], validators=[Length(max=200)])
-    holidays = TextAreaField("Own closed days", validators=[Length(max=5000)])
+    holidays = TextAreaField(_l("Own closed days"), validators=[Length(max=5000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,23 +96,23 @@ class CalendarForm(FlaskForm):
         return {day: getattr(self, f"hours_{day}").data or "" for day in range(7)}
 
 
-class PolicyForm(FlaskForm):
-    department = SelectField("Department", choices=[], validate_choice=False)
-    priority = SelectField("Priority", choices=PRIORITY_CHOICES)
+class PolicyForm(AdminForm):
+    department = SelectField(_l("Department"), choices=[], validate_choice=False)
+    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES)
     first_response_minutes = IntegerField(
-        "First-response target (minutes)",
-        validators=[InputRequired("Enter the first-response target in minutes."),
-                    NumberRange(1, 60 * 24 * 30, "From 1 minute to 30 days (43200).")])
-    at_risk_minutes = IntegerField("At risk this many minutes before due",
+        _l("First-response target (minutes)"),
+        validators=[InputRequired(_l("Enter the first-response target in minutes.")),
+                    NumberRange(1, 60 * 24 * 30, _l("From 1 minute to 30 days (43200)."))])
+    at_risk_minutes = IntegerField(_l("At risk this many minutes before due"),
                                    validators=[Optional(), NumberRange(1, 60 * 24 * 30,
-                                                                       "From 1 minute to 30 days (43200).")])
-    resolution_minutes = IntegerField("Resolution target (minutes, optional)",
+                                                                       _l("From 1 minute to 30 days (43200)."))])
+    resolution_minutes = IntegerField(_l("Resolution target (minutes, optional)"),
                                       validators=[Optional(), NumberRange(1, 60 * 24 * 365,
-                                                                          "From 1 minute to 365 days (525600).")])
+                                                                          _l("From 1 minute to 365 days (525600)."))])
 
 
-class ReapplyForm(FlaskForm):
+class ReapplyForm(AdminForm):
     """Re-apply today's policies to open tickets; nothing changes until `confirm` is "yes"."""
 
-    scope = SelectField("Open tickets of", choices=[], validate_choice=False)  # a department code or "*"
+    scope = SelectField(_l("Open tickets of"), choices=[], validate_choice=False)  # a department code or "*"
     confirm = HiddenField()

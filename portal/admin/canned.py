@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -45,7 +46,7 @@ def add_canned():
         for name, messages in exc.fields.items():
             getattr(form, name).errors = list(messages)
         return _page(form, exc.status_code)
-    flash(f"Canned reply “{reply.title}” added.")
+    flash(_("Canned reply “%(title)s” added.", title=reply.title))
     return redirect(url_for("admin.canned_page"), 303)
 
 

@@ -3,6 +3,7 @@ re-application to open tickets): admins change, managers look."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -53,7 +54,7 @@ def add_department():
     except PortalError as exc:
         _fields_to(form, exc)
         return departments_page(form, exc.status_code)
-    flash(f"Department {department.code} added: choose its leads and calendar here.")
+    flash(_("Department %(code)s added: choose its leads and calendar here.", code=department.code))
     return redirect(url_for("admin.department_page", code=department.code), 303)
 
 
@@ -72,7 +73,7 @@ def _calendar_form(row, formdata=True) -> CalendarForm:
         form = CalendarForm(formdata=None, data=departments.calendar_form_values(
             row.department, current_app.config["PORTAL_TIMEZONE"]))
     form.country.choices = [SelectChoice(code, label) for code, label in
-                            [("", "no public holidays"), *departments.country_choices()]]
+                            [("", _("no public holidays")), *departments.country_choices()]]
     return form
 
 
@@ -103,7 +104,7 @@ def edit_department(code: str):
     except PortalError as exc:
         _fields_to(form, exc)
         return _department_page(row, names=form, status=exc.status_code)
-    flash(f"Department {row.department.code} saved.")
+    flash(_("Department %(code)s saved.", code=row.department.code))
     return redirect(url_for("admin.department_page", code=row.department.code), 303)
 
 
@@ -121,8 +122,8 @@ def set_department_calendar(code: str):
     except PortalError as exc:
         _fields_to(form, exc)
         return _department_page(row, calendar=form, status=exc.status_code)
-    flash(f"{row.department.name}: {departments.calendar_summary(data or {'kind': '24/7'})}. New tickets use it "
-          "now; existing tickets keep their due times.")
+    flash(_("%(department)s: %(calendar)s. New tickets use it now; existing tickets keep their due times.",
+            department=row.department.name, calendar=departments.calendar_summary(data or {"kind": "24/7"})))
     return redirect(url_for("admin.department_page", code=row.department.code), 303)
 
 
@@ -134,13 +135,13 @@ def _department_choices(anything: str) -> list[tuple[str, str]]:
 
 def _policy_form() -> PolicyForm:
     form = PolicyForm()
-    form.department.choices = _department_choices("any department")
+    form.department.choices = _department_choices(_("any department"))
     return form
 
 
 def _reapply_form() -> ReapplyForm:
     form = ReapplyForm()
-    form.scope.choices = _department_choices("every department")
+    form.scope.choices = _department_choices(_("every department"))
     return form
 
 
@@ -176,8 +177,9 @@ def set_sla_policy():
     except PortalError as exc:
         _fields_to(form, exc)
         return _policies_page(form, status=exc.status_code)
-    flash(f"Policy {form.department.data}/{form.priority.data} version {row.version} saved: new tickets get "
-          f"{row.first_response_minutes} min. Existing tickets keep their due times until you re-apply.")
+    flash(_("Policy %(department)s/%(priority)s version %(version)s saved: new tickets get %(minutes)s min. "
+            "Existing tickets keep their due times until you re-apply.", department=form.department.data,
+            priority=form.priority.data, version=row.version, minutes=row.first_response_minutes))
     return redirect(url_for("admin.policies_page"), 303)
 
 
@@ -196,5 +198,5 @@ def reapply_policies():
     except PortalError as exc:
         _fields_to(form, exc, {"department": "scope"})
         return _policies_page(reapply=form, status=exc.status_code)
-    flash(f"Re-applied today's policies: {changed} open ticket(s) got a new due time.")
+    flash(_("Re-applied today's policies: %(count)s open ticket(s) got a new due time.", count=changed))
     return redirect(url_for("admin.policies_page"), 303)

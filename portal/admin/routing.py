@@ -3,6 +3,7 @@ Admins change, managers look (the blueprint refuses their POSTs)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.admin_routing import RoutingRulesForm
@@ -47,7 +48,7 @@ def preview_routing():
     """The back-test of the edited rules and a confirm button; nothing is saved here."""
     form = RoutingRulesForm()
     if not form.validate():
-        return _page(form, 422, "Nothing was saved; see the messages below.")
+        return _page(form, 422, _("Nothing was saved; see the messages below."))
     try:
         data = routing_rules.rules_from_text(form.rules_json.data)
         report = routing_rules.backtest(data, form.days.data, utcnow())
@@ -64,7 +65,7 @@ def preview_routing():
 def save_routing():
     form = RoutingRulesForm()
     if not form.validate():
-        return _page(form, 422, "Nothing was saved; see the messages below.")
+        return _page(form, 422, _("Nothing was saved; see the messages below."))
     try:
         data = routing_rules.rules_from_text(form.rules_json.data)
         row = routing_rules.save_version(data, form.comment.data, now=utcnow(),
@@ -77,7 +78,8 @@ def save_routing():
         # keep the edit, and start it again from the version saved meanwhile: the next preview shows both changes
         form.base_version.data, form.base_version.raw_data = routing_rules.active_version().number or 0, None
         return _page(form, exc.status_code, exc.message)
-    flash(f"Routing rules saved as {routing_rules.version_label(row.version)}; new tickets are routed by them.")
+    flash(_("Routing rules saved as %(version)s; new tickets are routed by them.",
+            version=routing_rules.version_label(row.version)))
     return redirect(url_for("admin.routing_page"), 303)
 
 
@@ -101,6 +103,6 @@ def restore_routing(number: int):
     except PortalError as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.routing_page"), 303)
-    flash(f"Version {routing_rules.version_label(number)} restored as "
-          f"{routing_rules.version_label(row.version)}; new tickets are routed by it.")
+    flash(_("Version %(old)s restored as %(new)s; new tickets are routed by it.",
+            old=routing_rules.version_label(number), new=routing_rules.version_label(row.version)))
     return redirect(url_for("admin.routing_page"), 303)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.admin_sellers import ConfirmImportForm, SellerForm, SellerImportForm
@@ -54,7 +55,7 @@ def _qr_data_uri(url: str) -> str:
     """The URL as a QR code, an SVG image inlined as a data: URI (allowed by the CSP's img-src)."""
     buffer = io.BytesIO()
     segno.make_qr(url, error="m").save(buffer, kind="svg", scale=5, border=4, xmldecl=False,
-                                       title="QR code of the seller's link")
+                                       title=_("QR code of the seller's link"))
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -83,7 +84,7 @@ def add_seller():
     except PortalError as exc:
         _show_errors(form, exc)
         return _list_page(form=form, status=exc.status_code)
-    flash(f"Seller {seller.code} added. Give them the link below.")
+    flash(_("Seller %(code)s added. Give them the link below.", code=seller.code))
     return redirect(url_for("admin.seller_page", seller_id=seller.id, link="new", _anchor="link"), 303)
 
 
@@ -115,7 +116,7 @@ def edit_seller(seller_id: int):
     except PortalError as exc:
         _show_errors(form, exc)
         return _detail_page(seller, form, exc.status_code)
-    flash(f"Seller {data.code} saved." if changed else "Nothing changed.")
+    flash(_("Seller %(code)s saved.", code=data.code) if changed else _("Nothing changed."))
     return redirect(url_for("admin.seller_page", seller_id=seller_id), 303)
 
 
@@ -123,7 +124,8 @@ def edit_seller(seller_id: int):
 def rotate_seller_link(seller_id: int):
     seller = _seller_or_404(seller_id)
     sellers.rotate_link(seller, now=utcnow(), actor=_actor())
-    flash(f"New link issued for {seller.code}: the old ones now answer “link replaced”. Send the seller this one.")
+    flash(_("New link issued for %(code)s: the old ones now answer “link replaced”. Send the seller this one.",
+            code=seller.code))
     return redirect(url_for("admin.seller_page", seller_id=seller_id, link="new", _anchor="link"), 303)
 
 
@@ -131,7 +133,7 @@ def rotate_seller_link(seller_id: int):
 def revoke_seller_links(seller_id: int):
     seller = _seller_or_404(seller_id)
     sellers.revoke_links(seller, now=utcnow(), actor=_actor())
-    flash(f"Every link of {seller.code} is revoked. Show the new link only when the seller needs one.")
+    flash(_("Every link of %(code)s is revoked. Show the new link only when the seller needs one.", code=seller.code))
     return redirect(url_for("admin.seller_page", seller_id=seller_id, link="revoked", _anchor="link"), 303)
 
 
@@ -167,7 +169,7 @@ def seller_import_page(import_id: str):
 def confirm_seller_import():
     form = ConfirmImportForm()
     if not form.validate():
-        flash(next(iter(form.errors.values()))[0], "error")
+        flash(str(next(iter(form.errors.values()))[0]), "error")  # a plain str: the session cannot hold a lazy one
         return _list_page(status=422)
     try:
         report = sellers.confirm_import(_imports_dir(), form.import_id.data, form.digest.data, user=_actor(),
@@ -178,8 +180,8 @@ def confirm_seller_import():
     except PortalError as exc:
         flash(exc.message, "error")
         return _list_page(status=exc.status_code)
-    flash(f"Import done: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-          f"{len(report.rejected)} rejected.")
+    flash(_("Import done: %(added)s added, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.",
+            added=report.added, updated=report.updated, unchanged=report.unchanged, rejected=len(report.rejected)))
     return redirect(url_for("admin.sellers_page"), 303)
 
 
@@ -190,7 +192,7 @@ def cancel_seller_import():
     except PortalError as exc:
         flash(exc.message, "error")
         return _list_page(status=exc.status_code)
-    flash("Import cancelled: nothing was written.")
+    flash(_("Import cancelled: nothing was written."))
     return redirect(url_for("admin.sellers_page"), 303)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -75,7 +76,7 @@ def add_staff():
     except PortalError as exc:
         _fields_to(form, exc)
         return _list_page(form, exc.status_code)
-    flash(f"{user.name} ({user.email}) can now log in as {user.role}.")
+    flash(_("%(name)s (%(email)s) can now log in as %(role)s.", name=user.name, email=user.email, role=user.role))
     return redirect(url_for("admin.staff_user", user_id=user.id), 303)
 
 
@@ -96,22 +97,25 @@ def edit_staff(user_id: int):
         _fields_to(form, exc)
         return _user_page(user, edit=form, status=exc.status_code)
     where = ", ".join(d.code for d in user.departments)
-    flash(f"Saved: {user.name} is {user.role}" + (f" in {where}." if where else "."))
+    flash(_("Saved: %(name)s is %(role)s in %(departments)s.", name=user.name, role=user.role, departments=where)
+          if where else _("Saved: %(name)s is %(role)s.", name=user.name, role=user.role))
     return redirect(url_for("admin.staff_user", user_id=user.id), 303)
 
 
 def _set_active(user_id: int, active: bool):
     user = _user(user_id)
     try:
-        _, unassigned = staff.set_active(user.id, active, actor=current_user, now=utcnow())
+        _saved, unassigned = staff.set_active(user.id, active, actor=current_user, now=utcnow())
     except PortalError as exc:
         flash(exc.message, "error")
         return _user_page(user, status=exc.status_code)
     if active:
-        flash(f"{user.name} is active again and can log in.")
+        flash(_("%(name)s is active again and can log in.", name=user.name))
     else:
-        flash(f"{user.name} is deactivated: they cannot log in and get no new tickets."
-              + (f" {len(unassigned)} open ticket(s) went back to the department queue." if unassigned else ""))
+        message = _("%(name)s is deactivated: they cannot log in and get no new tickets.", name=user.name)
+        if unassigned:
+            message += " " + _("%(count)s open ticket(s) went back to the department queue.", count=len(unassigned))
+        flash(message)
     return redirect(url_for("admin.staff_user", user_id=user.id), 303)
 
 
@@ -131,12 +135,12 @@ def reset_staff_password(user_id: int):
     if not form.validate():
         return _user_page(user, reset=form, status=422)
     try:
-        _, password = staff.reset_password(user.id, None if form.generate.data else form.password.data,
-                                           actor=current_user, now=utcnow())
+        _saved, password = staff.reset_password(user.id, None if form.generate.data else form.password.data,
+                                                actor=current_user, now=utcnow())
     except PortalError as exc:
         _fields_to(form, exc)
         return _user_page(user, reset=form, status=exc.status_code)
     if form.generate.data:  # shown on this page once; a flash would keep it in the session cookie
         return _user_page(user, new_password=password)
-    flash(f"{user.name}'s password is changed.")
+    flash(_("%(name)s's password is changed.", name=user.name))
     return redirect(url_for("admin.staff_user", user_id=user.id), 303)

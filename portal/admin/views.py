@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -15,24 +17,29 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # the sections of /admin: (endpoint, title, what it is for); the index lists those that exist
 SECTIONS = (
-    ("admin.sellers_page", "Sellers", "Find, add and edit sellers; issue, rotate and revoke links (with QR); import."),
-    ("admin.staff_page", "Staff", "Add staff, set roles and departments, deactivate, reset passwords, who is on duty."),
-    ("admin.departments_page", "Departments", "Names, leads, business calendars and holidays."),
-    ("admin.policies_page", "SLA policies", "Response targets and at-risk thresholds per department and priority."),
-    ("admin.routing_page", "Routing rules", "Edit the rules, see their back-test over recent tickets, versions."),
-    ("admin.canned_page", "Canned replies", "Replies staff pick on a ticket, per department."),
-    ("admin.api_tokens_page", "API tokens", "Personal API tokens for staff integrations: issue and revoke."),
-    ("admin.webhooks_page", "Webhooks", "Endpoints, secrets, events and the delivery log."),
-    ("admin.audit_page", "Audit log", "Every administrative change with who, when, before and after."),
+    ("admin.sellers_page", _l("Sellers"),
+     _l("Find, add and edit sellers; issue, rotate and revoke links (with QR); import.")),
+    ("admin.staff_page", _l("Staff"),
+     _l("Add staff, set roles and departments, deactivate, reset passwords, who is on duty.")),
+    ("admin.departments_page", _l("Departments"), _l("Names, leads, business calendars and holidays.")),
+    ("admin.policies_page", _l("SLA policies"),
+     _l("Response targets and at-risk thresholds per department and priority.")),
+    ("admin.routing_page", _l("Routing rules"),
+     _l("Edit the rules, see their back-test over recent tickets, versions.")),
+    ("admin.canned_page", _l("Canned replies"), _l("Replies staff pick on a ticket, per department.")),
+    ("admin.api_tokens_page", _l("API tokens"), _l("Personal API tokens for staff integrations: issue and revoke.")),
+    ("admin.webhooks_page", _l("Webhooks"), _l("Endpoints, secrets, events and the delivery log.")),
+    ("admin.audit_page", _l("Audit log"), _l("Every administrative change with who, when, before and after.")),
 )
 
+# the labels of the event kinds (the kinds themselves, posted in X-Portal-Event, stay as they are)
 EVENT_LABELS = {
-    "sla_at_risk": "At risk — the first response is due soon",
-    "sla_breached": "Breached — the first response is late",
-    "escalated": "Escalated — to the department's leads, later to managers",
-    "ticket_created": "Ticket created — a seller opened a ticket",
-    "ticket_replied": "Ticket replied — a public reply by the seller or by staff (not internal notes)",
-    "ticket_resolved": "Ticket resolved — its status became resolved",
+    "sla_at_risk": _l("At risk — the first response is due soon"),
+    "sla_breached": _l("Breached — the first response is late"),
+    "escalated": _l("Escalated — to the department's leads, later to managers"),
+    "ticket_created": _l("Ticket created — a seller opened a ticket"),
+    "ticket_replied": _l("Ticket replied — a public reply by the seller or by staff (not internal notes)"),
+    "ticket_resolved": _l("Ticket resolved — its status became resolved"),
 }
 
 
@@ -40,9 +47,9 @@ EVENT_LABELS = {
 @login_required
 def admins_change_managers_look():
     if current_user.role not in ("manager", "admin"):
-        abort(403, "Administration is for administrators and managers.")
+        abort(403, _("Administration is for administrators and managers."))
     if request.method not in ("GET", "HEAD") and current_user.role != "admin":
-        abort(403, "Only administrators can change this; managers can look.")
+        abort(403, _("Only administrators can change this; managers can look."))
 
 
 @bp.get("/")
@@ -80,7 +87,8 @@ def add_webhook():
         for name, messages in exc.fields.items():
             getattr(form, name).errors = list(messages)
         return _page(form, exc.status_code)
-    flash(f"Endpoint {endpoint.id} added: it receives {endpoint.events.replace(',', ', ')}.")
+    flash(_("Endpoint %(id)s added: it receives %(events)s.", id=endpoint.id,
+            events=endpoint.events.replace(",", ", ")))
     return redirect(url_for("admin.webhooks_page"), 303)
 
 
@@ -99,10 +107,10 @@ def deactivate_webhook(endpoint_id: int):
     # CSRFProtect has already checked the token of every POST
     actor = current_user._get_current_object()
     return _act(lambda: webhooks.deactivate_endpoint(endpoint_id, now=utcnow(), actor=actor),
-                f"Endpoint {endpoint_id} deactivated; its pending deliveries will not be sent.")
+                _("Endpoint %(id)s deactivated; its pending deliveries will not be sent.", id=endpoint_id))
 
 
 @bp.post("/webhooks/deliveries/<int:delivery_id>/retry")
 def retry_delivery(delivery_id: int):
     return _act(lambda: webhooks.retry_delivery(delivery_id, now=utcnow(), actor=current_user._get_current_object()),
-                f"Delivery {delivery_id} will be sent again within a minute.")
+                _("Delivery %(id)s will be sent again within a minute.", id=delivery_id))

@@ -9,10 +9,16 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
-# the templates translated so far: seller pages, the shared frame, errors, log-in and the inbox
+# the templates translated so far: seller pages, the shared frame, errors, log-in, the inbox and the admin console
 TRANSLATED_TEMPLATES = ["base.html", "error.html", "staff_base.html", "auth/login.html", "seller/home.html",
                         "seller/ticket.html", "_field.html", "inbox/index.html", "inbox/_rows.html",
-                        "inbox/ticket.html", "inbox/notifications.html"]
+                        "inbox/ticket.html", "inbox/notifications.html",
+                        "admin/index.html", "admin/audit.html", "admin/canned.html", "admin/webhooks.html",
+                        "admin/sellers.html", "admin/sellers_base.html", "admin/sellers_detail.html",
+                        "admin/sellers_import.html", "admin/staff.html", "admin/staff_user.html",
+                        "admin/departments.html", "admin/departments_edit.html", "admin/policies.html",
+                        "admin/routing.html", "admin/routing_macros.html", "admin/routing_preview.html",
+                        "admin/routing_version.html"]
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 # what may stand outside a translation call: units and signs read the same in both languages
 NEUTRAL = {"KB", "MB", "NV12345678"}
