@@ -1,13 +1,17 @@
 """The form administrators fill to issue a staff API token."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from .admin import AdminForm
 
-class ApiTokenForm(FlaskForm):
+
+class ApiTokenForm(AdminForm):
     """Whose token and what it is for; the view sets the staff members to choose from."""
 
-    user = SelectField("Staff member", choices=[], validators=[InputRequired("Choose whose token it is.")])
-    name = StringField("What it is for", validators=[InputRequired("Say what the token is for."), Length(max=120)])
+    user = SelectField(_l("Staff member"), choices=[],
+                       validators=[InputRequired(_l("Choose whose token it is."))])
+    name = StringField(_l("What it is for"),
+                       validators=[InputRequired(_l("Say what the token is for.")), Length(max=120)])

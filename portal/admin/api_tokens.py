@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -60,5 +61,6 @@ def revoke_api_token(token_id: int):
     except PortalError as exc:
         flash(exc.message, "error")
         return _page(status=exc.status_code)
-    flash(f"Token {row.prefix}… ({row.name}) of {row.user.email} revoked; it no longer works.")
+    flash(_("Token %(prefix)s… (%(name)s) of %(email)s revoked; it no longer works.", prefix=row.prefix,
+            name=row.name, email=row.user.email))
     return redirect(url_for("admin.api_tokens_page"), 303)

@@ -12,7 +12,7 @@ CATALOG = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 # the templates translated so far: seller pages, the shared frame, errors, log-in, the inbox and the admin console
 TRANSLATED_TEMPLATES = ["base.html", "error.html", "staff_base.html", "auth/login.html", "seller/home.html",
                         "seller/ticket.html", "_field.html", "inbox/index.html", "inbox/_rows.html",
-                        "inbox/ticket.html", "inbox/notifications.html",
+                        "inbox/ticket.html", "inbox/notifications.html", "admin/api_tokens.html",
                         "admin/index.html", "admin/audit.html", "admin/canned.html", "admin/webhooks.html",
                         "admin/sellers.html", "admin/sellers_base.html", "admin/sellers_detail.html",
                         "admin/sellers_import.html", "admin/staff.html", "admin/staff_user.html",
