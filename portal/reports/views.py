@@ -8,7 +8,7 @@ import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from sla.metrics import COUNT_COLUMNS
+from sla.metrics import BACKLOG_BUCKETS, COUNT_COLUMNS
 
 from ..services import reports
 from ..services.errors import InvalidInput
@@ -52,6 +52,7 @@ def dashboard():
     except InvalidInput as exc:
         abort(400, exc.message)
     totals = {k: int(v) if k in COUNT_COLUMNS else _clean(v) for k, v in data.totals.items()}
+    backlog_at = data.backlog_at.astimezone(runtime().timezone).strftime("%Y-%m-%d %H:%M")
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:
         filters["department"] = department
@@ -60,6 +61,7 @@ def dashboard():
         departments=reports.department_codes(), filters=filters, totals=totals,
         by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
+        backlog_at=backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
         timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED)
 
 

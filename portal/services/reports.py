@@ -1,17 +1,25 @@
-"""SLA reports: one SQL query for the tickets of a report (with their reopen counts as an aggregate
-subquery) and, per chunk of tickets, one query for their public messages; every measure is then
-computed by sla.metrics on DataFrames."""
+"""SLA reports. The tickets of a report come from one SQL query, read straight from the database
+driver's cursor CHUNK rows at a time, with two more queries per chunk for their public messages and
+their reopen counts; sla.metrics computes every measure on DataFrames.
+Per-ticket exports stream chunk by chunk, in memory that does not grow with the range; grouped
+reports and the dashboard fold the chunks into metrics.Aggregates, which keeps 52 bytes or so per
+ticket rather than every ticket's facts. The backlog columns come from one more query: every ticket
+open at the end of the range, whatever its creation date."""
 from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 import sla
 from sla import metrics
@@ -21,11 +29,13 @@ from ..models import Department, Event, Message, Seller, Ticket, User
 from .errors import InvalidInput
 from .runtime import calendar_for
 
-CHUNK = 10_000
+CHUNK = 30_000
 BYS = ("ticket", *metrics.GROUPINGS)
 GROUPED = tuple(metrics.GROUPINGS)
+DASHBOARD_BYS = (None, "day", "hour", "department", "agent")
 MAX_DAYS = 3660
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_cursor_numbers = itertools.count(1)  # server-side cursor names: next() on a count is thread-safe
 
 
 def local_range(day_from: dt.date, day_to: dt.date, timezone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -70,25 +80,24 @@ def _calendars() -> dict[str, sla.Calendar]:
                                                                                Department.calendar_json))}
 
 
-def _reopens():
-    """Per ticket: status changes from resolved back to open (by the seller's reply or by staff)."""
-    return (select(func.count(Event.id))
-            .where(Event.ticket_id == Ticket.id, Event.kind == "status_changed",
-                   Event.data_json.like('%"old": "resolved"%'), Event.data_json.like('%"new": "open"%'))
-            .correlate(Ticket).scalar_subquery())
+def _assignee():
+    return func.coalesce(Ticket.assignee_id, 0).label("assignee_id")  # ids start at 1: 0 is nobody
 
 
 def _query(start: dt.datetime, end: dt.datetime, department_id: int | None):
-    query = (select(Ticket.reference, Seller.code.label("seller_code"), Seller.name.label("seller_name"),
-                    Department.code.label("department"), Ticket.category, Ticket.priority, Ticket.status,
-                    User.email.label("agent"), User.name.label("agent_name"), Ticket.created_at,
-                    Ticket.first_response_due_at, Ticket.first_responded_at, Ticket.resolved_at,
-                    Ticket.self_resolved, Ticket.csat_score.label("csat"), _reopens().label("reopens"))
-             .join(Seller, Seller.id == Ticket.seller_id).join(Department, Department.id == Ticket.department_id)
-             .outerjoin(User, User.id == Ticket.assignee_id)
+    """The report's tickets in creation order. Sellers, departments and assignees come as ids, which
+    cost the driver far less than their text: _Names puts the codes and names in afterwards."""
+    query = (select(Ticket.reference, Ticket.seller_id, Ticket.department_id, Ticket.category, Ticket.priority,
+                    Ticket.status, _assignee(), Ticket.created_at, Ticket.first_response_due_at,
+                    Ticket.first_responded_at, Ticket.resolved_at, Ticket.self_resolved,
+                    Ticket.csat_score.label("csat"))
              .where(Ticket.created_at >= start, Ticket.created_at < end)
              .order_by(Ticket.created_at, Ticket.id))
     return query.where(Ticket.department_id == department_id) if department_id else query
+
+
+_TICKET_COLUMNS = ["reference", "seller_id", "department_id", "category", "priority", "status", "assignee_id",
+                   *metrics.TIME_COLUMNS, "self_resolved", "csat"]
 
 
 def _message_query(first: dt.datetime, last: dt.datetime, department_id: int | None):
@@ -96,37 +105,232 @@ def _message_query(first: dt.datetime, last: dt.datetime, department_id: int | N
     query = (select(Ticket.reference, Message.author_kind, Message.created_at)
              .join(Ticket, Ticket.id == Message.ticket_id)
              .where(Ticket.created_at >= first, Ticket.created_at <= last, Message.internal.is_(False),
-                    Message.author_kind.in_(("seller", "staff")))
+                    or_(Message.author_kind == "seller", Message.author_kind == "staff"))
              .order_by(Message.ticket_id, Message.created_at, Message.id))
     return query.where(Ticket.department_id == department_id) if department_id else query
 
 
-def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    for column in columns:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
+def _reopen_query(first: dt.datetime, last: dt.datetime, department_id: int | None):
+    """Per ticket created in [first, last] that has any: status changes from resolved back to open
+    (by the seller's reply or by staff)."""
+    query = (select(Ticket.reference, func.count(Event.id))
+             .join(Ticket, Ticket.id == Event.ticket_id)
+             .where(Ticket.created_at >= first, Ticket.created_at <= last, Event.kind == "status_changed",
+                    Event.data_json.like('%"old": "resolved"%'), Event.data_json.like('%"new": "open"%'))
+             .group_by(Ticket.id, Ticket.reference))
+    return query.where(Ticket.department_id == department_id) if department_id else query
 
 
-def _frames(start, end, department_id) -> Iterator[pd.DataFrame]:
-    query = _query(start, end, department_id)
-    columns = [c.name for c in query.selected_columns]
-    result = db.session.connection().execute(query.execution_options(yield_per=CHUNK))
+def _backlog_query(as_of: dt.datetime, department_id: int | None):
+    """Tickets open at as_of (metrics.open_at), whatever their creation date, with their group columns."""
+    still_open = or_(*(Ticket.status == status for status in metrics.OPEN_STATUSES), Ticket.resolved_at > as_of)
+    query = (select(Ticket.seller_id, Ticket.department_id, Ticket.category, _assignee(), Ticket.status,
+                    Ticket.created_at, Ticket.resolved_at)
+             .where(Ticket.created_at < as_of, still_open))
+    return query.where(Ticket.department_id == department_id) if department_id else query
+
+
+_BACKLOG_COLUMNS = ["seller_id", "department_id", "category", "assignee_id", "status", "created_at", "resolved_at"]
+SCAN_SHARE = 0.25  # SQLite: read the table in its own order and sort when the range holds this share of it
+
+
+def _scan_whole_table(start: dt.datetime, end: dt.datetime, department_id: int | None) -> bool:
+    """Whether SQLite should read the range by scanning the tickets table and sorting, rather than
+    through the created_at index. The index visits rows in creation order, each on a different page
+    of the table once the table is larger than the cache: a scan reads every page once, and sorting
+    the rows costs less than those page visits as soon as the range covers a good share of the table."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return False
+    in_range = select(func.count()).select_from(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+    if department_id:
+        in_range = in_range.where(Ticket.department_id == department_id)
+    wanted = db.session.scalar(in_range) or 0
+    size = db.session.scalar(select(func.max(Ticket.id))) or 0
+    return wanted > 0 and wanted >= SCAN_SHARE * size
+
+
+def _without_ticket_indexes(sql: str) -> str:
+    """SQLite's NOT INDEXED on the statement's tickets table (the first FROM: subqueries come later)."""
+    marked = sql.replace("\nFROM tickets ", "\nFROM tickets NOT INDEXED ", 1)
+    if marked == sql:
+        raise ValueError("the statement does not read FROM tickets")
+    return marked
+
+
+_POSTGRESQL_SETTINGS = (
+    "jit = off",  # compiling a report query takes longer than running it
+    "cursor_tuple_fraction = 1",  # every row will be read: plan a scan and a sort, not index order
+    "work_mem = '64MB'",  # room to sort a million tickets' rows in a few runs
+    "TimeZone = 'UTC'", "DateStyle = 'ISO'",  # times as UTC ISO text, parsed as whole columns
+)
+
+
+def _driver_rows(query, size: int, *, scan_tickets: bool = False, ahead: bool = False) -> Iterator[list[tuple]]:
+    """The rows of a Core select as the database driver's own tuples, ``size`` at a time.
+
+    SQLAlchemy compiles the statement and binds its parameters as usual, but the rows skip its
+    Row objects and per-value type processing, which cost more than all the rest of a per-ticket
+    export: the caller converts whole columns at once. PostgreSQL streams them through a
+    server-side cursor, times loaded as text, with _POSTGRESQL_SETTINGS for the transaction;
+    SQLite steps through them, reading the tickets table without its indexes when
+    ``scan_tickets`` (see _scan_whole_table). ``ahead``: on PostgreSQL, fetch each batch while the
+    caller works on the one before (_fetched_ahead)."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    compiled = query.compile(dialect=dialect)
+    params = {}
+    for name, value in compiled.construct_params().items():
+        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        params[name] = processor(value) if processor else value
+    arguments = [params[name] for name in compiled.positiontup] if compiled.positional else params
+    sql = str(compiled)
+    if scan_tickets and dialect.name == "sqlite":
+        sql = _without_ticket_indexes(sql)
+    driver = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        from psycopg.types.string import TextLoader
+
+        for setting in _POSTGRESQL_SETTINGS:
+            connection.exec_driver_sql(f"SET LOCAL {setting}")  # for this transaction only
+        cursor = driver.cursor(name=f"sla_report_{next(_cursor_numbers)}")
+        cursor.adapters.register_loader("timestamptz", TextLoader)
+    else:
+        cursor = driver.cursor()
     try:
-        for rows in result.partitions(CHUNK):
-            frame = _utc(pd.DataFrame.from_records(rows, columns=columns), *metrics.TIME_COLUMNS)
-            frame["csat"] = pd.to_numeric(frame["csat"], errors="coerce")
-            frame["self_resolved"] = frame["self_resolved"].fillna(False).astype(bool)
-            yield frame
+        cursor.execute(sql, arguments)
+        if ahead and dialect.name == "postgresql":  # (sqlite3 takes the GIL back after every row: a
+            yield from _fetched_ahead(cursor, size)  # thread fetching ahead would mostly wait for it)
+        else:
+            while rows := cursor.fetchmany(size):
+                yield rows
     finally:
-        result.close()
+        cursor.close()
+
+
+def _fetched_ahead(cursor, size: int) -> Iterator[list[tuple]]:
+    """The cursor's rows, ``size`` at a time, the next batch fetched by a thread while the caller works
+    on this one: PostgreSQL reads and sends it meanwhile, instead of waiting for the next FETCH.
+    (psycopg serialises the connection's other queries with this one, and waits for the network
+    without holding the GIL.) The thread is gone when this generator is, however it ends."""
+    batches: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                rows = cursor.fetchmany(size)
+                batches.put(rows)
+                if not rows:
+                    return
+        except BaseException as exc:  # handed to the caller, raised there
+            batches.put(exc)
+
+    worker = threading.Thread(target=fetch, name="sla-report-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            rows = batches.get()
+            if isinstance(rows, BaseException):
+                raise rows
+            if not rows:
+                return
+            yield rows
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a put on the full queue, then wait for the fetch under way
+            try:
+                batches.get_nowait()
+            except queue.Empty:
+                pass
+            worker.join(0.05)
+
+
+class _Names:
+    """Codes and names behind the ids of the report's rows: departments and staff read once, sellers
+    when they first appear (a report may touch a few of many sellers)."""
+
+    def __init__(self) -> None:
+        self.departments = {i: (code,) for i, code in db.session.execute(select(Department.id, Department.code))}
+        self.users = {i: (email, name) for i, email, name in db.session.execute(select(User.id, User.email,
+                                                                                        User.name))}
+        self.sellers: dict[int, tuple[str, str]] = {}
+
+    def _load_sellers(self, ids: list[int]) -> None:
+        missing = [i for i in ids if i not in self.sellers]
+        for first in range(0, len(missing), 500):
+            query = select(Seller.id, Seller.code, Seller.name).where(Seller.id.in_(missing[first:first + 500]))
+            self.sellers.update({i: (code, name) for i, code, name in db.session.execute(query)})
+
+    def columns(self, seller_ids: np.ndarray, department_ids: np.ndarray, assignee_ids: np.ndarray) -> dict:
+        """seller_code, seller_name, department, agent and agent_name (missing when unassigned: id 0)
+        of the rows with these ids, as categoricals: each id is looked up once, and the codes spare
+        the report from hashing the same texts row after row."""
+        out = {}
+        for ids, table, names in ((seller_ids, self.sellers, ("seller_code", "seller_name")),
+                                  (department_ids, self.departments, ("department",)),
+                                  (assignee_ids, self.users, ("agent", "agent_name"))):
+            codes, distinct = pd.factorize(ids.astype(np.int64))
+            if table is self.sellers:
+                self._load_sellers([int(i) for i in distinct])
+            found = [table.get(int(i), (None,) * len(names)) for i in distinct]
+            for j, name in enumerate(names):
+                texts, categories = pd.factorize(np.array([entry[j] for entry in found], dtype=object))
+                out[name] = pd.Series(pd.Categorical.from_codes(texts[codes], categories=categories))
+        return out
+
+
+def _columns(rows: list[tuple], names: list[str]) -> dict[str, np.ndarray]:
+    """The driver rows as one object array per column."""
+    values = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * len(names))
+    values = values.reshape(len(rows), len(names))
+    return {name: values[:, i] for i, name in enumerate(names)}
+
+
+def _objects(values: np.ndarray) -> pd.Series:
+    """Text as plain Python objects: inferring pandas' string type costs more than it brings here."""
+    return pd.Series(values, dtype=object)
+
+
+def _instants(values: np.ndarray) -> pd.Series:
+    """Times as both drivers give them here (ISO text, UTC), parsed as a whole column."""
+    return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
+
+
+def _frames(start, end, department_id, names: _Names) -> Iterator[pd.DataFrame]:
+    scan = _scan_whole_table(start, end, department_id)
+    for rows in _driver_rows(_query(start, end, department_id), CHUNK, scan_tickets=scan, ahead=True):
+        column = _columns(rows, _TICKET_COLUMNS)
+        frame = {name: _objects(column[name]) for name in ("reference", "category", "priority", "status")}
+        frame.update(names.columns(column["seller_id"], column["department_id"], column["assignee_id"]))
+        frame.update({name: _instants(column[name]) for name in metrics.TIME_COLUMNS})
+        frame["self_resolved"] = column["self_resolved"].astype(bool)
+        frame["csat"] = pd.to_numeric(column["csat"], errors="coerce").astype(float)
+        yield pd.DataFrame(frame)
+
+
+def _all_rows(query) -> list[tuple]:
+    return [row for part in _driver_rows(query, CHUNK) for row in part]
+
+
+def _chunk_range(frame: pd.DataFrame) -> tuple[dt.datetime, dt.datetime]:
+    return frame["created_at"].min().to_pydatetime(), frame["created_at"].max().to_pydatetime()
+
+
+def _reopen_counts(frame: pd.DataFrame, department_id: int | None) -> np.ndarray:
+    counts = np.zeros(len(frame), dtype=np.int64)
+    rows = _all_rows(_reopen_query(*_chunk_range(frame), department_id))
+    if rows:
+        column = _columns(rows, ["reference", "reopens"])
+        where = pd.Index(frame["reference"]).get_indexer(column["reference"])
+        counts[where[where >= 0]] = column["reopens"][where >= 0].astype(np.int64)
+    return counts
 
 
 def _messages(frame: pd.DataFrame, department_id: int | None) -> pd.DataFrame:
-    first = frame["created_at"].min().to_pydatetime()
-    last = frame["created_at"].max().to_pydatetime()
-    query = _message_query(first, last, department_id)
-    rows = db.session.connection().execute(query).all()
-    return _utc(pd.DataFrame.from_records(rows, columns=["reference", "author_kind", "created_at"]), "created_at")
+    rows = _all_rows(_message_query(*_chunk_range(frame), department_id))
+    column = _columns(rows, ["reference", "author_kind", "created_at"])
+    return pd.DataFrame({"reference": _objects(column["reference"]), "author_kind": _objects(column["author_kind"]),
+                         "created_at": _instants(column["created_at"])})
 
 
 def _empty() -> pd.DataFrame:
@@ -145,15 +349,34 @@ def _facts(start, end, department_id, now) -> Iterator[pd.DataFrame]:
     """Per-ticket measures, chunk by chunk (at most CHUNK tickets and their messages in memory)."""
     calendars = _calendars()
     produced = False
-    for frame in _frames(start, end, department_id):
+    for frame in _frames(start, end, department_id, _Names()):
         produced = True
+        frame["reopens"] = _reopen_counts(frame, department_id)
         yield metrics.ticket_facts(frame, now, _messages(frame, department_id), calendars)
     if not produced:
         yield metrics.ticket_facts(_empty(), now)
 
 
-def _all_facts(start, end, department_id, now) -> pd.DataFrame:
-    return metrics.concat_compact([metrics.compact(f) for f in _facts(start, end, department_id, now)])
+def _backlog(as_of: dt.datetime, department_id: int | None) -> Iterator[pd.DataFrame]:
+    names = _Names()
+    for rows in _driver_rows(_backlog_query(as_of, department_id), CHUNK, ahead=True):
+        column = _columns(rows, _BACKLOG_COLUMNS)
+        frame = {"category": _objects(column["category"]), "status": _objects(column["status"]),
+                 "created_at": _instants(column["created_at"]), "resolved_at": _instants(column["resolved_at"])}
+        frame.update(names.columns(column["seller_id"], column["department_id"], column["assignee_id"]))
+        yield metrics.backlog_at(pd.DataFrame(frame), as_of)
+
+
+def _aggregates(start, end, department_id, now, bys, tz: str) -> metrics.Aggregates:
+    """Every aggregate of the range for the groupings ``bys`` in one pass over its tickets, with the
+    backlog as it stood at the end of the range (or now, for a range that has not ended)."""
+    totals = metrics.Aggregates(bys, tz)
+    for facts in _facts(start, end, department_id, now):
+        totals.add(facts)
+    as_of = min(end, now)
+    for backlog in _backlog(as_of, department_id):
+        totals.add_backlog(backlog)
+    return totals
 
 
 def sla_csv(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
@@ -171,11 +394,11 @@ def _stream(start, end, by, now, tz, department_id) -> Iterator[str]:
     if by == "ticket":
         header = True
         for facts in _facts(start, end, department_id, now):
-            yield metrics.format_tickets(facts, tz).to_csv(index=False, header=header, lineterminator="\r\n")
+            yield metrics.ticket_csv(facts, tz, header)
             header = False
         return
-    yield metrics.aggregate(_all_facts(start, end, department_id, now), by, tz).to_csv(index=False,
-                                                                                        lineterminator="\r\n")
+    table = _aggregates(start, end, department_id, now, [by], tz).table(by)
+    yield table.to_csv(index=False, lineterminator="\r\n")
 
 
 def grouped(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
@@ -183,8 +406,7 @@ def grouped(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, ti
     """One aggregate report as a DataFrame (the rows of the grouped CSV)."""
     check_by(by, GROUPED)
     start, end = local_range(day_from, day_to, timezone)
-    facts = _all_facts(start, end, _department_id(department), now)
-    return metrics.aggregate(facts, by, str(timezone))
+    return _aggregates(start, end, _department_id(department), now, [by], str(timezone)).table(by)
 
 
 def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
@@ -236,6 +458,7 @@ class Dashboard:
     by_agent: pd.DataFrame
     histogram: pd.DataFrame
     unanswered: int
+    backlog_at: dt.datetime  # the moment the backlog columns describe: the end of the range, or now
 
 
 def _fill(table: pd.DataFrame, key: str, values: list) -> pd.DataFrame:
@@ -246,19 +469,25 @@ def _fill(table: pd.DataFrame, key: str, values: list) -> pd.DataFrame:
     return filled.rename_axis(key).reset_index()
 
 
+def _with_tickets(table: pd.DataFrame) -> pd.DataFrame:
+    """Only groups with tickets in the range (not those that only have a backlog)."""
+    return table[table["tickets"] > 0].reset_index(drop=True)
+
+
 def dashboard(day_from: dt.date, day_to: dt.date, *, now: dt.datetime, timezone: ZoneInfo,
               department: str | None = None) -> Dashboard:
+    """The dashboard's figures over the range, from one pass over its tickets."""
     start, end = local_range(day_from, day_to, timezone)
-    facts = _all_facts(start, end, _department_id(department), now)
     tz = str(timezone)
+    totals = _aggregates(start, end, _department_id(department), now, DASHBOARD_BYS, tz)
     days = [(day_from + dt.timedelta(days=n)).isoformat() for n in range((day_to - day_from).days + 1)]
-    totals = metrics.aggregate(facts, None, tz).iloc[0].to_dict()
     return Dashboard(
-        totals=totals,
-        by_day=_fill(metrics.aggregate(facts, "day", tz), "day", days),
-        by_hour=_fill(metrics.aggregate(facts, "hour", tz), "hour", list(range(24))),
-        by_department=metrics.aggregate(facts, "department", tz),
-        by_agent=metrics.aggregate(facts, "agent", tz),
-        histogram=metrics.first_response_histogram(facts),
-        unanswered=int(facts["first_response_minutes"].isna().sum()),
+        totals=totals.table(None).iloc[0].to_dict(),
+        by_day=_fill(totals.table("day"), "day", days),
+        by_hour=_fill(totals.table("hour"), "hour", list(range(24))),
+        by_department=totals.table("department"),
+        by_agent=_with_tickets(totals.table("agent")),
+        histogram=totals.histogram(),
+        unanswered=totals.unanswered,
+        backlog_at=min(end, now),
     )

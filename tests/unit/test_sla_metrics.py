@@ -403,8 +403,141 @@ def test_unknown_grouping_is_refused():
 
 
 @pytest.mark.parametrize("by", [*sorted(metrics.GROUPINGS), None])
-def test_aggregating_compacted_chunks_equals_aggregating_everything(by):
+def test_aggregates_fed_in_chunks_equal_aggregating_everything(by):
     whole = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
-    chunks = [metrics.ticket_facts(frame().iloc[i:i + 3], NOW, messages(), CALENDARS) for i in (0, 3, 6)]
-    compacted = metrics.concat_compact([metrics.compact(c) for c in chunks])
-    pd.testing.assert_frame_equal(metrics.aggregate(compacted, by, TZ), metrics.aggregate(whole, by, TZ))
+    totals = metrics.Aggregates([by], TZ)
+    for i in (0, 3, 6):
+        chunk = metrics.ticket_facts(frame().iloc[i:i + 3], NOW, messages(), CALENDARS)
+        totals.add(chunk)
+        totals.add_backlog(chunk)
+    pd.testing.assert_frame_equal(totals.table(by), metrics.aggregate(whole, by, TZ))
+
+
+def test_one_pass_serves_several_groupings_histogram_and_unanswered():
+    facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
+    totals = metrics.Aggregates([None, "department", "agent"], TZ)
+    totals.add(facts.iloc[:4])
+    totals.add(facts.iloc[4:])
+    totals.add_backlog(facts)
+    assert records(totals.table("department")) == records(grouped("department"))
+    assert records(totals.table("agent")) == records(grouped("agent"))
+    pd.testing.assert_frame_equal(totals.table(None), metrics.aggregate(facts, None, TZ))
+    pd.testing.assert_frame_equal(totals.histogram(), metrics.first_response_histogram(facts))
+    assert totals.unanswered == 5  # T4–T8
+
+
+def random_facts(rng: np.random.Generator, n: int, sellers: int) -> pd.DataFrame:
+    """Facts of n made-up tickets spread over many sellers, with missing values everywhere."""
+    base = pd.Timestamp("2026-03-01T00:00Z")
+    created = base + pd.to_timedelta(rng.integers(0, 30 * 24 * 3600, n), unit="s")
+    def later(share, upto):
+        times = pd.Series(created + pd.to_timedelta(rng.integers(0, upto, n), unit="s"))
+        return times.where(pd.Series(rng.random(n) < share))
+    status = rng.choice(["new", "open", "waiting_on_seller", "resolved", "closed"], n)
+    seller = rng.integers(0, sellers, n)
+    out = pd.DataFrame({
+        "reference": [f"R{i}" for i in range(n)], "seller_code": [f"S{s:04d}" for s in seller],
+        "seller_name": [f"Shop {s}" for s in seller], "department": rng.choice(["delivery", "finance", "apps"], n),
+        "category": rng.choice(["delivery_delay", "finance", "app_bug", "other"], n), "priority": "normal",
+        "status": status, "agent": rng.choice(["a1@x.test", "a2@x.test", None], n), "agent_name": None,
+        "created_at": pd.Series(created), "first_response_due_at": pd.Series(created + pd.Timedelta(hours=4)),
+        "first_responded_at": later(0.8, 12 * 3600), "resolved_at": later(0.5, 3 * 24 * 3600),
+        "self_resolved": rng.random(n) < 0.05, "csat": np.where(rng.random(n) < 0.3, rng.integers(1, 6, n), np.nan),
+        "reopens": rng.integers(0, 2, n)})
+    return metrics.ticket_facts(out, NOW + dt.timedelta(days=30), calendars=CALENDARS)
+
+
+@pytest.mark.parametrize("by", ["seller", "day", "department"])
+def test_chunked_aggregates_match_plain_pandas_over_many_groups(by):
+    facts = random_facts(np.random.default_rng(11), 6000, sellers=900)
+    totals = metrics.Aggregates([by], TZ)
+    for start in range(0, len(facts), 700):
+        totals.add(facts.iloc[start:start + 700])
+    table = totals.table(by)
+    keys = metrics.GROUPINGS[by]
+    data = facts.assign(day=facts["created_at"].dt.tz_convert(TZ).dt.strftime("%Y-%m-%d"))
+    data = data.assign(**{k: data[k].astype(object).fillna("(none)" if k == keys[0] else "") for k in keys})
+    groups = data.groupby(keys if len(keys) > 1 else keys[0], sort=True)
+    assert table[keys].values.tolist() == [list(k) if isinstance(k, tuple) else [k] for k in groups.groups]
+    assert table["tickets"].tolist() == groups.size().tolist()
+    assert table["met"].tolist() == groups["outcome"].apply(lambda o: (o == "met").sum()).tolist()
+    for column, series, how in (("first_response_median_minutes", "first_response_minutes", "median"),
+                                ("first_response_business_p90_minutes", "first_response_business_minutes", "p90"),
+                                ("handling_median_minutes", "handling_minutes", "median"),
+                                ("handling_mean_minutes", "handling_minutes", "mean")):
+        column_groups = groups[series]
+        want = (column_groups.quantile(0.9) if how == "p90" else getattr(column_groups, how)()).round(1)
+        np.testing.assert_array_equal(table[column].to_numpy(), want.to_numpy(), err_msg=column)
+    assert table["reopens"].tolist() == groups["reopens"].sum().tolist()
+    np.testing.assert_allclose(table["csat_mean"], groups["csat"].mean().round(2))
+    if by == "seller":
+        assert len(table) > 850  # a group for nearly every seller
+
+
+def test_aggregates_keep_52_bytes_per_ticket_for_one_grouping():
+    facts = random_facts(np.random.default_rng(3), 5000, sellers=50)
+    totals = metrics.Aggregates(["department"], TZ)
+    for start in range(0, len(facts), 1000):
+        totals.add(facts.iloc[start:start + 1000])
+    assert totals.nbytes == 52 * len(facts)
+    assert totals.nbytes < facts.memory_usage(deep=True).sum() / 10  # the facts themselves: ~700 bytes a ticket
+
+
+# -- the backlog at a moment ------------------------------------------------------------------------
+
+def test_open_at_a_moment_and_age_then():
+    tickets = frame()
+    as_of = pd.Timestamp("2026-03-09 09:00+07:00")
+    # T1, T2 resolved before; T6 created before and resolved after (08:10 the same day: before, so out);
+    # T3, T5 open since before; T4 (10:00), T7, T8 created after
+    assert metrics.open_at(tickets, as_of).tolist() == [False, False, True, False, True, False, False, False]
+    assert metrics.open_at(tickets, pd.Timestamp("2026-03-09 08:05+07:00"))[5]  # T6 not resolved yet then
+    backlog = metrics.backlog_at(tickets, as_of)
+    assert backlog["reference"].tolist() == ["T3", "T5"]
+    assert backlog["age_minutes"].tolist() == [(2 * 24 + 17) * 60, (3 * 24 + 18) * 60]
+
+
+def test_backlog_counts_groups_seen_only_there():
+    facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
+    totals = metrics.Aggregates(["department", None], TZ)
+    totals.add(facts[facts["department"] != "finance"])
+    totals.add_backlog(metrics.backlog_at(frame(), NOW))
+    finance = totals.table("department").set_index("department").loc["finance"]
+    assert finance["tickets"] == 0 and finance["open"] == 0
+    assert [finance[c] for c in metrics.BACKLOG_BUCKETS] == [0, 0, 1, 2]
+    assert [totals.table(None).iloc[0][c] for c in metrics.BACKLOG_BUCKETS] == [1, 1, 1, 2]
+
+
+# -- the per-ticket CSV ---------------------------------------------------------------------------
+
+def odd_tickets() -> pd.DataFrame:
+    """Tickets with everything that could trip a CSV writer up: separators, quotes and line breaks
+    in names, missing values, negative and huge minutes, a half rating, times in the small hours."""
+    out = frame()
+    out.loc[0, "seller_name"] = 'Shop "Hoa", Mai'
+    out.loc[1, "agent_name"] = "Lê\nVăn"
+    out.loc[2, "seller_code"] = "S,3"
+    out.loc[3, "reference"] = 'T"4'
+    out.loc[4, "first_responded_at"] = out.loc[4, "created_at"] - pd.Timedelta(seconds=2)  # -0.0 after rounding
+    out.loc[5, "resolved_at"] = out.loc[5, "created_at"] + pd.Timedelta(minutes=10**8, seconds=3)
+    out.loc[6, "csat"] = 2.5
+    out.loc[7, "created_at"] = pd.Timestamp("2026-03-09 17:00:00.999999Z")  # 23:59:59 local, cut to the second
+    return out
+
+
+@pytest.mark.parametrize("timezone", [TZ, "America/New_York", "Asia/Kolkata", "UTC"])
+@pytest.mark.parametrize("header", [True, False])
+def test_ticket_csv_is_the_text_of_to_csv(timezone, header):
+    for tickets in (frame(), odd_tickets(), frame().iloc[0:0]):
+        facts = metrics.ticket_facts(tickets, NOW, messages(), CALENDARS)
+        want = metrics.format_tickets(facts, timezone).to_csv(index=False, header=header, lineterminator="\r\n")
+        assert metrics.ticket_csv(facts, timezone, header) == want
+
+
+def test_ticket_csv_across_a_daylight_saving_change():
+    tickets = frame()
+    tickets["created_at"] = pd.to_datetime(["2026-03-08T06:59:59Z", "2026-03-08T07:00:00Z"] * 4, utc=True)
+    facts = metrics.ticket_facts(tickets, NOW, calendars=CALENDARS)
+    text = metrics.ticket_csv(facts, "America/New_York")
+    assert ",2026-03-08T01:59:59-05:00," in text and ",2026-03-08T03:00:00-04:00," in text
+    assert text == metrics.format_tickets(facts, "America/New_York").to_csv(index=False, lineterminator="\r\n")

@@ -108,3 +108,17 @@ def test_bad_input_gives_400_with_a_clear_message(client, auth, demo, path, quer
     response = client.get(path, query_string=query)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+
+
+def test_dashboard_backlog_counts_open_tickets_created_before_the_range(client, auth, demo, now):
+    tickets.create_ticket(sellers.by_code("DEMO-002"), tickets.NewTicket(
+        category="finance", description="Chưa nhận tiền đối soát"), now=now - dt.timedelta(days=10), rt=runtime())
+    auth.login(MANAGER)
+    html = client.get("/reports").get_data(as_text=True)  # the last seven days: the ticket is older
+    assert "0 tickets created" in html
+    assert "finance: 1 over 3 days" in html  # in the backlog chart
+    assert re.search(r"<dt>Backlog at \d{4}-\d\d-\d\d \d\d:\d\d</dt><dd>1</dd>", html)
+    assert "whatever its creation date" in html
+    frame = pd.read_csv(io.BytesIO(client.get("/reports/sla.csv", query_string={"by": "department"}).data),
+                        encoding="utf-8-sig").set_index("department")
+    assert frame.loc["finance", "tickets"] == 0 and frame.loc["finance", "backlog_over_3d"] == 1
