@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, false, literal, or_, select, tuple_
+from sqlalchemy import Integer, and_, bindparam, false, literal, or_, select, text, tuple_
 
 import routing
 
@@ -25,6 +26,18 @@ from ..models import (
 
 SLA_STATES = ("on_track", "at_risk", "breached", "met")
 PAGE_SIZE = 50
+# Word search on SQLite: up to this many matches come from the trigram index and are then sorted;
+# a word found in more tickets is searched by reading the queue in due order, where matches are
+# then common enough that a page of them comes soon.
+SEARCH_CANDIDATES = 2000
+TRIGRAM = 3  # shorter words have no trigram to look up
+PIECE = 5  # longer words are looked up as overlapping pieces of this many characters
+_MATCH = text("SELECT rowid FROM tickets_search WHERE tickets_search MATCH :match LIMIT :limit")
+_SEARCH_TABLE_EXISTS = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets_search'")
+_SEARCH_TABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> has the table
+# written into the SQL as literals: SQLite uses the partial indexes of open tickets (migration 0009)
+# only for a query that names their statuses, not for bound parameters
+_OPEN = Ticket.status.in_(bindparam("open_statuses", OPEN_STATUSES, expanding=True, literal_execute=True))
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,61 @@ def _search(q: str):
     found = [condition for probe, condition in exact if db.session.scalar(probe.limit(1)) is not None]
     if found:
         return or_(*found)
-    words = routing.normalize_text(q).split()
-    return and_(*[Ticket.search_text.contains(w, autoescape=True) for w in words[:8]]) if words else false()
+    words = routing.normalize_text(q).split()[:8]
+    if not words:
+        return false()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    contains = and_(*[_contains(w, literal=postgresql) for w in words])
+    candidates = None if postgresql else _indexed_candidates(words)
+    return contains if candidates is None else and_(Ticket.id.in_(candidates), contains)
+
+
+def _contains(word: str, literal: bool):
+    """search_text holds the word, LIKE's wildcards in it taken as themselves. PostgreSQL answers
+    this from the pg_trgm index of search_text (migration 0009), or reads the queue in due order,
+    as it expects fewer or more matches; that choice needs the word, so there the pattern is
+    written into the SQL (escaped by SQLAlchemy): bound, a statement repeated often gets a generic
+    plan, made without the words, for every search of that many words."""
+    pattern = "%" + word.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return Ticket.search_text.like(bindparam(None, pattern, literal_execute=literal), escape="/")
+
+
+def _indexed_candidates(words: list[str]) -> list[int] | None:
+    """On SQLite, the ids of the tickets whose search text holds every word of three characters or
+    more, from the trigram full-text table (migration 0009). None when that cannot narrow the
+    search: no such word, no such table, or more than SEARCH_CANDIDATES matches, so many that the
+    queue read in due order meets a page of them sooner than the matches could be fetched."""
+    pieces = [piece for w in words if len(w) >= TRIGRAM for piece in _pieces(w)]
+    if not pieces or not _has_search_table():
+        return None
+    match = " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)  # each a literal substring
+    ids = db.session.scalars(_MATCH, {"match": match, "limit": SEARCH_CANDIDATES + 1}).all()
+    return None if len(ids) > SEARCH_CANDIDATES else ids
+
+
+def _pieces(word: str) -> list[str]:
+    """A long word as overlapping pieces of PIECE characters. FTS5 checks a phrase at every row
+    that holds all of its trigrams, so one trigram common to most tickets (the prefix every
+    tracking number shares) makes a long phrase cost a pass over the whole index; separate pieces
+    are joined by skipping through the rarest. The LIKE on search_text keeps the match exact."""
+    if len(word) <= PIECE:
+        return [word]
+    starts = range(0, len(word) - PIECE + 1, PIECE - 2)
+    return [word[i:i + PIECE] for i in starts] + ([word[-PIECE:]] if (len(word) - PIECE) % (PIECE - 2) else [])
+
+
+def _has_search_table() -> bool:
+    bind = db.session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    known = _SEARCH_TABLE.get(bind)
+    if known is None:
+        known = _SEARCH_TABLE[bind] = db.session.scalar(_SEARCH_TABLE_EXISTS) is not None
+    return known
 
 
 def _sla(state: str, now: dt.datetime):
-    waiting = and_(Ticket.first_responded_at.is_(None), Ticket.status.in_(OPEN_STATUSES))
+    waiting = and_(Ticket.first_responded_at.is_(None), _OPEN)
     return {
         "met": and_(Ticket.first_responded_at.is_not(None), Ticket.first_responded_at <= Ticket.first_response_due_at),
         "breached": and_(waiting, Ticket.first_response_due_at <= now),
@@ -86,7 +148,7 @@ def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None
     if f.department:
         query = query.where(Ticket.department_id.in_(select(Department.id).where(Department.code == f.department)))
     if f.status is None:
-        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        query = query.where(_OPEN)
     elif f.status != "all":
         query = query.where(Ticket.status == f.status)
     if f.assignee == "mine":

@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 import routing
 import sla
@@ -48,18 +49,64 @@ def search_text(*parts: str | None) -> str:
     return routing.normalize_text(" ".join(p for p in parts if p))
 
 
+# The statements of the submission path are built once: building a select costs more than SQLite
+# takes to run it. They use the tables, not the mapped classes, to skip the ORM's result handling.
+_tickets, _users, _departments = Ticket.__table__, User.__table__, Department.__table__
+_ON_DUTY_AGENT = and_(_users.c.role == "agent", _users.c.active.is_(True), _users.c.on_duty.is_(True))
+# per agent, a count in the (assignee_id, status) index over that agent's open tickets only
+_OPEN_TICKETS_OF_AGENT = (select(func.count()).select_from(_tickets)
+                          .where(_tickets.c.assignee_id == _users.c.id, _tickets.c.status.in_(OPEN_STATUSES))
+                          .correlate(_users).scalar_subquery())
+_AGENT_LOADS = (select(_users.c.id, _OPEN_TICKETS_OF_AGENT)
+                .join(user_departments, user_departments.c.user_id == _users.c.id)
+                .where(user_departments.c.department_id == bindparam("department_id"), _ON_DUTY_AGENT))
+_ROUTED_DEPARTMENT = (select(_departments.c.id, _departments.c.calendar_json, _users.c.id, _OPEN_TICKETS_OF_AGENT)
+                      .select_from(_departments)
+                      .outerjoin(user_departments, user_departments.c.department_id == _departments.c.id)
+                      .outerjoin(_users, and_(_users.c.id == user_departments.c.user_id, _ON_DUTY_AGENT))
+                      .where(_departments.c.code == bindparam("code")))
+_NEXT_ID_POSTGRESQL = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
+_NEXT_ID_SQLITE = select(func.coalesce(func.max(_tickets.c.id), 0) + 1)
+_INSERT_TICKET = insert(_tickets)
+_INSERT_TRACKING = insert(TicketTracking.__table__)
+_INSERT_MESSAGE = insert(Message.__table__)
+_INSERT_ATTACHMENT = insert(Attachment.__table__)
+# what a new ticket has not got yet, so the object written below has every column loaded
+_NOT_YET = dict(first_responded_at=None, resolved_at=None, closed_at=None, self_resolved=False, at_risk_marked_at=None,
+                breached_at=None, escalated_at=None, manager_escalated_at=None, csat_score=None, csat_comment=None,
+                rated_at=None, merged_into_id=None)
+
+
 def least_loaded_agent(department_id: int) -> int | None:
     """The active, on-duty agent of the department with the fewest open tickets, or None."""
-    open_count = func.count(Ticket.id)
-    rows = db.session.execute(
-        select(User.id, open_count)
-        .join(user_departments, user_departments.c.user_id == User.id)
-        .outerjoin(Ticket, and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES)))
-        .where(user_departments.c.department_id == department_id, User.role == "agent",
-               User.active.is_(True), User.on_duty.is_(True))
-        .group_by(User.id)
-    ).all()
-    return routing.pick_least_loaded({uid: n for uid, n in rows})
+    rows = db.session.execute(_AGENT_LOADS, {"department_id": department_id}).all()
+    return routing.pick_least_loaded(dict(rows))
+
+
+@dataclass(frozen=True)
+class _RoutedDepartment:
+    id: int
+    calendar_json: str | None
+    assignee_id: int | None
+
+
+def _routed_department(code: str) -> _RoutedDepartment:
+    """The department a ticket was routed to and its least-loaded agent, read in one query."""
+    rows = db.session.execute(_ROUTED_DEPARTMENT, {"code": code}).all()
+    if not rows:
+        raise NotFound(f"Department {code} is not set up; run `flask --app wsgi demo load`.")
+    loads = {user_id: count for _dept, _calendar, user_id, count in rows if user_id is not None}
+    return _RoutedDepartment(rows[0][0], rows[0][1], routing.pick_least_loaded(loads))
+
+
+def _next_ticket_id() -> int:
+    """The id the new ticket will have, taken before the insert so that the reference made from it
+    goes into the same INSERT (no second write of the row)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalar(_NEXT_ID_POSTGRESQL)
+    # SQLite itself gives a new row max(id) + 1. A writing transaction holds the write lock from its
+    # first statement (BEGIN IMMEDIATE, db_setup), so no other ticket can take this id before ours.
+    return db.session.scalar(_NEXT_ID_SQLITE)
 
 
 def _existing(seller_id: int, key: str | None) -> Ticket | None:
@@ -68,65 +115,94 @@ def _existing(seller_id: int, key: str | None) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.seller_id == seller_id, Ticket.submission_key == key))
 
 
-def _attach(ticket: Ticket, message: Message, files: tuple[uploads.Upload, ...], rt: Runtime,
-            written: list[str]) -> None:
+def _attach(ticket_id: int, message_id: int, created_at: dt.datetime, files: tuple[uploads.Upload, ...],
+            rt: Runtime, written: list[str]) -> None:
     for upload in files:
         stored = uploads.store(upload, rt.upload_dir)
         written.append(stored)
-        db.session.add(Attachment(ticket_id=ticket.id, message_id=message.id, filename=upload.filename,
-                                  stored_name=stored, content_type=upload.content_type, size=len(upload.data),
-                                  sha256=upload.sha256, created_at=message.created_at))
+        db.session.execute(_INSERT_ATTACHMENT, dict(
+            ticket_id=ticket_id, message_id=message_id, filename=upload.filename, stored_name=stored,
+            content_type=upload.content_type, size=len(upload.data), sha256=upload.sha256, created_at=created_at))
+
+
+def _insert_ticket(values: dict) -> Ticket:
+    """Write the ticket row, and give back the ticket as a session object holding exactly those
+    values: written once by a plain INSERT, not by the unit of work, and not read back."""
+    db.session.execute(_INSERT_TICKET, values)
+    ticket = Ticket(**values)
+    make_transient_to_detached(ticket)
+    db.session.add(ticket)
+    return ticket
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring the objects just written: the caller goes on to read the new ticket
+    (its reference for the redirect, its fields for the API answer), which would otherwise cost a
+    SELECT, and on SQLite a second write transaction, right after the commit."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runtime) -> tuple[Ticket, bool]:
     """Route, clock, assign and store a seller's ticket, committed. Returns (ticket, created):
-    a repeated submission key gives back the ticket it created the first time."""
-    found = _existing(seller.id, new.submission_key)
-    if found:
-        return found, False
+    a repeated submission key gives back the ticket it created the first time.
+
+    One read (department and agents' loads), one id, one INSERT per table (the reference is made
+    before the ticket's, so the row is written once), no reload after the commit. A repeated
+    key is caught by the unique (seller, submission key) constraint, so the usual first submission
+    pays no lookup for it, and two racing copies of one submission still store one ticket."""
     if len(new.uploads) > rt.upload_max_files:
+        found = _existing(seller.id, new.submission_key)
+        if found:
+            return found, False
         raise InvalidInput(f"At most {rt.upload_max_files} files per message.", {"attachments": ["Too many files."]})
     decision = routing.route(routing.TicketFacts(category=new.category, description=new.description,
                                                  tracking_numbers=new.tracking_numbers, seller_code=seller.code),
                              rt.ruleset)
-    department = db.session.scalar(select(Department).where(Department.code == decision.department))
-    if department is None:
-        raise NotFound(f"Department {decision.department} is not set up; run `flask --app wsgi demo load`.")
-    calendar = calendar_for(department.calendar_json)
-    policy = policies.policy_for(department.code, decision.priority, rt)
-    due = sla.first_response_due(now, policy, calendar)
-    ticket = Ticket(
-        seller_id=seller.id, category=new.category, department_id=department.id, priority=decision.priority,
-        status="new", tracking_numbers=" ".join(new.tracking_numbers), description=new.description,
-        contact_phone=new.contact_phone or seller.phone, created_at=now, updated_at=now,
-        first_response_due_at=due, at_risk_at=sla.at_risk_from(due, policy, calendar),
-        routing_explanation=decision.explanation, routing_rule_version=decision.ruleset_version,
-        submission_key=new.submission_key, assignee_id=least_loaded_agent(department.id),
-    )
     written: list[str] = []
     try:
-        db.session.add(ticket)
-        db.session.flush()
-        ticket.reference = make_reference(ticket.id, now, rt)
-        ticket.search_text = search_text(ticket.reference, seller.code, seller.name, ticket.tracking_numbers,
-                                         new.description)
-        db.session.add_all(TicketTracking(ticket_id=ticket.id, tracking_number=n) for n in new.tracking_numbers)
-        message = Message(ticket_id=ticket.id, author_kind="seller", body=new.description, created_at=now)
-        db.session.add(message)
-        db.session.flush()
-        _attach(ticket, message, new.uploads, rt, written)
+        department = _routed_department(decision.department)
+        calendar = calendar_for(department.calendar_json)
+        policy = policies.policy_for(decision.department, decision.priority, rt)
+        due = sla.first_response_due(now, policy, calendar)
+        ticket_id = _next_ticket_id()
+        reference = make_reference(ticket_id, now, rt)
+        tracking_numbers = " ".join(new.tracking_numbers)
+        ticket = _insert_ticket(dict(
+            _NOT_YET, id=ticket_id, reference=reference, seller_id=seller.id, category=new.category,
+            department_id=department.id, priority=decision.priority, status="new",
+            tracking_numbers=tracking_numbers, description=new.description,
+            contact_phone=new.contact_phone or seller.phone,
+            search_text=search_text(reference, seller.code, seller.name, tracking_numbers, new.description),
+            created_at=now, updated_at=now, first_response_due_at=due,
+            at_risk_at=sla.at_risk_from(due, policy, calendar),
+            routing_explanation=decision.explanation, routing_rule_version=decision.ruleset_version,
+            submission_key=new.submission_key, assignee_id=department.assignee_id,
+        ))
+        if new.tracking_numbers:
+            db.session.execute(_INSERT_TRACKING, [dict(ticket_id=ticket_id, tracking_number=n)
+                                                  for n in new.tracking_numbers])
+        message_id = db.session.execute(_INSERT_MESSAGE, dict(
+            ticket_id=ticket_id, author_kind="seller", author_user_id=None, body=new.description, internal=False,
+            created_at=now)).inserted_primary_key[0]
+        _attach(ticket_id, message_id, now, new.uploads, rt, written)
         history.record(ticket, "created", now, actor_label=f"seller {seller.code}", category=new.category,
                        tracking_numbers=list(new.tracking_numbers), attachments=len(new.uploads))
-        history.record(ticket, "routed", now, department=department.code, priority=decision.priority,
+        history.record(ticket, "routed", now, department=decision.department, priority=decision.priority,
                        rule=decision.rule_id, explanation=decision.explanation, version=decision.ruleset_version)
         if ticket.assignee_id:
             history.record(ticket, "assigned", now, assignee_id=ticket.assignee_id, reason="least loaded agent")
-        db.session.commit()
+        _commit_keeping_state()
     except IntegrityError:
         db.session.rollback()
         uploads.discard(written, rt.upload_dir)
         found = _existing(seller.id, new.submission_key)
-        if found:  # the same submission won a race with this one
+        if found:  # a retry or a double click of a submission already stored
             return found, False
         raise
     except BaseException:
@@ -144,12 +220,16 @@ def seller_ticket(seller: Seller, reference: str) -> Ticket:
     return ticket
 
 
+# newest first, read in that order from ix_tickets_seller_created
+_SELLER_TICKETS = (select(_tickets.c.reference, _tickets.c.category, _tickets.c.status, _tickets.c.created_at)
+                   .where(_tickets.c.seller_id == bindparam("seller_id"))
+                   .order_by(_tickets.c.created_at.desc(), _tickets.c.id.desc()).limit(bindparam("limit")))
+
+
 def seller_tickets(seller: Seller, limit: int = 30) -> list:
     """The seller's latest tickets as light rows (reference, category, status, created_at): the
     list is on every visit to the link, so it loads no related objects."""
-    return list(db.session.execute(
-        select(Ticket.reference, Ticket.category, Ticket.status, Ticket.created_at)
-        .where(Ticket.seller_id == seller.id).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+    return list(db.session.execute(_SELLER_TICKETS, {"seller_id": seller.id, "limit": limit}))
 
 
 def public_thread(ticket: Ticket) -> list[Message]:
@@ -179,7 +259,7 @@ def seller_reply(ticket: Ticket, body: str, files: tuple[uploads.Upload, ...], *
         message = Message(ticket_id=ticket.id, author_kind="seller", body=body, created_at=now)
         db.session.add(message)
         db.session.flush()
-        _attach(ticket, message, files, rt, written)
+        _attach(ticket.id, message.id, now, files, rt, written)
         history.record(ticket, "replied", now, actor_label=f"seller {ticket.seller.code}", by="seller",
                        attachments=len(files))
         if ticket.status in ("waiting_on_seller", "resolved"):

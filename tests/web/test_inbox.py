@@ -198,3 +198,63 @@ def test_keyset_pagination_walks_the_queue_in_due_order(client, demo, auth, now,
             break
         url = nxt.group(1).replace("&amp;", "&")
     assert seen == expected and pages == 3
+
+
+def _listed(client, **query) -> list[str]:
+    html = client.get("/inbox", query_string=query).get_data(as_text=True)
+    return re.findall(r'href="/tickets/(T-[0-9-]+)"', html)
+
+
+def test_word_search_needs_every_word_in_any_order_even_inside_words(client, demo, auth, now):
+    pickup = make(now, description="Shipper chưa đến lấy hàng")
+    make(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",))
+    auth.login()
+    assert _listed(client, q="hàng lấy") == [pickup.reference]
+    assert _listed(client, q="hipp") == [pickup.reference]
+    assert _listed(client, q="lấy hàng giao") == []
+
+
+@pytest.mark.parametrize("q,found", [
+    ("đi", "address"), ("%", "special"), ("_", "special"), ("100%", "special"), ("lỗi_app", "special"),
+    ("it's", "special"), ("\\", "special"), ('"', None), ('a"b', None), ("chỉ%", None), ("'; --", None),
+    ("loi%app", None), ("loi_ap_", None),
+])
+def test_short_words_and_special_characters_are_searched_literally(client, demo, auth, now, q, found):
+    made = {"pickup": make(now, description="Shipper chưa đến lấy hàng"),
+            "address": make(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",)),
+            "special": make(now, description="Khách nói it's 100% lỗi_app \\ rồi", tracking=("NV66666666",))}
+    auth.login()
+    response = client.get("/inbox", query_string={"q": q})
+    assert response.status_code == 200
+    assert _listed(client, q=q) == ([made[found].reference] if found else [])
+
+
+def test_word_search_reads_the_queue_when_a_word_is_in_too_many_tickets(client, demo, auth, now, monkeypatch):
+    from portal.services import inbox
+
+    matching = [make(now - dt.timedelta(minutes=m), description=f"Hoàn tiền phí COD lần {m}") for m in (3, 1, 2)]
+    make(now, description="Shipper chưa đến lấy hàng")
+    expected = [t.reference for t in sorted(matching, key=lambda t: (t.first_response_due_at, t.id))]
+    auth.login()
+    assert _listed(client, q="hoan tien") == expected
+    monkeypatch.setattr(inbox, "SEARCH_CANDIDATES", 1)
+    assert _listed(client, q="hoan tien") == expected
+
+
+def test_word_search_pages_through_matches_in_due_order(client, demo, auth, now, monkeypatch):
+    from portal.services import inbox
+
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 2)
+    matching = [make(now - dt.timedelta(minutes=m), description=f"Đối soát COD tuần {m}") for m in (5, 1, 4, 2, 3)]
+    make(now - dt.timedelta(minutes=9), description="Shipper chưa đến lấy hàng")
+    expected = [t.reference for t in sorted(matching, key=lambda t: (t.first_response_due_at, t.id))]
+    auth.login()
+    seen, url = [], "/inbox?q=doi+soat"
+    for _ in range(5):
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r'href="/tickets/(T-[0-9-]+)"', html)
+        nxt = re.search(r'href="(/inbox\?[^"]*after=[^"]+)">[^<]*→', html)  # the next-page link
+        if not nxt:
+            break
+        url = nxt.group(1).replace("&amp;", "&")
+    assert seen == expected
