@@ -175,14 +175,22 @@ def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None
     return rows, next_cursor
 
 
+DB_INT_MAX = 2**31 - 1
+
+
 def parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
+    """The keyset cursor "<due ISO 8601>|<ticket id>", or None for anything else, including dates
+    that do not survive the move to UTC and ids no database integer holds (so a forged cursor
+    is the first page, never an error)."""
     if not raw or "|" not in raw:
         return None
     due, _, ident = raw.rpartition("|")
+    if not (ident.isascii() and ident.isdigit() and len(ident) <= 10 and int(ident) <= DB_INT_MAX):
+        return None
     try:
         when = dt.datetime.fromisoformat(due)
-        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)), int(ident)
-    except ValueError:
+        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC), int(ident)
+    except (ValueError, OverflowError):
         return None
 
 

@@ -258,3 +258,13 @@ def test_word_search_pages_through_matches_in_due_order(client, demo, auth, now,
             break
         url = nxt.group(1).replace("&amp;", "&")
     assert seen == expected
+
+
+@pytest.mark.parametrize("cursor", ["9999-12-31T23:59:59-14:00|1", "0001-01-01T00:00:00+14:00|1",
+                                    "2026-11-23T10:00:00+00:00|99999999999", "2026-11-23T10:00:00|-1",
+                                    "x|1", "|", "2026-11-23T10:00:00+00:00|١٢"])
+def test_a_forged_cursor_is_the_first_page_never_an_error(client, demo, auth, now, cursor):
+    ticket = make(now)
+    auth.login()
+    response = client.get("/inbox", query_string={"after": cursor})
+    assert response.status_code == 200 and ticket.reference in response.get_data(as_text=True)
