@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import re
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from ..services.api_schema import ApiInputError
@@ -94,3 +94,22 @@ def decode_cursor(raw: str) -> str | None:
         return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+def ticket_summary(ticket) -> dict:
+    """The fields of a ticket both APIs answer; `url` points into the calling API's blueprint."""
+    return {
+        "reference": ticket.reference,
+        "category": ticket.category,
+        "department": ticket.department.code,
+        "department_name": ticket.department.name,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "tracking_numbers": ticket.tracking_list,
+        "created_at": iso_time(ticket.created_at),
+        "updated_at": iso_time(ticket.updated_at),
+        "first_response_due_at": iso_time(ticket.first_response_due_at),
+        "first_responded_at": iso_time(ticket.first_responded_at),
+        "resolved_at": iso_time(ticket.resolved_at),
+        "url": url_for(".ticket", reference=ticket.reference),
+    }

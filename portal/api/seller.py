@@ -13,7 +13,7 @@ from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound
 from ..services.runtime import runtime, utcnow
 from . import docs
-from .common import bearer_token, decode_cursor, encode_cursor, iso_time, json_body
+from .common import bearer_token, decode_cursor, encode_cursor, iso_time, json_body, ticket_summary
 
 bp = Blueprint("seller", __name__)
 # bearer tokens, not cookies: a cross-site form cannot forge these requests
@@ -41,30 +41,12 @@ def _seller_key() -> str:
 
 # --- representations ------------------------------------------------------------------------------
 
-def _ticket_summary(ticket: Ticket) -> dict:
-    return {
-        "reference": ticket.reference,
-        "category": ticket.category,
-        "department": ticket.department.code,
-        "department_name": ticket.department.name,
-        "priority": ticket.priority,
-        "status": ticket.status,
-        "tracking_numbers": ticket.tracking_list,
-        "created_at": iso_time(ticket.created_at),
-        "updated_at": iso_time(ticket.updated_at),
-        "first_response_due_at": iso_time(ticket.first_response_due_at),
-        "first_responded_at": iso_time(ticket.first_responded_at),
-        "resolved_at": iso_time(ticket.resolved_at),
-        "url": url_for(".ticket", reference=ticket.reference),
-    }
-
-
 def _ticket_full(ticket: Ticket) -> dict:
     rating = None
     if ticket.csat_score is not None:
         rating = {"score": ticket.csat_score, "comment": ticket.csat_comment, "rated_at": iso_time(ticket.rated_at)}
     return {
-        **_ticket_summary(ticket),
+        **ticket_summary(ticket),
         "description": ticket.description,
         "contact_phone": ticket.contact_phone,
         "routing_explanation": ticket.routing_explanation,
@@ -125,7 +107,7 @@ def list_tickets():
                                 and_(Ticket.created_at == cursor.created_at, Ticket.id < cursor.id)))
     rows = list(db.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)))
     page = rows[:limit]
-    return {"tickets": [_ticket_summary(t) for t in page],
+    return {"tickets": [ticket_summary(t) for t in page],
             "next": encode_cursor(f"t:{page[-1].id}") if len(rows) > limit else None}
 
 

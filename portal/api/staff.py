@@ -15,7 +15,7 @@ from ..services import api_schema, api_tokens, inbox, staff_actions
 from ..services.errors import NotFound
 from ..services.runtime import utcnow
 from . import docs
-from .common import Unauthenticated, bearer_token, decode_cursor, encode_cursor, iso_time, json_body
+from .common import Unauthenticated, bearer_token, decode_cursor, encode_cursor, iso_time, json_body, ticket_summary
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 csrf.exempt(bp)  # bearer tokens, not cookies: a cross-site form cannot forge these requests
@@ -71,19 +71,7 @@ def _sla_state(ticket: Ticket) -> str:
 def _summary(ticket: Ticket) -> dict:
     seller, assignee = ticket.seller, ticket.assignee
     return {
-        "reference": ticket.reference,
-        "category": ticket.category,
-        "department": ticket.department.code,
-        "department_name": ticket.department.name,
-        "priority": ticket.priority,
-        "status": ticket.status,
-        "tracking_numbers": ticket.tracking_list,
-        "created_at": iso_time(ticket.created_at),
-        "updated_at": iso_time(ticket.updated_at),
-        "first_response_due_at": iso_time(ticket.first_response_due_at),
-        "first_responded_at": iso_time(ticket.first_responded_at),
-        "resolved_at": iso_time(ticket.resolved_at),
-        "url": url_for(".ticket", reference=ticket.reference),
+        **ticket_summary(ticket),
         "seller": {"code": seller.code, "name": seller.name, "phone": seller.phone},
         "assignee": {"email": assignee.email, "name": assignee.name} if assignee else None,
         "sla_state": _sla_state(ticket),
