@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .base import PortalForm
 
-class AdminForm(FlaskForm):
+
+class AdminForm(PortalForm):
     """Field errors as plain strings in the request's language. A message marked with lazy_gettext is a
     LazyString, which Jinja takes for markup and would print unescaped; a str is escaped like any text."""
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from . import normalize
+from .base import PortalForm
 
 CATEGORY_CHOICES = [
     SelectChoice("delivery_delay", _l("Pickup or delivery delay")),
@@ -32,7 +32,7 @@ class _Normalizing:
             raise ValidationError(str(exc)) from None
 
 
-class TicketForm(_Normalizing, FlaskForm):
+class TicketForm(_Normalizing, PortalForm):
     category = SelectField(_l("What is the problem about?"), choices=CATEGORY_CHOICES,
                            validators=[InputRequired(_l("Choose what the problem is about."))])
     tracking_numbers = TextAreaField(_l("Tracking numbers"))
@@ -62,7 +62,7 @@ class TicketForm(_Normalizing, FlaskForm):
             raise ValidationError(_l("The form is damaged; please reload the page."))
 
 
-class ReplyForm(_Normalizing, FlaskForm):
+class ReplyForm(_Normalizing, PortalForm):
     body = TextAreaField(_l("Your message"), validators=[InputRequired(_l("Write a message."))])
     attachments = MultipleFileField(_l("Add screenshots or PDF"))
 
@@ -72,7 +72,7 @@ class ReplyForm(_Normalizing, FlaskForm):
             raise ValidationError(_l("Write a message."))
 
 
-class RatingForm(_Normalizing, FlaskForm):
+class RatingForm(_Normalizing, PortalForm):
     score = IntegerField(_l("How satisfied are you?"), validators=[
         InputRequired(_l("Choose a rating from 1 to 5.")), NumberRange(1, 5, _l("Choose a rating from 1 to 5."))])
     comment = TextAreaField(_l("Comment (optional)"))
@@ -81,5 +81,5 @@ class RatingForm(_Normalizing, FlaskForm):
         self.comment_text = self._normalized(field, lambda v: normalize.text(v, max_length=2000)) or None
 
 
-class SelfResolveForm(FlaskForm):
+class SelfResolveForm(PortalForm):
     pass

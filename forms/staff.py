@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from . import normalize
+from .base import PortalForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(_l("Enter your e-mail.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password.")), Length(max=200)])
 
 
-class StaffReplyForm(FlaskForm):
-    body = TextAreaField("Message", validators=[InputRequired(_l("Write a message.")), Length(max=10000)])
+class StaffReplyForm(PortalForm):
+    body = TextAreaField(_l("Message"), validators=[InputRequired(_l("Write a message.")), Length(max=10000)])
     internal = HiddenField()
     seen_event = HiddenField()  # the last history entry the writer saw
     confirm = HiddenField()  # "1": send although someone replied meanwhile
@@ -35,30 +35,30 @@ class StaffReplyForm(FlaskForm):
         return int(raw) if raw.isdigit() else None
 
 
-class BulkForm(FlaskForm):
-    action = SelectField("Action", choices=[SelectChoice(a, a) for a in ("assign", "status", "transfer")])
-    value = StringField("Value", validators=[Optional(), Length(max=254)])
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+class BulkForm(PortalForm):
+    action = SelectField(_l("Action"), choices=[SelectChoice(a, a) for a in ("assign", "status", "transfer")])
+    value = StringField(_l("Value"), validators=[Optional(), Length(max=254)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
-class AssignForm(FlaskForm):
-    assignee = StringField("Assignee e-mail", validators=[Optional(), Length(max=254)])
+class AssignForm(PortalForm):
+    assignee = StringField(_l("Assignee e-mail"), validators=[Optional(), Length(max=254)])
 
 
-class StatusForm(FlaskForm):
-    status = SelectField("Status", choices=[SelectChoice(s, s) for s in ("new", "open", "waiting_on_seller", "resolved",
-                                                               "closed")])
+class StatusForm(PortalForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in ("new", "open", "waiting_on_seller",
+                                                                             "resolved", "closed")])
 
 
-class PriorityForm(FlaskForm):
-    priority = SelectField("Priority", choices=[SelectChoice(p, p) for p in ("normal", "high", "urgent")])
+class PriorityForm(PortalForm):
+    priority = SelectField(_l("Priority"), choices=[SelectChoice(p, p) for p in ("normal", "high", "urgent")])
 
 
-class TransferForm(FlaskForm):
-    department = SelectField("Department", choices=[])
-    reason = TextAreaField("Reason", validators=[InputRequired(_l("Say why the ticket moves.")), Length(max=2000)])
+class TransferForm(PortalForm):
+    department = SelectField(_l("Department"), choices=[])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(_l("Say why the ticket moves.")), Length(max=2000)])
 
 
-class MergeForm(FlaskForm):
-    into = StringField("Merge into reference", validators=[InputRequired(_l("Enter the reference to merge into.")),
+class MergeForm(PortalForm):
+    into = StringField(_l("Merge into reference"), validators=[InputRequired(_l("Enter the reference to merge into.")),
                                                             Length(max=32)])

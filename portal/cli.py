@@ -259,12 +259,14 @@ def sla_scheduler(interval: int):
 @click.option("--by", type=click.Choice(reports.BYS), default="ticket", show_default=True)
 @click.option("--department")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def report_sla(day_from, day_to, by, department, out: Path):
+@click.option("--lang", type=click.Choice(reports.HEADER_LANGUAGES), default="en", show_default=True,
+              help="Header row: en gives the column names, vi their Vietnamese labels.")
+def report_sla(day_from, day_to, by, department, out: Path, lang: str):
     """Write the SLA report for local days FROM..TO (inclusive) as CSV, or XLSX when FILE ends in
     .xlsx (grouped reports only)."""
     try:
         reports.write_report(out, day_from.date(), day_to.date(), by, now=utcnow(), timezone=runtime().timezone,
-                             department=department)
+                             department=department, lang=lang)
     except PortalError as exc:
         fail(exc)
     click.echo(f"wrote {out}")

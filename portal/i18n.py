@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
 
 from .extensions import babel
 
@@ -34,6 +34,26 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or current_app.config["PORTAL_DEFAULT_LOCALE"]
 
 
+class RequestCatalogDomain(Domain):
+    """Flask-Babel's message domain, keeping the request's catalogue on the request.
+
+    Every translated text a page shows (a label, a status, a choice) asks the domain for the
+    catalogue, which Flask-Babel finds again each time by the locale's identifier: a seller's
+    page does that about eighty times. Here it is found once per request and per locale (a
+    `force_locale` block gets its own), then each text is one dictionary look-up."""
+
+    def get_translations(self):
+        if not g:
+            return super().get_translations()  # outside a request: untranslated
+        locale = get_locale()
+        kept = g.get("_portal_catalog")
+        if kept is not None and kept[0] is locale:
+            return kept[1]
+        translations = super().get_translations()
+        g._portal_catalog = (locale, translations)
+        return translations
+
+
 def switch_url(code: str) -> str:
     """The current page in another language (GET pages keep their query, minus any old `lang`)."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if request.method == "GET" else []
@@ -43,6 +63,7 @@ def switch_url(code: str) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = RequestCatalogDomain()  # the "messages" domain, from BABEL_TRANSLATION_DIRECTORIES
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, switch_url=switch_url,
                                  current_locale=lambda: str(get_locale() or "en"))
 

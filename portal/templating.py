@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping
 
-from flask import Flask, render_template, request
-from flask_babel import format_datetime
+from babel import Locale
+from babel.dates import DateTimePattern, get_datetime_format, get_time_format, match_skeleton, parse_pattern
+from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -14,36 +18,113 @@ import sla
 
 from .services.runtime import runtime, utcnow
 
-CATEGORY_LABELS = {
+
+class Labels(Mapping):
+    """Display labels by key (a category, a status), in the request's language. Each language's
+    labels are translated once and kept: a page listing fifty tickets looks each label up in a
+    plain dictionary instead of translating it again for every row."""
+
+    def __init__(self, labels: dict) -> None:
+        self._labels = labels
+        self._translated: dict[tuple, dict[str, str]] = {}
+
+    def _current(self) -> dict[str, str]:
+        locale = get_locale()
+        key = (locale.language, locale.territory, locale.script) if locale is not None else None
+        found = self._translated.get(key)
+        if found is None:
+            found = {k: str(v) for k, v in self._labels.items()}
+            if key is not None:  # outside a request: translated each time, never kept
+                self._translated[key] = found
+        return found
+
+    def __getitem__(self, key: str) -> str:
+        return self._current()[key]
+
+    def __iter__(self):
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+CATEGORY_LABELS = Labels({
     "delivery_delay": _l("Pickup / delivery delay"), "order_return_status": _l("Order / return status"),
     "finance": _l("Finance"), "app_bug": _l("App bug"), "other": _l("Other"),
-}
-STATUS_LABELS = {"new": _l("New"), "open": _l("Open"), "waiting_on_seller": _l("Waiting for you"),
-                 "resolved": _l("Resolved"), "closed": _l("Closed")}
+})
+STATUS_LABELS = Labels({"new": _l("New"), "open": _l("Open"), "waiting_on_seller": _l("Waiting for you"),
+                        "resolved": _l("Resolved"), "closed": _l("Closed")})
 # the same statuses as staff say them
-STAFF_STATUS_LABELS = {"new": _l("new"), "open": _l("open"), "waiting_on_seller": _l("waiting on seller"),
-                       "resolved": _l("resolved"), "closed": _l("closed"), "all": _l("all")}
-PRIORITY_LABELS = {"normal": _l("normal"), "high": _l("high"), "urgent": _l("urgent")}
-SLA_LABELS = {"on_track": _l("on track"), "at_risk": _l("at risk"), "breached": _l("breached"), "met": _l("met"),
-              "missed": _l("missed")}
+STAFF_STATUS_LABELS = Labels({"new": _l("new"), "open": _l("open"), "waiting_on_seller": _l("waiting on seller"),
+                              "resolved": _l("resolved"), "closed": _l("closed"), "all": _l("all")})
+PRIORITY_LABELS = Labels({"normal": _l("normal"), "high": _l("high"), "urgent": _l("urgent")})
+SLA_LABELS = Labels({"on_track": _l("on track"), "at_risk": _l("at risk"), "breached": _l("breached"),
+                     "met": _l("met"), "missed": _l("missed")})
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(runtime().timezone) if value else None
 
 
-def localtime(value: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    return local(value).strftime(fmt) if value else ""
+# how much of a date each form shows, as CLDR skeletons: every language orders and spells them its own way
+DATE_FORMS = {"medium": "yMMMd", "short": "Md", "weekday": "yMMMEd", "day": "MEd"}
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(current_app.config["PORTAL_DEFAULT_LOCALE"])
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(language: str, form: str | None, with_time: bool) -> tuple[DateTimePattern, Locale]:
+    """The language's pattern for a day of the given form (None: no day), with or without the time
+    of day, joined the language's way: 'Nov 24, 2026, 2:30 PM', '14:30 24 thg 11, 2026'."""
+    locale = Locale.parse(language)
+    time = get_time_format("short", locale=locale).pattern
+    if form is None:
+        return parse_pattern(time), locale
+    skeletons = locale.datetime_skeletons
+    skeleton = DATE_FORMS[form]
+    day = skeletons[skeleton if skeleton in skeletons else match_skeleton(skeleton, skeletons)].pattern
+    if not with_time:
+        return parse_pattern(day), locale
+    joined = get_datetime_format("medium", locale=locale)  # "{1}, {0}": {1} the day, {0} the time
+    return parse_pattern(joined.replace("{0}", time).replace("{1}", day)), locale
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(language: str, form: str | None, with_time: bool, value: dt.date) -> str:
+    # lists show the same tickets' times on page after page: each is formatted once
+    pattern, locale = _pattern(language, form, with_time)
+    return pattern.apply(value, locale)
+
+
+def _format(value: dt.date, form: str | None, with_time: bool) -> str:
+    return _formatted(str(_locale()), form, with_time, value)
+
+
+def localtime(value: dt.datetime | None, form: str = "medium") -> str:
+    """A moment in the portal's time zone, in the page's language; `short` leaves out the year."""
+    return _format(local(value), form, True) if value else ""
+
+
+def localdate(value: dt.date | str | None, form: str = "medium") -> str:
+    """A calendar day (or an ISO text of one) in the page's language: `medium`, `short`, `weekday`."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    elif isinstance(value, dt.datetime):
+        value = local(value).date()
+    return _format(value, form, False)
 
 
 def promise(value: dt.datetime | None) -> str:
-    """'14:30' today, else 'Tue 24/11 14:30', in the portal's time zone."""
+    """The time of day when it is today ('14:30', '2:30 PM'), else with the weekday and day too ('Tue, 11/24,
+    2:30 PM'), in the portal's time zone and the page's language."""
     if value is None:
         return ""
     when, today = local(value), local(utcnow()).date()
-    if when.date() == today:
-        return when.strftime("%H:%M")
-    return format_datetime(when, "EEE dd/MM HH:mm", rebase=False)  # weekday in the page's language
+    return _format(when, None, True) if when.date() == today else _format(when, "day", True)
 
 
 def sla_badge(ticket) -> str:
@@ -59,7 +140,8 @@ def unread_notifications() -> int:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(localtime=localtime, promise=promise, iso=lambda v: v.isoformat() if v else "")
+    app.jinja_env.filters.update(localtime=localtime, localdate=localdate, promise=promise,
+                                 iso=lambda v: v.isoformat() if v else "")
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
                                  STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
                                  SLA_LABELS=SLA_LABELS,

@@ -16,8 +16,9 @@ document.addEventListener("DOMContentLoaded", function () {
     function check() {
       var result = parse();
       status.hidden = false;
-      status.textContent = result.error ? "Not valid JSON yet: " + result.error
-                                        : "The JSON is well formed; the preview checks the rules themselves.";
+      // the texts come translated from the page
+      status.textContent = result.error ? status.getAttribute("data-text-invalid").replace("{error}", result.error)
+                                        : status.getAttribute("data-text-valid");
       status.className = result.error ? "error" : "muted";
       return result;
     }

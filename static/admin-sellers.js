@@ -22,7 +22,7 @@ document.addEventListener("DOMContentLoaded", function () {
       var field = document.getElementById(button.getAttribute("data-copy"));
       if (!field) return;
       function report(ok) {
-        button.textContent = ok ? "Copied ✓" : "Select and copy the link";
+        button.textContent = button.getAttribute(ok ? "data-text-copied" : "data-text-failed") || label;
         setTimeout(function () { button.textContent = label; }, 2500);
       }
       if (navigator.clipboard && window.isSecureContext) {

@@ -1,11 +1,13 @@
 // Live countdowns for SLA promises, one-shot submit buttons, and inbox auto-refresh.
 (function () {
-  var vi = document.documentElement.lang === "vi";
+  // the words come translated from the page: <body data-text-due-in="in {time}" data-text-overdue=…>
+  function text(name) {
+    return document.body.getAttribute("data-text-" + name) || "";
+  }
   function fmt(ms) {
     var neg = ms < 0, m = Math.floor(Math.abs(ms) / 60000), h = Math.floor(m / 60);
     var when = h + "h " + String(m % 60).padStart(2, "0") + "m";
-    if (vi) return (neg ? "trễ " : "còn ") + when;
-    return (neg ? "overdue by " : "in ") + when;
+    return text(neg ? "overdue" : "due-in").replace("{time}", when) || when;
   }
   function tick() {
     document.querySelectorAll("[data-due]").forEach(function (el) {
@@ -18,7 +20,7 @@
     document.querySelectorAll("form").forEach(function (form) {
       form.addEventListener("submit", function () {
         form.querySelectorAll("button[data-once]").forEach(function (b) {
-          setTimeout(function () { b.disabled = true; b.textContent = vi ? "Đang gửi…" : "Sending…"; }, 0);
+          setTimeout(function () { b.disabled = true; b.textContent = text("sending") || b.textContent; }, 0);
         });
       });
     });

@@ -196,10 +196,23 @@ def cancel_seller_import():
     return redirect(url_for("admin.sellers_page"), 303)
 
 
+def _header_language() -> str:
+    """The export's header language: `headers=vi|en` (form field or query), else `lang=vi|en` on the
+    URL itself; the column names otherwise, whichever language the pages are shown in."""
+    chosen = request.values.get("headers")
+    if chosen is None and request.args.get("lang") in sellers.HEADER_LANGUAGES:
+        chosen = request.args["lang"]
+    return chosen or "en"
+
+
 @bp.post("/sellers/export.csv")
 def export_sellers():
     rt = runtime()
-    chunks = sellers.export_links(rt.secret_key, rt.public_base_url, now=utcnow(), actor=_actor())
+    try:
+        chunks = sellers.export_links(rt.secret_key, rt.public_base_url, now=utcnow(), actor=_actor(),
+                                      lang=_header_language())
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
     name = f"seller-links-{utcnow().astimezone(rt.timezone):%Y-%m-%d}.csv"
     return Response(chunks, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

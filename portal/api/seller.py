@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 import sla
@@ -211,5 +212,5 @@ def attachment(attachment_id: int):
 
     row = tickets.seller_attachment(g.seller, attachment_id)
     if row is None:
-        raise NotFound("No such file.")
+        raise NotFound(_l("No such file."))
     return send_attachment(row)

@@ -4,6 +4,7 @@ ticket is not found (404), as in the inbox."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import sla
@@ -54,7 +55,7 @@ per_token = limiter.shared_limit(_staff_limit, scope="api-staff", key_func=_toke
 def _ticket(reference: str) -> Ticket:
     ticket = inbox.staff_ticket(g.staff_user, reference)
     if ticket is None:
-        raise NotFound("No such ticket in your departments.")
+        raise NotFound(_l("No such ticket in your departments."))
     return ticket
 
 
@@ -250,5 +251,5 @@ def attachment(attachment_id: int):
 
     row = db.session.get(Attachment, attachment_id)
     if row is None or not access.can_see(g.staff_user, db.session.get(Ticket, row.ticket_id)):
-        raise NotFound("No such file.")
+        raise NotFound(_l("No such file."))
     return send_attachment(row)

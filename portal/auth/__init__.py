@@ -4,6 +4,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.staff import LoginForm
@@ -45,7 +47,7 @@ def login():
             session.permanent = True
             login_user(user)
             return redirect(_safe_next(request.args.get("next")), 303)
-        form.password.errors = ["Wrong e-mail or password."]
+        form.password.errors = [_("Wrong e-mail or password.")]
         return render_template("auth/login.html", form=form), 401
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -56,14 +58,15 @@ def login():
 def logout():
     logout_user()
     session.clear()
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("auth.login"), 303)
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.localize_callback = str  # flashed (kept in the session) in the page's language, as text
     login_manager.session_protection = "strong"
     app.register_blueprint(bp)
     app.jinja_env.globals["current_user"] = current_user

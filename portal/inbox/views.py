@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -43,7 +44,7 @@ def index():
 def _ticket(reference: str) -> Ticket:
     ticket = inbox.staff_ticket(current_user, reference)
     if ticket is None:
-        abort(404, "No such ticket in your departments.")
+        abort(404, _("No such ticket in your departments."))
     return ticket
 
 
@@ -79,7 +80,7 @@ def _page(t: Ticket, status: int = 200, **forms):
 def _act(reference: str, form, action):
     t = _ticket(reference)
     if not form.validate():
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or "Invalid input.", "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Invalid input."), "error")
         return _page(t, 422)
     try:
         action(t, form)
@@ -182,5 +183,5 @@ def merge(reference: str):
 def attachment(attachment_id: int):
     row = db.session.get(Attachment, attachment_id)
     if row is None or inbox.staff_ticket(current_user, db.session.get(Ticket, row.ticket_id).reference) is None:
-        abort(404, "No such file.")
+        abort(404, _("No such file."))
     return send_attachment(row)

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from sla.metrics import BACKLOG_BUCKETS, COUNT_COLUMNS
@@ -21,7 +22,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 @login_required
 def managers_only():
     if current_user.role not in ("manager", "admin"):
-        abort(403, "Reports are for managers.")
+        abort(403, _("Reports are for managers."))
 
 
 def _range():
@@ -52,7 +53,6 @@ def dashboard():
     except InvalidInput as exc:
         abort(400, exc.message)
     totals = {k: int(v) if k in COUNT_COLUMNS else _clean(v) for k, v in data.totals.items()}
-    backlog_at = data.backlog_at.astimezone(runtime().timezone).strftime("%Y-%m-%d %H:%M")
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:
         filters["department"] = department
@@ -61,7 +61,7 @@ def dashboard():
         departments=reports.department_codes(), filters=filters, totals=totals,
         by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
-        backlog_at=backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
+        backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
         timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED)
 
 
@@ -71,12 +71,21 @@ def _export_args(default_by: str):
     return by, day_from, day_to, request.args.get("department") or None
 
 
+def _header_language() -> str:
+    """The language of an export's header row: `headers=vi|en` when given, else `lang=vi|en` on the
+    URL itself. Without either the header is the column names (the contract), whichever language the
+    pages are shown in: a script's download never changes with a cookie or a browser setting."""
+    if "headers" in request.args:
+        return reports.check_header_language(request.args["headers"])
+    return request.args.get("lang") if request.args.get("lang") in reports.HEADER_LANGUAGES else "en"
+
+
 @bp.get("/sla.csv")
 def sla_csv():
     try:
         by, day_from, day_to, department = _export_args("ticket")
         chunks = reports.sla_csv(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                 department=department)
+                                 department=department, lang=_header_language())
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.csv"
@@ -90,7 +99,7 @@ def sla_xlsx():
     try:
         by, day_from, day_to, department = _export_args("department")
         body = reports.sla_xlsx(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                department=department)
+                                department=department, lang=_header_language())
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.xlsx"

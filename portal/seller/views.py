@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
@@ -43,7 +45,7 @@ def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
     rt = runtime()
     files = [f for f in (field.data or []) if getattr(f, "filename", None)]
     if len(files) > rt.upload_max_files:
-        raise InvalidInput(f"At most {rt.upload_max_files} files per message.")
+        raise InvalidInput(_l("At most %(count)s files per message.", count=rt.upload_max_files))
     # read one byte past the cap so an oversized file is refused without holding all of it
     return tuple(uploads.check_upload(f.filename, f.read(rt.upload_max_bytes + 1), rt.upload_max_bytes)
                  for f in files)
@@ -140,7 +142,7 @@ def rating(reference: str):
 def resolve(reference: str):
     ticket = _own_ticket(reference)
     if not SelfResolveForm().validate():
-        abort(400, "The form expired; please reload the page.")
+        abort(400, _("The form expired; please reload the page."))
     try:
         tickets.self_resolve(ticket, now=utcnow())
     except PortalError as exc:
@@ -152,7 +154,7 @@ def resolve(reference: str):
 def attachment(attachment_id: int):
     row = tickets.seller_attachment(g.seller, attachment_id)
     if row is None:
-        abort(404, "No such file.")
+        abort(404, _("No such file."))
     return send_attachment(row)
 
 
@@ -160,7 +162,7 @@ def send_attachment(row: Attachment):
     """Serve a stored file as a download, never rendered inline by the browser."""
     path = uploads.stored_path(row.stored_name, runtime().upload_dir)
     if not path.exists():
-        abort(404, "The file is no longer available.")
+        abort(404, _("The file is no longer available."))
     response = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

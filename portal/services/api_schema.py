@@ -12,6 +12,8 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from forms import normalize
 from forms.seller import CATEGORY_CHOICES, DESCRIPTION_MAX, DESCRIPTION_MIN, TRACKING_REQUIRED
 
@@ -29,6 +31,7 @@ EMAIL_MAX = 254
 QUERY_MAX = 200
 DB_INT_MAX = 2**31 - 1
 QUEUE_ASSIGNEE = ("mine", "unassigned", "any")
+_ATTENTION = _l("Some fields need attention.")
 
 
 class ApiInputError(PortalError):
@@ -63,7 +66,7 @@ class _Fields:
 
 def _object(body: object) -> dict:
     if not isinstance(body, dict):
-        raise ApiInputError(400, "The request body must be a JSON object.")
+        raise ApiInputError(400, _l("The request body must be a JSON object."))
     return body
 
 
@@ -74,21 +77,21 @@ def _check_types(body: dict, spec: dict[str, tuple[str, bool]]) -> None:
         value = body.get(field)
         if value is None:
             if field in body and not nullable:
-                wrong.add(field, f"Must be {_KIND_NAMES[kind]}, not null.")
+                wrong.add(field, _NOT_NULL[kind])
             continue
         if kind == "string" and not isinstance(value, str):
-            wrong.add(field, "Must be a string.")
+            wrong.add(field, _l("Must be a string."))
         elif kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-            wrong.add(field, "Must be an integer.")
+            wrong.add(field, _l("Must be an integer."))
         elif kind == "boolean" and not isinstance(value, bool):
-            wrong.add(field, "Must be true or false.")
+            wrong.add(field, _l("Must be true or false."))
         elif kind == "string_list" and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-            wrong.add(field, "Must be a list of strings.")
-    wrong.raise_if_any(400, "Some fields have the wrong type.")
+            wrong.add(field, _l("Must be a list of strings."))
+    wrong.raise_if_any(400, _l("Some fields have the wrong type."))
 
 
-_KIND_NAMES = {"string": "a string", "string_list": "a list of strings", "integer": "an integer",
-               "boolean": "true or false"}
+_NOT_NULL = {"string": _l("Must be a string, not null."), "string_list": _l("Must be a list of strings, not null."),
+             "integer": _l("Must be an integer, not null."), "boolean": _l("Must be true or false, not null.")}
 
 
 def _normalized(fields: _Fields, field: str, fn, value):
@@ -107,24 +110,25 @@ def ticket_input(body: object) -> TicketInput:
     fields = _Fields()
     category = body.get("category")
     if not category:
-        fields.add("category", "Choose what the problem is about.")
+        fields.add("category", _l("Choose what the problem is about."))
     elif category not in CATEGORIES:
-        fields.add("category", f"Unknown category; use one of: {', '.join(CATEGORIES)}.")
+        fields.add("category", _l("Unknown category; use one of: %(values)s.", values=", ".join(CATEGORIES)))
     # one number per list item; the normaliser upper-cases, deduplicates and checks each
     numbers = _normalized(fields, "tracking_numbers", normalize.tracking_numbers,
                           "\n".join(body.get("tracking_numbers") or []))
     if numbers == [] and category in TRACKING_REQUIRED:
-        fields.add("tracking_numbers", "Enter at least one tracking number for this kind of problem.")
+        fields.add("tracking_numbers", _l("Enter at least one tracking number for this kind of problem."))
     description = None
     if "description" not in body or not str(body.get("description") or "").strip():
-        fields.add("description", "Tell us what happened.")
+        fields.add("description", _l("Tell us what happened."))
     else:
         description = _normalized(fields, "description",
                                   lambda v: normalize.text(v, max_length=DESCRIPTION_MAX), body["description"])
         if description is not None and len(description) < DESCRIPTION_MIN:
-            fields.add("description", f"Please describe the problem in at least {DESCRIPTION_MIN} characters.")
+            fields.add("description", _l("Please describe the problem in at least %(count)s characters.",
+                                         count=DESCRIPTION_MIN))
     phone = _normalized(fields, "contact_phone", normalize.phone, body.get("contact_phone"))
-    fields.raise_if_any(422, "Some fields need attention.")
+    fields.raise_if_any(422, _ATTENTION)
     return TicketInput(category=category, tracking_numbers=tuple(numbers or ()), description=description,
                        contact_phone=phone)
 
@@ -135,8 +139,8 @@ def reply_input(body: object) -> str:
     fields = _Fields()
     text = _normalized(fields, "body", lambda v: normalize.text(v, max_length=DESCRIPTION_MAX), body.get("body"))
     if text == "":
-        fields.add("body", "Write a message.")
-    fields.raise_if_any(422, "Some fields need attention.")
+        fields.add("body", _l("Write a message."))
+    fields.raise_if_any(422, _ATTENTION)
     return text
 
 
@@ -146,9 +150,9 @@ def rating_input(body: object) -> tuple[int, str | None]:
     fields = _Fields()
     score = body.get("score")
     if score is None or not 1 <= score <= 5:
-        fields.add("score", "Choose a rating from 1 to 5.")
+        fields.add("score", _l("Choose a rating from 1 to 5."))
     comment = _normalized(fields, "comment", lambda v: normalize.text(v, max_length=COMMENT_MAX), body.get("comment"))
-    fields.raise_if_any(422, "Some fields need attention.")
+    fields.raise_if_any(422, _ATTENTION)
     return score, comment or None
 
 
@@ -157,8 +161,8 @@ def idempotency_key(raw: str | None) -> str | None:
     if raw is None:
         return None
     if not IDEMPOTENCY_KEY_RE.fullmatch(raw):
-        raise ApiInputError(400, "Idempotency-Key must be 1–64 letters, digits, dashes or underscores.",
-                            {"Idempotency-Key": ["Use 1–64 letters, digits, dashes or underscores."]})
+        raise ApiInputError(400, _l("Idempotency-Key must be 1–64 letters, digits, dashes or underscores."),
+                            {"Idempotency-Key": [_l("Use 1–64 letters, digits, dashes or underscores.")]})
     return raw
 
 
@@ -166,8 +170,8 @@ def page_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return LIMIT_DEFAULT
     if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= LIMIT_MAX:
-        raise ApiInputError(400, f"limit must be a whole number from 1 to {LIMIT_MAX}.",
-                            {"limit": [f"Use a whole number from 1 to {LIMIT_MAX}."]})
+        raise ApiInputError(400, _l("limit must be a whole number from 1 to %(max)s.", max=LIMIT_MAX),
+                            {"limit": [_l("Use a whole number from 1 to %(max)s.", max=LIMIT_MAX)]})
     return int(raw)
 
 
@@ -178,7 +182,7 @@ def _choice(fields: _Fields, body: dict, field: str, allowed: tuple[str, ...], m
     if not value:
         fields.add(field, missing)
     elif value not in allowed:
-        fields.add(field, f"Unknown {field}; use one of: {', '.join(allowed)}.")
+        fields.add(field, _l("Unknown %(field)s; use one of: %(values)s.", field=field, values=", ".join(allowed)))
     return value
 
 
@@ -191,11 +195,11 @@ def staff_reply_input(body: object) -> tuple[str, bool, int | None]:
     fields = _Fields()
     text = _normalized(fields, "body", lambda v: normalize.text(v, max_length=STAFF_BODY_MAX), body.get("body"))
     if text == "":
-        fields.add("body", "Write a message.")
+        fields.add("body", _l("Write a message."))
     seen = body.get("seen_event_id")
     if seen is not None and not 0 <= seen <= DB_INT_MAX:
-        fields.add("seen_event_id", "Use the `last_event_id` of the ticket as you read it.")
-    fields.raise_if_any(422, "Some fields need attention.")
+        fields.add("seen_event_id", _l("Use the `last_event_id` of the ticket as you read it."))
+    fields.raise_if_any(422, _ATTENTION)
     return text, bool(body.get("internal")), seen
 
 
@@ -205,10 +209,10 @@ def assign_input(body: object) -> str | None:
     _check_types(body, {"assignee": ("string", True)})
     fields = _Fields()
     if "assignee" not in body:
-        fields.add("assignee", "Give the assignee's e-mail, or null to unassign.")
+        fields.add("assignee", _l("Give the assignee's e-mail, or null to unassign."))
     email = _normalized(fields, "assignee", lambda v: normalize.text(v, max_length=EMAIL_MAX),
                         body.get("assignee"))
-    fields.raise_if_any(422, "Some fields need attention.")
+    fields.raise_if_any(422, _ATTENTION)
     return email.lower() if email else None
 
 
@@ -217,11 +221,11 @@ def transfer_input(body: object, departments: Collection[str]) -> tuple[str, str
     body = _object(body)
     _check_types(body, {"department": ("string", False), "reason": ("string", False)})
     fields = _Fields()
-    department = _choice(fields, body, "department", tuple(sorted(departments)), "Choose the department.")
+    department = _choice(fields, body, "department", tuple(sorted(departments)), _l("Choose the department."))
     reason = _normalized(fields, "reason", lambda v: normalize.text(v, max_length=REASON_MAX), body.get("reason"))
     if reason == "":
-        fields.add("reason", "Say why the ticket moves.")
-    fields.raise_if_any(422, "Some fields need attention.")
+        fields.add("reason", _l("Say why the ticket moves."))
+    fields.raise_if_any(422, _ATTENTION)
     return department, reason
 
 
@@ -230,8 +234,8 @@ def status_input(body: object) -> str:
     body = _object(body)
     _check_types(body, {"status": ("string", False)})
     fields = _Fields()
-    status = _choice(fields, body, "status", STATUSES, "Choose the status.")
-    fields.raise_if_any(422, "Some fields need attention.")
+    status = _choice(fields, body, "status", STATUSES, _l("Choose the status."))
+    fields.raise_if_any(422, _ATTENTION)
     return status
 
 
@@ -240,8 +244,8 @@ def priority_input(body: object) -> str:
     body = _object(body)
     _check_types(body, {"priority": ("string", False)})
     fields = _Fields()
-    priority = _choice(fields, body, "priority", PRIORITIES, "Choose the priority.")
-    fields.raise_if_any(422, "Some fields need attention.")
+    priority = _choice(fields, body, "priority", PRIORITIES, _l("Choose the priority."))
+    fields.raise_if_any(422, _ATTENTION)
     return priority
 
 
@@ -273,18 +277,18 @@ def queue_filter(args: Mapping[str, str], departments: Collection[str],
         if value is None or value == "":
             return None
         if value not in allowed:
-            fields.add(name, f"Use one of: {', '.join(sorted(allowed))}.")
+            fields.add(name, _l("Use one of: %(values)s.", values=", ".join(sorted(allowed))))
             return None
         return value
 
     q = args.get("q") or ""
     if len(q) > QUERY_MAX:
-        fields.add("q", f"Search for at most {QUERY_MAX} characters.")
+        fields.add("q", _l("Search for at most %(max)s characters.", max=QUERY_MAX))
     after = None
     if args.get("after"):
         after = queue_cursor(cursor_text)
         if after is None:
-            fields.add("after", "Not a cursor from this API; use the `next` value of a previous page.")
+            fields.add("after", _l("Not a cursor from this API; use the `next` value of a previous page."))
     try:
         limit = page_limit(args.get("limit"))
     except ApiInputError as exc:
@@ -294,5 +298,5 @@ def queue_filter(args: Mapping[str, str], departments: Collection[str],
                     assignee=pick("assignee", QUEUE_ASSIGNEE) or "any", sla=pick("sla", SLA_STATES),
                     category=pick("category", CATEGORIES), priority=pick("priority", PRIORITIES),
                     q=q.strip(), after=after)
-    fields.raise_if_any(400, "Some query parameters are not valid.")
+    fields.raise_if_any(400, _l("Some query parameters are not valid."))
     return f, limit

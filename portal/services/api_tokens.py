@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
@@ -49,13 +50,14 @@ def issue(user: User, name: str, *, actor: Actor, now: dt.datetime) -> tuple[str
     Returns the token itself, which is never stored and so can be shown only this once, and the row."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("Say what the token is for.", {"name": ["Say what the token is for."]})
+        message = _l("Say what the token is for.")
+        raise InvalidInput(message, {"name": [message]})
     if len(name) > NAME_MAX:
-        raise InvalidInput(f"The name may have at most {NAME_MAX} characters.",
-                           {"name": [f"At most {NAME_MAX} characters."]})
+        raise InvalidInput(_l("The name may have at most %(max)s characters.", max=NAME_MAX),
+                           {"name": [_l("At most %(max)s characters.", max=NAME_MAX)]})
     if not user.active:
-        raise InvalidInput(f"{user.email} is deactivated; tokens are for active staff.",
-                           {"user": ["This account is deactivated."]})
+        raise InvalidInput(_l("%(email)s is deactivated; tokens are for active staff.", email=user.email),
+                           {"user": [_l("This account is deactivated.")]})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(raw), prefix=raw[:PREFIX_SHOWN],
                    created_at=now, created_by=_actor_label(actor))
@@ -73,9 +75,9 @@ def revoke(token_id: int, *, actor: Actor, now: dt.datetime) -> ApiToken:
     for the record. NotFound for an unknown id, Conflict when it was already revoked."""
     row = db.session.get(ApiToken, token_id)
     if row is None:
-        raise NotFound(f"No API token {token_id}.")
+        raise NotFound(_l("No API token %(id)s.", id=token_id))
     if row.revoked_at is not None:
-        raise Conflict(f"Token {row.prefix}… ({row.name}) was already revoked.")
+        raise Conflict(_l("Token %(prefix)s… (%(name)s) was already revoked.", prefix=row.prefix, name=row.name))
     before = snapshot(row)
     row.revoked_at = now
     audit.record("api_token.revoked", "api_token", _label(row), before=before, after=snapshot(row), now=now,
@@ -116,5 +118,6 @@ def user_by_email(email: str) -> User:
     """The staff account with this e-mail (any case), or NotFound."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
     if user is None:
-        raise NotFound(f"No staff member {email}.", {"user": ["No staff member with this e-mail."]})
+        raise NotFound(_l("No staff member %(email)s.", email=email),
+                       {"user": [_l("No staff member with this e-mail.")]})
     return user

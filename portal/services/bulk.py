@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from ..models import User
 from . import inbox, staff_actions
@@ -19,10 +22,10 @@ class BulkResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (reference, reason)
 
     def summary(self) -> str:
-        text = f"{len(self.done)} ticket(s) updated"
-        if self.failed:
-            text += "; not changed: " + "; ".join(f"{ref}: {why}" for ref, why in self.failed[:10])
-        return text
+        if not self.failed:
+            return _("%(count)s ticket(s) updated", count=len(self.done))
+        return _("%(count)s ticket(s) updated; not changed: %(failures)s", count=len(self.done),
+                 failures="; ".join(f"{ref}: {why}" for ref, why in self.failed[:10]))
 
 
 def apply(user: User, references: list[str], action: str, value: str, reason: str, *,
@@ -30,17 +33,17 @@ def apply(user: User, references: list[str], action: str, value: str, reason: st
     """Apply one action to each ticket the user may see; each ticket commits on its own, and
     refusals (unknown or foreign reference, forbidden transition) are reported per ticket."""
     if action not in ACTIONS:
-        raise InvalidInput("Choose assign, status or transfer.", {"action": ["Unknown action."]})
+        raise InvalidInput(_l("Choose assign, status or transfer."), {"action": [_l("Unknown action.")]})
     references = list(dict.fromkeys(r.strip() for r in references if r.strip()))
     if not references:
-        raise InvalidInput("Select at least one ticket.", {"refs": ["Nothing selected."]})
+        raise InvalidInput(_l("Select at least one ticket."), {"refs": [_l("Nothing selected.")]})
     if len(references) > MAX_TICKETS:
-        raise InvalidInput(f"At most {MAX_TICKETS} tickets at once.", {"refs": ["Too many."]})
+        raise InvalidInput(_l("At most %(max)s tickets at once.", max=MAX_TICKETS), {"refs": [_l("Too many.")]})
     result = BulkResult()
     for reference in references:
         ticket = inbox.staff_ticket(user, reference)
         if ticket is None:
-            result.failed.append((reference, "not found in your departments"))
+            result.failed.append((reference, _("not found in your departments")))
             continue
         try:
             if action == "assign":

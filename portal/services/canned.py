@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
@@ -52,16 +53,16 @@ def add(department_code: str, title: str, body: str, *, actor: Actor = "system",
     department = db.session.scalar(select(Department).where(Department.code == department_code))
     errors: dict[str, list[str]] = {}
     if department is None:
-        errors["department"] = ["Unknown department."]
+        errors["department"] = [_l("Unknown department.")]
     if not title.strip():
-        errors["title"] = ["Give the reply a title."]
+        errors["title"] = [_l("Give the reply a title.")]
     if not body.strip():
-        errors["body"] = ["Write the reply."]
+        errors["body"] = [_l("Write the reply.")]
     if not errors and not ensure(department, title.strip(), body.strip()):
-        errors["title"] = ["This department already has a reply with that title."]
+        errors["title"] = [_l("This department already has a reply with that title.")]
     if errors:
         db.session.rollback()
-        raise InvalidInput("; ".join(v[0] for v in errors.values()), errors)
+        raise InvalidInput("; ".join(str(v[0]) for v in errors.values()), errors)
     reply = db.session.scalar(select(CannedReply).where(CannedReply.department_id == department.id,
                                                         CannedReply.title == title.strip()))
     audit.record("canned.added", "canned_reply", f"{department.code}: {reply.title}", before=None,
@@ -74,7 +75,7 @@ def set_active(reply_id: int, active: bool, *, actor: Actor = "system", now: dt.
     """Switch a canned reply on or off (never deleted), audited as canned.switched_on/off. Commits."""
     reply = db.session.get(CannedReply, reply_id)
     if reply is None:
-        raise NotFound("No such canned reply.")
+        raise NotFound(_l("No such canned reply."))
     code = db.session.scalar(select(Department.code).where(Department.id == reply.department_id))
     before = _snapshot(reply, code)
     reply.active = active

@@ -6,8 +6,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
+from babel.dates import get_day_names
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import sla
@@ -29,7 +34,7 @@ _DATE_SPLIT = re.compile(r"[\s,;]+")
 def by_code(code: str) -> Department:
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise NotFound(f"No department {code}.")
+        raise NotFound(_l("No department %(code)s.", code=code))
     return department
 
 
@@ -81,15 +86,16 @@ def add_department(code: str, name: str, name_vi: str | None, *, actor: Actor, n
     code, name, name_vi = (code or "").strip().lower(), (name or "").strip(), (name_vi or "").strip() or None
     errors: dict[str, list[str]] = {}
     if not CODE_RE.match(code):
-        errors["code"] = ["A code is 2–32 lower-case letters, digits, dashes or underscores, starting with a letter."]
+        errors["code"] = [_l("A code is 2–32 lower-case letters, digits, dashes or underscores, starting with a "
+                             "letter.")]
     elif db.session.scalar(select(Department.id).where(Department.code == code)):
-        errors["code"] = [f"Department {code} already exists."]
+        errors["code"] = [_l("Department %(code)s already exists.", code=code)]
     if not name:
-        errors["name"] = ["Enter the department's name."]
+        errors["name"] = [_l("Enter the department's name.")]
     elif len(name) > MAX_NAME:
-        errors["name"] = [f"The name may have at most {MAX_NAME} characters."]
+        errors["name"] = [_l("The name may have at most %(max)s characters.", max=MAX_NAME)]
     if name_vi and len(name_vi) > MAX_NAME:
-        errors["name_vi"] = [f"The name may have at most {MAX_NAME} characters."]
+        errors["name_vi"] = [_l("The name may have at most %(max)s characters.", max=MAX_NAME)]
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     department = Department(code=code, name=name, name_vi=name_vi)
@@ -120,21 +126,21 @@ def edit_department(code: str, name: str, name_vi: str | None, lead_ids: list[in
     errors: dict[str, list[str]] = {}
     name, name_vi = (name or "").strip(), (name_vi or "").strip() or None
     if not name:
-        errors["name"] = ["Enter the department's name."]
+        errors["name"] = [_l("Enter the department's name.")]
     elif len(name) > MAX_NAME:
-        errors["name"] = [f"The name may have at most {MAX_NAME} characters."]
+        errors["name"] = [_l("The name may have at most %(max)s characters.", max=MAX_NAME)]
     if name_vi and len(name_vi) > MAX_NAME:
-        errors["name_vi"] = [f"The name may have at most {MAX_NAME} characters."]
+        errors["name_vi"] = [_l("The name may have at most %(max)s characters.", max=MAX_NAME)]
     candidates = {u.id: u for u in _active_leads()}
     chosen = set(lead_ids)
     if chosen - set(candidates):
-        errors["leads"] = ["Choose leads among the active users with the lead role."]
+        errors["leads"] = [_l("Choose leads among the active users with the lead role.")]
     else:
         stranded = [u.name for uid, u in candidates.items() if uid not in chosen
                     and [d.id for d in u.departments] == [department.id]]
         if stranded:
-            errors["leads"] = [f"{', '.join(stranded)} lead(s) no other department: give them another "
-                               "department on the Staff page first."]
+            errors["leads"] = [_l("%(names)s lead(s) no other department: give them another department on the "
+                                  "Staff page first.", names=", ".join(stranded))]
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     before = _names_and_leads(department)
@@ -170,15 +176,22 @@ def parse_windows(text: str | None) -> list[tuple[dt.time, dt.time]]:
             continue
         match = _WINDOW_RE.match(part)
         if not match:
-            raise ValueError(f"“{part.strip()[:40]}” is not a window such as 08:00-17:30.")
+            raise ValueError(_("“%(text)s” is not a window such as 08:00-17:30.", text=part.strip()[:40]))
         try:
             start, end = _parse_clock(match.group(1)), _parse_clock(match.group(2))
         except ValueError:
-            raise ValueError(f"“{part.strip()[:40]}” has a time that does not exist.") from None
+            raise ValueError(_("“%(text)s” has a time that does not exist.", text=part.strip()[:40])) from None
         if end != dt.time(0) and start >= end:
-            raise ValueError(f"“{part.strip()[:40]}” must start before it ends.")
+            raise ValueError(_("“%(text)s” must start before it ends.", text=part.strip()[:40]))
         windows.append((start, end))
+    spans = sorted((_minutes(start), _minutes(end) or 24 * 60) for start, end in windows)
+    if any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False)):
+        raise ValueError(_("“%(text)s”: the windows overlap.", text=(text or "").strip()[:80]))
     return windows
+
+
+def _minutes(time: dt.time) -> int:
+    return time.hour * 60 + time.minute
 
 
 def format_windows(windows: list) -> str:
@@ -200,24 +213,47 @@ def _weekly(weekly_hours: Mapping[int, str]) -> dict[int, list[tuple[dt.time, dt
         except ValueError as exc:
             errors[f"hours_{weekday}"] = [str(exc)]
     if not errors and not any(weekly.values()):
-        errors["hours_0"] = ["Open at least one day, or choose 24/7."]
+        errors["hours_0"] = [_l("Open at least one day, or choose 24/7.")]
     if errors:
-        raise InvalidInput("Invalid calendar: " + "; ".join(v[0] for v in errors.values()), errors)
+        raise _invalid_calendar(errors)
     return weekly
 
 
 def _holiday_dates(holidays: list[str]) -> list[dt.date]:
     if len(holidays) > MAX_HOLIDAYS:
-        raise InvalidInput(f"Invalid calendar: at most {MAX_HOLIDAYS} own holidays.",
-                           {"holidays": [f"At most {MAX_HOLIDAYS} dates."]})
+        raise InvalidInput(_l("Invalid calendar: %(problems)s",
+                              problems=_("at most %(max)s own holidays.", max=MAX_HOLIDAYS)),
+                           {"holidays": [_l("At most %(max)s dates.", max=MAX_HOLIDAYS)]})
     days = []
     for text in holidays:
         try:
             days.append(dt.date.fromisoformat(text))
         except ValueError:
-            message = f"“{text[:40]}” is not a date such as 2027-02-12."
-            raise InvalidInput(f"Invalid calendar: {message}", {"holidays": [message]}) from None
+            raise _invalid_calendar({"holidays": [_("“%(text)s” is not a date such as 2027-02-12.",
+                                                    text=text[:40])]}) from None
     return days
+
+
+def _invalid_calendar(errors: dict[str, list[str]]) -> InvalidInput:
+    return InvalidInput(_l("Invalid calendar: %(problems)s", problems="; ".join(str(v[0]) for v in errors.values())),
+                        errors)
+
+
+def _check_place(timezone: str, country: str | None) -> None:
+    """The time zone and the holiday country, refused with a message in the reader's language (the
+    calendar itself would refuse them too, in its own words)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        ZoneInfo(timezone or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = [_("unknown timezone “%(zone)s”", zone=(timezone or "")[:60])]
+    if country:
+        try:
+            holidays_lib.country_holidays(country)
+        except NotImplementedError:
+            errors["country"] = [_("no public holiday data for country “%(country)s”", country=country[:20])]
+    if errors:
+        raise _invalid_calendar(errors)
 
 
 def _calendar_field(message: str) -> str:
@@ -242,11 +278,12 @@ def set_calendar(code: str, business: bool, timezone: str, holidays: list[str], 
     if business:
         weekly = None if weekly_hours is None else _weekly(weekly_hours)
         extra = _holiday_dates(holidays)
+        _check_place(timezone, country or None)
         try:
             calendar = sla.BusinessCalendar.standard(timezone=timezone, country=country or None,
                                                      extra_holidays=extra, weekly_hours=weekly)
         except ValueError as exc:
-            raise InvalidInput(f"Invalid calendar: {exc}", {_calendar_field(str(exc)): [str(exc)]}) from None
+            raise _invalid_calendar({_calendar_field(str(exc)): [str(exc)]}) from None
         data = sla.calendar_to_dict(calendar)
     department.calendar_json = None if data is None else json.dumps(data, ensure_ascii=False)
     after = data or {"kind": "24/7"}
@@ -282,22 +319,45 @@ def upcoming_closures(calendar: dict, today: dt.date, days: int = 365) -> list[t
     found: dict[dt.date, str] = {}
     country = calendar.get("country")
     if country:
-        for day, name in holidays_lib.country_holidays(country, years=range(today.year, until.year + 1)).items():
+        years, language = range(today.year, until.year + 1), _holiday_language(country)
+        for day, name in holidays_lib.country_holidays(country, years=years, language=language).items():
             found[day] = name
     for text in calendar.get("holidays", []):
-        found.setdefault(dt.date.fromisoformat(text), "Own holiday")
+        found.setdefault(dt.date.fromisoformat(text), _("Own holiday"))
     return sorted((day, name) for day, name in found.items() if today <= day <= until)
 
 
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def _holiday_language(country: str) -> str | None:
+    """The language of holiday names: the reader's when the country's data has it, else English."""
+    try:
+        supported = holidays_lib.country_holidays(country).supported_languages
+    except NotImplementedError:
+        return None
+    wanted = "vi" if _language() == "vi" else "en_US"
+    return wanted if wanted in supported else "en_US" if "en_US" in supported else None
+
+
 def calendar_summary(calendar: dict) -> str:
-    """One line describing a stored calendar, e.g. "Business hours in Asia/Ho_Chi_Minh: Mon 08:00-17:30 …"."""
+    """One line describing a stored calendar in the reader's language, e.g. "Business hours in
+    Asia/Ho_Chi_Minh: Mon 08:00-17:30 …"."""
     if calendar.get("kind") != "business":
-        return "Open 24/7"
+        return _("Open 24/7")
     weekly = calendar.get("weekly_hours") or {}
-    days = "; ".join(f"{WEEKDAYS[int(day)][:3]} {format_windows(windows)}"
+    names = get_day_names("abbreviated", locale=_language())
+    days = "; ".join(f"{names[int(day)]} {format_windows(windows)}"
                      for day, windows in sorted(weekly.items(), key=lambda item: int(item[0])))
-    extra = len(calendar.get("holidays", []))
-    country = calendar.get("country")
-    return (f"Business hours in {calendar.get('timezone')}: {days}"
-            + (f"; closed on {country} public holidays" if country else "; no public holidays")
-            + (f" and {extra} own day(s)" if extra else ""))
+    values = {"zone": calendar.get("timezone"), "days": days, "country": calendar.get("country"),
+              "count": len(calendar.get("holidays", []))}
+    if values["country"]:
+        if values["count"]:
+            return _("Business hours in %(zone)s: %(days)s; closed on %(country)s public holidays and %(count)s "
+                     "own day(s)", **values)
+        return _("Business hours in %(zone)s: %(days)s; closed on %(country)s public holidays", **values)
+    if values["count"]:
+        return _("Business hours in %(zone)s: %(days)s; no public holidays; closed on %(count)s own day(s)",
+                 **values)
+    return _("Business hours in %(zone)s: %(days)s; no public holidays", **values)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
@@ -44,12 +45,12 @@ def seller_for_token(token: str, secret_key: str) -> Seller:
         payload = _serializer(secret_key).loads(token)
         seller_id, version = int(payload[0]), int(payload[1])
     except (BadSignature, TypeError, ValueError, IndexError, KeyError):
-        raise NotFound("This link is not valid.") from None
+        raise NotFound(_l("This link is not valid.")) from None
     seller = db.session.get(Seller, seller_id)
     if seller is None:
-        raise NotFound("This link is not valid.")
+        raise NotFound(_l("This link is not valid."))
     if version != seller.link_version:
-        raise LinkRevoked("This link has been replaced. Please ask your account manager for your new link.")
+        raise LinkRevoked(_l("This link has been replaced. Please ask your account manager for your new link."))
     return seller
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from forms import normalize
@@ -38,7 +39,7 @@ def import_orders(text: str) -> OrdersReport:
     never overwrites a newer one. Commits the valid rows."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not REQUIRED <= {h.strip().lower() for h in reader.fieldnames or []}:
-        raise InvalidInput("The CSV needs the columns tracking_number, status, last_event, event_at.")
+        raise InvalidInput(_l("The CSV needs the columns tracking_number, status, last_event, event_at."))
     report = OrdersReport()
     rows: dict[str, tuple[str, str, dt.datetime]] = {}
     for line, raw in enumerate(reader, start=2):

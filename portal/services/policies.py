@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 import sla
@@ -104,17 +105,21 @@ def _check_minutes(values: dict[str, int | None], default: sla.Policy) -> None:
         if value is None and name != "first_response_minutes":
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MINUTES[name]:
-            errors[name] = [f"Enter whole minutes from 1 to {MAX_MINUTES[name]}."]
+            errors[name] = [_l("Enter whole minutes from 1 to %(max)s.", max=MAX_MINUTES[name])]
     if not errors:
         first = values["first_response_minutes"]
         at_risk = values["at_risk_minutes"]
         at_risk = at_risk if at_risk is not None else default.at_risk_before // dt.timedelta(minutes=1)
         if at_risk >= first:
-            which = "" if values["at_risk_minutes"] is not None else " (the default, as none is given)"
-            errors["at_risk_minutes"] = [f"The at-risk threshold{which}, {at_risk} min, must be shorter than the "
-                                         f"first-response target of {first} min."]
+            if values["at_risk_minutes"] is not None:
+                message = _l("The at-risk threshold, %(at_risk)s min, must be shorter than the first-response "
+                             "target of %(first)s min.", at_risk=at_risk, first=first)
+            else:
+                message = _l("The at-risk threshold (the default, as none is given), %(at_risk)s min, must be "
+                             "shorter than the first-response target of %(first)s min.", at_risk=at_risk, first=first)
+            errors["at_risk_minutes"] = [message]
     if errors:
-        raise InvalidInput("; ".join(v[0] for v in errors.values()), errors)
+        raise InvalidInput("; ".join(str(v[0]) for v in errors.values()), errors)
 
 
 def _key(department_id: int | None, priority: str | None) -> tuple:
@@ -131,9 +136,10 @@ def set_policy(department: str, priority: str, first_response_minutes: int, at_r
     if department != ANY:
         dept = db.session.scalar(select(Department).where(Department.code == department))
         if dept is None:
-            raise InvalidInput(f"Unknown department {department}.", {"department": ["Unknown department."]})
+            raise InvalidInput(_l("Unknown department %(code)s.", code=department),
+                               {"department": [_l("Unknown department.")]})
     if priority != ANY and priority not in PRIORITIES:
-        raise InvalidInput("Priority is normal, high, urgent or *.", {"priority": ["Unknown priority."]})
+        raise InvalidInput(_l("Priority is normal, high, urgent or *."), {"priority": [_l("Unknown priority.")]})
     _check_minutes({"first_response_minutes": first_response_minutes, "at_risk_minutes": at_risk_minutes,
                     "resolution_minutes": resolution_minutes}, rt.policy)
     row = SlaPolicy(department_id=dept.id if dept else None, priority=None if priority == ANY else priority,
@@ -188,7 +194,8 @@ def _recomputed(department: str | None, rt: Runtime) -> Iterator[tuple[Ticket, s
     if department and department != ANY:
         by_department = db.session.scalar(select(Department.id).where(Department.code == department))
         if by_department is None:
-            raise InvalidInput(f"Unknown department {department}.", {"department": ["Unknown department."]})
+            raise InvalidInput(_l("Unknown department %(code)s.", code=department),
+                               {"department": [_l("Unknown department.")]})
     policies = active_policies(rt.policy)
     default = policies.get((ANY, ANY), rt.policy)
     query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.first_responded_at.is_(None))

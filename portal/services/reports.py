@@ -7,6 +7,7 @@ ticket rather than every ticket's facts. The backlog columns come from one more 
 open at the end of the range, whatever its creation date."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import itertools
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 import sla
@@ -37,13 +40,69 @@ MAX_DAYS = 3660
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _cursor_numbers = itertools.count(1)  # server-side cursor names: next() on a count is thread-safe
 
+# The column names are the contract and the default header row. A person may ask for the header in
+# Vietnamese instead: these labels, translated (English ones serve as the catalogue's keys only).
+HEADER_LANGUAGES = ("en", "vi")
+COLUMN_LABELS = {
+    "reference": _l("Reference"), "seller_code": _l("Seller code"), "seller_name": _l("Seller name"),
+    "department": _l("Department"), "category": _l("Category"), "priority": _l("Priority"), "status": _l("Status"),
+    "agent": _l("Assignee"), "agent_name": _l("Assignee name"), "day": _l("Day"), "hour": _l("Hour"),
+    "created_at": _l("Created"), "first_response_due_at": _l("First response due"),
+    "first_responded_at": _l("First responded at"), "first_response_minutes": _l("First response (minutes)"),
+    "sla_met": _l("SLA met"), "resolved_at": _l("Resolved at"), "handling_minutes": _l("Handling time (minutes)"),
+    "csat": _l("CSAT score"),
+    "first_response_business_minutes": _l("First response in business time (minutes)"),
+    "handling_business_minutes": _l("Handling time in business time (minutes)"),
+    "responses": _l("Responses"), "response_mean_minutes": _l("Mean response time (minutes)"),
+    "response_business_mean_minutes": _l("Mean response time in business time (minutes)"),
+    "reopens": _l("Reopens"), "self_resolved": _l("Self-resolved"),
+    "tickets": _l("Tickets"), "met": _l("Met"), "breached": _l("Breached"), "pending": _l("Pending"),
+    "met_share": _l("Met share"), "first_response_median_minutes": _l("Median first response (minutes)"),
+    "first_response_mean_minutes": _l("Mean first response (minutes)"),
+    "first_response_p90_minutes": _l("90th percentile first response (minutes)"), "csat_mean": _l("Mean CSAT"),
+    "csat_satisfied_share": _l("Share of CSAT 4 or 5"), "handling_mean_minutes": _l("Mean handling time (minutes)"),
+    "first_response_business_median_minutes": _l("Median first response in business time (minutes)"),
+    "first_response_business_mean_minutes": _l("Mean first response in business time (minutes)"),
+    "first_response_business_p90_minutes": _l("90th percentile first response in business time (minutes)"),
+    "resolved": _l("Resolved"), "handling_median_minutes": _l("Median handling time (minutes)"),
+    "handling_business_mean_minutes": _l("Mean handling time in business time (minutes)"),
+    "self_resolved_share": _l("Self-resolved share"), "csat_responses": _l("CSAT ratings"),
+    "open": _l("Open tickets"), "backlog_under_4h": _l("Backlog under 4 h"), "backlog_4h_to_24h": _l("Backlog 4–24 h"),
+    "backlog_1d_to_3d": _l("Backlog 1–3 days"), "backlog_over_3d": _l("Backlog over 3 days"),
+}
+ABOUT_LABELS = {"parameter": _l("Parameter"), "value": _l("Value"), "from": _l("From"), "to": _l("To"),
+                "by": _l("Grouped by"), "department": _l("Department"), "time zone": _l("Time zone"),
+                "generated at": _l("Generated at")}
+
+
+def check_header_language(lang: str | None) -> str:
+    """`lang` as a header language: en (the column names, also for None) or vi."""
+    lang = lang or "en"
+    if lang not in HEADER_LANGUAGES:
+        raise InvalidInput(_l("The header language is en or vi."), {"headers": [_l("Use en or vi.")]})
+    return lang
+
+
+def header_labels(lang: str | None, labels: dict = COLUMN_LABELS) -> dict[str, str] | None:
+    """Column name -> header text in `lang`; None for English, whose header is the column names."""
+    if check_header_language(lang) == "en":
+        return None
+    with force_locale(lang):
+        return {name: str(label) for name, label in labels.items()}
+
+
+def _header_line(columns: list[str], labels: dict[str, str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([labels.get(name, name) for name in columns])
+    return buffer.getvalue()
+
 
 def local_range(day_from: dt.date, day_to: dt.date, timezone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """UTC instants [start, end) covering local days day_from..day_to, both inclusive."""
     if day_to < day_from:
-        raise InvalidInput("The end date is before the start date.", {"to": ["Before the start date."]})
+        raise InvalidInput(_l("The end date is before the start date."), {"to": [_l("Before the start date.")]})
     if (day_to - day_from).days > MAX_DAYS:
-        raise InvalidInput("Choose a range of at most ten years.", {"to": ["Range too long."]})
+        raise InvalidInput(_l("Choose a range of at most ten years."), {"to": [_l("Range too long.")]})
     start = dt.datetime.combine(day_from, dt.time(), timezone)
     end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), timezone)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -53,12 +112,14 @@ def parse_day(raw: str | None, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat((raw or "").strip())
     except ValueError:
-        raise InvalidInput(f"{name} must be a date like 2026-11-23.", {name: ["Use YYYY-MM-DD."]}) from None
+        raise InvalidInput(_l("%(name)s must be a date like 2026-11-23.", name=name),
+                           {name: [_l("Use YYYY-MM-DD.")]}) from None
 
 
 def check_by(by: str, allowed: tuple[str, ...] = BYS) -> str:
     if by not in allowed:
-        raise InvalidInput(f"by must be one of {', '.join(allowed)}.", {"by": ["Unknown grouping."]})
+        raise InvalidInput(_l("by must be one of %(values)s.", values=", ".join(allowed)),
+                           {"by": [_l("Unknown grouping.")]})
     return by
 
 
@@ -71,7 +132,7 @@ def _department_id(code: str | None) -> int | None:
         return None
     found = db.session.scalar(select(Department.id).where(Department.code == code))
     if found is None:
-        raise InvalidInput(f"Unknown department {code}.", {"department": ["Unknown department."]})
+        raise InvalidInput(_l("Unknown department %(code)s.", code=code), {"department": [_l("Unknown department.")]})
     return found
 
 
@@ -380,24 +441,30 @@ def _aggregates(start, end, department_id, now, bys, tz: str) -> metrics.Aggrega
 
 
 def sla_csv(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
-            department: str | None = None) -> Iterator[str]:
+            department: str | None = None, lang: str | None = None) -> Iterator[str]:
     """The report as CSV text chunks: UTF-8 BOM first (for Excel), then the header and rows.
-    Per-ticket reports stream chunk by chunk in bounded memory. Bad input raises InvalidInput
-    here, before anything is produced."""
+    The header is the column names, or their labels in `lang` (see header_labels); the rows are the
+    same in every language. Per-ticket reports stream chunk by chunk in bounded memory. Bad input
+    raises InvalidInput here, before anything is produced."""
     check_by(by)
+    labels = header_labels(lang)
     start, end = local_range(day_from, day_to, timezone)
-    return _stream(start, end, by, now, str(timezone), _department_id(department))
+    return _stream(start, end, by, now, str(timezone), _department_id(department), labels)
 
 
-def _stream(start, end, by, now, tz, department_id) -> Iterator[str]:
+def _stream(start, end, by, now, tz, department_id, labels: dict[str, str] | None = None) -> Iterator[str]:
     yield "\ufeff"
     if by == "ticket":
-        header = True
+        header = labels is None
+        if labels is not None:
+            yield _header_line(metrics.TICKET_COLUMNS, labels)
         for facts in _facts(start, end, department_id, now):
             yield metrics.ticket_csv(facts, tz, header)
             header = False
         return
     table = _aggregates(start, end, department_id, now, [by], tz).table(by)
+    if labels is not None:
+        table = table.rename(columns=labels)
     yield table.to_csv(index=False, lineterminator="\r\n")
 
 
@@ -410,16 +477,22 @@ def grouped(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, ti
 
 
 def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
-             department: str | None = None) -> bytes:
+             department: str | None = None, lang: str | None = None) -> bytes:
     """An aggregate report as an Excel workbook: sheet "SLA" with the same columns as the CSV,
-    sheet "About" with the parameters. Per-ticket exports are CSV only (they can be very long)."""
+    sheet "About" with the parameters; their header rows and parameter names in `lang` as in
+    sla_csv. Per-ticket exports are CSV only (they can be very long)."""
     if by == "ticket":
-        raise InvalidInput("XLSX is for grouped reports; export per-ticket reports as CSV.",
-                           {"by": ["Use CSV for by=ticket."]})
+        raise InvalidInput(_l("XLSX is for grouped reports; export per-ticket reports as CSV."),
+                           {"by": [_l("Use CSV for by=ticket.")]})
+    labels, about_labels = header_labels(lang), header_labels(lang, ABOUT_LABELS)
     table = grouped(day_from, day_to, by, now=now, timezone=timezone, department=department)
     about = pd.DataFrame({"parameter": ["from", "to", "by", "department", "time zone", "generated at"],
                           "value": [day_from.isoformat(), day_to.isoformat(), by, department or "all", str(timezone),
                                     now.astimezone(timezone).isoformat(timespec="seconds")]})
+    if labels is not None:
+        table = table.rename(columns=labels)
+        about["parameter"] = about["parameter"].map(about_labels)
+        about = about.rename(columns=about_labels)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name="SLA", index=False, freeze_panes=(1, 0))
@@ -432,15 +505,15 @@ def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, t
 
 
 def write_report(path: str | Path, day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
-                 department: str | None = None) -> None:
+                 department: str | None = None, lang: str | None = None) -> None:
     """Write the report to ``path``: an Excel workbook when it ends in .xlsx, CSV otherwise; the file
-    appears complete or not at all."""
+    appears complete or not at all. `lang`: the header language, as in sla_csv."""
     out = Path(path)
     tmp = out.with_name(out.name + ".part")
     if out.suffix.lower() == ".xlsx":
-        tmp.write_bytes(sla_xlsx(day_from, day_to, by, now=now, timezone=timezone, department=department))
+        tmp.write_bytes(sla_xlsx(day_from, day_to, by, now=now, timezone=timezone, department=department, lang=lang))
     else:
-        chunks = sla_csv(day_from, day_to, by, now=now, timezone=timezone, department=department)
+        chunks = sla_csv(day_from, day_to, by, now=now, timezone=timezone, department=department, lang=lang)
         with tmp.open("w", encoding="utf-8", newline="") as f:
             for chunk in chunks:
                 f.write(chunk)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -147,7 +148,7 @@ def version(number: int) -> RoutingRuleSet:
     """One saved version; NotFound when there is no such version."""
     row = db.session.scalar(select(RoutingRuleSet).where(RoutingRuleSet.version == number))
     if row is None:
-        raise NotFound(f"There is no routing rules version {version_label(number)}.")
+        raise NotFound(_l("There is no routing rules version %(version)s.", version=version_label(number)))
     return row
 
 
@@ -176,17 +177,20 @@ def to_json(ruleset: routing.RuleSet) -> str:
 def rules_from_text(text: str | None) -> dict[str, Any]:
     """Parse edited rules JSON; InvalidInput (naming line and column) when it is not a JSON object."""
     if not (text or "").strip():
-        raise InvalidInput("Paste or edit the rules JSON; it is empty.", {"rules_json": ["The rules are empty."]})
+        raise InvalidInput(_l("Paste or edit the rules JSON; it is empty."),
+                           {"rules_json": [_l("The rules are empty.")]})
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        message = f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        message = _l("Not valid JSON: %(error)s at line %(line)s, column %(column)s.", error=exc.msg, line=exc.lineno,
+                     column=exc.colno)
         raise InvalidInput(message, {"rules_json": [message]}) from None
     except RecursionError:
-        message = "Not valid rules: the JSON is nested far too deeply."
+        message = _l("Not valid rules: the JSON is nested far too deeply.")
         raise InvalidInput(message, {"rules_json": [message]}) from None
     if not isinstance(data, dict):
-        message = f"The rules must be a JSON object ({{\"rules\": [...], ...}}), not a {type(data).__name__}."
+        message = _l('The rules must be a JSON object ({"rules": [...], ...}), not a %(kind)s.',
+                     kind=type(data).__name__)
         raise InvalidInput(message, {"rules_json": [message]})
     return data
 
@@ -198,16 +202,17 @@ def validate(data: Any) -> routing.RuleSet:
         data = {**data, "version": _DRAFT}
     problems = routing.rule_errors(data)
     if problems:
-        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
-        raise InvalidInput(f"The rules have {count}; nothing was saved.", {"rules_json": problems})
+        message = (_l("The rules have 1 problem; nothing was saved.") if len(problems) == 1 else
+                   _l("The rules have %(count)s problems; nothing was saved.", count=len(problems)))
+        raise InvalidInput(message, {"rules_json": problems})
     return routing.RuleSet.from_dict(data)
 
 
 def _clean_comment(comment: str | None) -> str:
     comment = " ".join((comment or "").split())
     if len(comment) > COMMENT_MAX:
-        raise InvalidInput(f"Keep the comment under {COMMENT_MAX} characters.",
-                           {"comment": [f"At most {COMMENT_MAX} characters."]})
+        raise InvalidInput(_l("Keep the comment under %(max)s characters.", max=COMMENT_MAX),
+                           {"comment": [_l("At most %(max)s characters.", max=COMMENT_MAX)]})
     return comment
 
 
@@ -223,9 +228,12 @@ def save_version(data: Any, comment: str | None, *, now: dt.datetime, actor: Use
         previous = newest()
         previous_number = previous.version if previous else 0
         if base_version is not None and base_version != previous_number:
-            current = version_label(previous_number) if previous_number else "the rules file"
-            raise Conflict(f"The active rules are {current} now, not the version your edit started from; "
-                           f"nothing was saved. Preview your edit again to see what it changes in {current}.")
+            if previous_number:
+                raise Conflict(_l("The active rules are %(current)s now, not the version your edit started from; "
+                                  "nothing was saved. Preview your edit again to see what it changes in %(current)s.",
+                                  current=version_label(previous_number)))
+            raise Conflict(_l("The active rules are the rules file now, not the version your edit started from; "
+                              "nothing was saved. Preview your edit again to see what it changes in the rules file."))
         number = previous_number + 1
         saved = dataclasses.replace(ruleset, version=version_label(number))
         row = RoutingRuleSet(version=number, rules_json=to_json(saved), comment=comment, created_at=now,
@@ -241,7 +249,7 @@ def save_version(data: Any, comment: str | None, *, now: dt.datetime, actor: Use
             continue
         _active().remember(number, saved)
         return row
-    raise Conflict("Other versions were being saved at the same moment; try again.")
+    raise Conflict(_l("Other versions were being saved at the same moment; try again."))
 
 
 def restore_version(number: int, *, now: dt.datetime, actor: User | None = None,
@@ -347,7 +355,8 @@ def backtest(data: Any, days: int, now: dt.datetime, *, limit: int = BACKTEST_MA
     transfers and older versions do not show up as moves of this change. Nothing is stored."""
     proposed = validate(data)
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"Choose between 1 and {MAX_DAYS} days.", {"days": [f"1 to {MAX_DAYS} days."]})
+        raise InvalidInput(_l("Choose between %(min)s and %(max)s days.", min=1, max=MAX_DAYS),
+                           {"days": [_l("1 to %(max)s days.", max=MAX_DAYS)]})
     baseline = active_ruleset()
     elsewhere = 0
 

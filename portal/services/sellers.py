@@ -17,6 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -50,10 +53,10 @@ def clean_seller(code: str | None, name: str | None, phone: str | None, locale: 
         except normalize.NormalizeError as exc:
             errors[key] = [str(exc)]
     if "name" in values and not values["name"]:
-        errors["name"] = ["A seller needs a name."]
+        errors["name"] = [_l("A seller needs a name.")]
     chosen = (locale or "vi").strip().lower()
     if chosen not in LOCALES:
-        errors["locale"] = ["Locale is vi or en."]
+        errors["locale"] = [_l("Locale is vi or en.")]
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     return SellerData(values["code"], values["name"], values["phone"], chosen)
@@ -64,7 +67,7 @@ def _state(seller: Seller) -> dict:
 
 
 def _taken(code: str) -> InvalidInput:
-    message = f"Seller {code} already exists."
+    message = _l("Seller %(code)s already exists.", code=code)
     return InvalidInput(message, {"code": [message]})
 
 
@@ -93,7 +96,7 @@ def get(seller_id: int) -> Seller:
     """The seller with this id; NotFound otherwise."""
     seller = db.session.get(Seller, seller_id)
     if seller is None:
-        raise NotFound("No such seller.")
+        raise NotFound(_l("No such seller."))
     return seller
 
 
@@ -247,7 +250,8 @@ class PlannedRow:
     code: str
     data: SellerData | None = None  # the cleaned values, except for rejected rows
     before: dict | None = None  # the seller as stored, for update and unchanged rows
-    reason: str = ""  # why a row is rejected
+    reason: str = ""  # why a row is rejected, in the reader's language
+    problem: str = ""  # the same in words that do not depend on the language: the fields at fault
 
     @property
     def changes(self) -> list[tuple[str, object, object]]:
@@ -272,7 +276,7 @@ class ImportPlan:
 
     def digest(self) -> str:
         """A fingerprint of the plan: equal digests mean an import would do exactly the same."""
-        rows = [[r.line, r.action, r.code, r.before, asdict(r.data) if r.data else None, r.reason] for r in self.rows]
+        rows = [[r.line, r.action, r.code, r.before, asdict(r.data) if r.data else None, r.problem] for r in self.rows]
         return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:32]
 
     def report(self) -> ImportReport:
@@ -282,26 +286,28 @@ class ImportPlan:
 
 
 def _too_many(max_rows: int) -> InvalidInput:
-    return InvalidInput(f"The file has more than {max_rows} sellers: split it, or use `flask sellers import`.")
+    return InvalidInput(_l("The file has more than %(max)s sellers: split it, or use `flask sellers import`.",
+                           max=max_rows))
 
 
 def parse_csv(text: str, *, max_rows: int | None = None) -> list[RawRow]:
     """The rows of CSV text with a header naming at least code and name (phone and locale optional,
     other columns ignored), numbered as the file's lines. InvalidInput for a missing header."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    column = _column_reader()
     try:
-        headers = {h.strip().lower() for h in reader.fieldnames or []}
+        headers = {column(h) for h in reader.fieldnames or []}
         if not {"code", "name"} <= headers:
-            raise InvalidInput("The CSV needs a header row with at least the columns code and name.")
+            raise InvalidInput(_l("The CSV needs a header row with at least the columns code and name."))
         rows: list[RawRow] = []
         for line, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()
-                   if isinstance(v, str) or v is None}
+            row = {column(k): (v or "").strip() for k, v in raw.items() if isinstance(v, str) or v is None}
             rows.append((line, row.get("code", ""), row.get("name", ""), row.get("phone", ""), row.get("locale", "")))
             if max_rows is not None and len(rows) > max_rows:
                 raise _too_many(max_rows)
     except csv.Error as exc:
-        raise InvalidInput(f"The CSV cannot be read near line {reader.line_num}: {exc}.") from None
+        raise InvalidInput(_l("The CSV cannot be read near line %(line)s: %(error)s.", line=reader.line_num,
+                              error=exc)) from None
     return rows
 
 
@@ -320,16 +326,17 @@ def parse_xlsx(data: bytes, *, max_rows: int | None = None) -> list[RawRow]:
     numbered as the sheet's rows; empty rows are skipped. InvalidInput for an unreadable workbook."""
     from openpyxl import load_workbook
 
-    unreadable = InvalidInput("The file is not a readable XLSX workbook: save it again from Excel, or upload CSV.")
+    unreadable = InvalidInput(_l("The file is not a readable XLSX workbook: save it again from Excel, or upload CSV."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a damaged or foreign file fails in many ways (zip, XML, openpyxl's own)
         raise unreadable from None
     try:
         sheet_rows = workbook.worksheets[0].iter_rows(values_only=True) if workbook.worksheets else iter(())
-        header = [_cell_text(v).lower() for v in next(sheet_rows, ())]
+        column = _column_reader()
+        header = [column(_cell_text(v)) for v in next(sheet_rows, ())]
         if not {"code", "name"} <= set(header):
-            raise InvalidInput("The sheet needs a header row with at least the columns code and name.")
+            raise InvalidInput(_l("The sheet needs a header row with at least the columns code and name."))
         columns = {name: header.index(name) for name in ("code", "name", "phone", "locale") if name in header}
         rows: list[RawRow] = []
         for line, values in enumerate(sheet_rows, start=2):
@@ -352,15 +359,16 @@ def parse_upload(filename: str, data: bytes, *, max_rows: int | None = None) -> 
     """The rows of an uploaded CSV (UTF-8) or XLSX file, told apart by content and name."""
     name = (filename or "").lower()
     if not data:
-        raise InvalidInput("The file is empty.")
+        raise InvalidInput(_l("The file is empty."))
     if data.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
         return parse_xlsx(data, max_rows=max_rows)
     if name.endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InvalidInput("Old .xls workbooks cannot be read: save the sheet as .xlsx or as CSV UTF-8.")
+        raise InvalidInput(_l("Old .xls workbooks cannot be read: save the sheet as .xlsx or as CSV UTF-8."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("The file is not UTF-8 text: in Excel choose “CSV UTF-8”, or upload the .xlsx.") from None
+        message = _l("The file is not UTF-8 text: in Excel choose “CSV UTF-8”, or upload the .xlsx.")
+        raise InvalidInput(message) from None
     return parse_csv(text, max_rows=max_rows)
 
 
@@ -375,25 +383,26 @@ def _existing(codes: Iterable[str]) -> dict[str, Seller]:
 def classify(rows: Iterable[RawRow]) -> ImportPlan:
     """Decide for each row whether it adds, updates or leaves a seller unchanged, or is rejected
     (invalid field, or a code the file already had). Reads the database, writes nothing."""
-    checked: list[tuple[int, str, SellerData | None, str]] = []
+    checked: list[tuple[int, str, SellerData | None, str, str]] = []
     seen: set[str] = set()
     for line, code, name, phone, locale in rows:
         try:
             data = clean_seller(code, name, phone, locale or None)
         except InvalidInput as exc:
-            checked.append((line, code, None, exc.message))
+            checked.append((line, code, None, exc.message, ",".join(sorted(exc.fields))))
             continue
         if data.code in seen:
-            checked.append((line, data.code, None, f"code {data.code} appears twice in the file"))
+            checked.append((line, data.code, None, _("code %(code)s appears twice in the file", code=data.code),
+                            "duplicate"))
             continue
         seen.add(data.code)
-        checked.append((line, data.code, data, ""))
+        checked.append((line, data.code, data, "", ""))
     existing = _existing(seen)
     planned = []
-    for line, code, data, reason in checked:
+    for line, code, data, reason, problem in checked:
         seller = existing.get(code)
         if data is None:
-            planned.append(PlannedRow(line, "reject", code, reason=reason))
+            planned.append(PlannedRow(line, "reject", code, reason=reason, problem=problem))
         elif seller is None:
             planned.append(PlannedRow(line, "add", code, data))
         else:
@@ -422,8 +431,8 @@ def apply_plan(plan: ImportPlan, *, now: dt.datetime, actor: User | None = None,
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("Some of these sellers were added by someone else meanwhile; nothing was imported. "
-                       "Check the preview again.") from None
+        raise Conflict(_l("Some of these sellers were added by someone else meanwhile; nothing was imported. "
+                          "Check the preview again.")) from None
     return plan.report()
 
 
@@ -438,7 +447,7 @@ def import_sellers(text: str, *, now: dt.datetime, actor: User | None = None,
 
 PENDING_TTL = dt.timedelta(hours=1)
 _PENDING_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_UNKNOWN = "This import is unknown or was already done: upload the file again."
+_UNKNOWN = _l("This import is unknown or was already done: upload the file again.")
 
 
 @dataclass(frozen=True)
@@ -500,7 +509,7 @@ def load_pending(directory: str | Path, import_id: str, *, user_id: int, now: dt
         raise NotFound(_UNKNOWN) from None
     if now - created_at > PENDING_TTL:
         path.unlink(missing_ok=True)
-        raise NotFound("This import preview has expired: upload the file again.")
+        raise NotFound(_l("This import preview has expired: upload the file again."))
     return PendingImport(import_id, str(payload.get("filename") or ""), created_at, rows)
 
 
@@ -518,7 +527,7 @@ def confirm_import(directory: str | Path, import_id: str, digest: str, *, user: 
     plan = classify(pending.rows)
     if plan.digest() != digest:
         db.session.rollback()
-        raise Conflict("The sellers changed since this preview was made: check it again, then confirm.")
+        raise Conflict(_l("The sellers changed since this preview was made: check it again, then confirm."))
     report = apply_plan(plan, now=now, actor=user)
     Path(directory, f"{import_id}.json").unlink(missing_ok=True)
     return report
@@ -527,6 +536,28 @@ def confirm_import(directory: str | Path, import_id: str, digest: str, *, user: 
 # --- export ---------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ("code", "name", "phone", "locale", "link")
+# the header of an export asked for in Vietnamese (the column names are the default); an import reads
+# these labels back as the columns they name, so such a file imports as it is
+EXPORT_LABELS = {"code": _l("Seller code"), "name": _l("Shop name"), "phone": _l("Phone"), "locale": _l("Language"),
+                 "link": _l("Link")}
+HEADER_LANGUAGES = ("en", "vi")
+
+
+def _labels(lang: str) -> dict[str, str]:
+    with force_locale(lang):
+        return {name: str(label) for name, label in EXPORT_LABELS.items()}
+
+
+def _column_reader():
+    """A function giving the column a file's header cell names: its text in lower case, or the
+    column whose Vietnamese export label it is."""
+    aliases = {label.lower(): name for name, label in _labels("vi").items()}
+
+    def column(cell: str | None) -> str:
+        name = (cell or "").strip().lower()
+        return aliases.get(name, name)
+
+    return column
 
 
 def _spreadsheet_safe(text: str) -> str:
@@ -535,23 +566,28 @@ def _spreadsheet_safe(text: str) -> str:
 
 
 def export_links(secret_key: str, base_url: str, *, now: dt.datetime, actor: User | None = None,
-                 actor_label: str | None = None) -> Iterator[str]:
-    """Every seller with a working link, as CSV text chunks: a UTF-8 BOM (for Excel), the header, the
-    rows in code order. The sellers are read and the export recorded (`seller.links_exported`,
-    committed) before this returns, so the streaming holds no database transaction."""
+                 actor_label: str | None = None, lang: str | None = None) -> Iterator[str]:
+    """Every seller with a working link, as CSV text chunks: a UTF-8 BOM (for Excel), the header (the
+    column names, or their labels when `lang` is vi), the rows in code order. The sellers are read and
+    the export recorded (`seller.links_exported`, committed) before this returns, so the streaming
+    holds no database transaction."""
+    lang = lang or "en"
+    if lang not in HEADER_LANGUAGES:
+        raise InvalidInput(_l("The header language is en or vi."), {"headers": [_l("Use en or vi.")]})
+    header = EXPORT_COLUMNS if lang == "en" else tuple(_labels(lang)[name] for name in EXPORT_COLUMNS)
     rows = db.session.execute(select(Seller.id, Seller.code, Seller.name, Seller.phone, Seller.locale,
                                      Seller.link_version).order_by(Seller.code)).all()
     audit.record("seller.links_exported", "seller", "all sellers", before=None, after={"sellers": len(rows)},
                  now=now, actor=actor, actor_label=actor_label)
     db.session.commit()
-    return _export_chunks(rows, links.url_maker(secret_key, base_url))
+    return _export_chunks(rows, links.url_maker(secret_key, base_url), header)
 
 
-def _export_chunks(rows, url) -> Iterator[str]:
+def _export_chunks(rows, url, header=EXPORT_COLUMNS) -> Iterator[str]:
     yield "\ufeff"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(header)
     for i, (seller_id, code, name, phone, locale, version) in enumerate(rows, start=1):
         writer.writerow((code, _spreadsheet_safe(name), phone or "", locale, url(seller_id, version)))
         if i % 1000 == 0:

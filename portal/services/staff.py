@@ -5,6 +5,7 @@ import datetime as dt
 import re
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,25 +46,25 @@ def _departments(codes: list[str], role: str, errors: dict[str, list[str]]) -> l
                                           .order_by(Department.code))) if codes else []
     missing = set(codes) - {d.code for d in departments}
     if missing:
-        errors["department"] = [f"Unknown department: {', '.join(sorted(missing))}."]
+        errors["department"] = [_l("Unknown department: %(codes)s.", codes=", ".join(sorted(missing)))]
     elif role in ("agent", "lead") and not departments:
-        errors["department"] = ["Agents and leads belong to at least one department."]
+        errors["department"] = [_l("Agents and leads belong to at least one department.")]
     return departments
 
 
 def _check_password(password: str | None, errors: dict[str, list[str]]) -> None:
     if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [f"The password needs at least {MIN_PASSWORD} characters."]
+        errors["password"] = [_l("The password needs at least %(min)s characters.", min=MIN_PASSWORD)]
     elif len(password) > MAX_PASSWORD:
-        errors["password"] = [f"The password may have at most {MAX_PASSWORD} characters."]
+        errors["password"] = [_l("The password may have at most %(max)s characters.", max=MAX_PASSWORD)]
 
 
 def _check_name(name: str | None, errors: dict[str, list[str]]) -> str:
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["Enter a name."]
+        errors["name"] = [_l("Enter a name.")]
     elif len(name) > MAX_NAME:
-        errors["name"] = [f"The name may have at most {MAX_NAME} characters."]
+        errors["name"] = [_l("The name may have at most %(max)s characters.", max=MAX_NAME)]
     return name
 
 
@@ -79,16 +80,16 @@ def add_user(email: str, name: str, role: str, password: str, department_codes: 
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if not EMAIL_RE.match(email) or len(email) > 254:
-        errors["email"] = ["Enter a valid e-mail address."]
+        errors["email"] = [_l("Enter a valid e-mail address.")]
     if role not in ROLES:
-        errors["role"] = [f"Role is one of {', '.join(ROLES)}."]
+        errors["role"] = [_l("Role is one of %(roles)s.", roles=", ".join(ROLES))]
     _check_password(password, errors)
     name = _check_name(name, errors)
     departments = _departments(department_codes, role, errors)
     _refuse(errors)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise InvalidInput(f"A user with e-mail {email} already exists.",
-                           {"email": [f"A user with e-mail {email} already exists."]})
+        message = _l("A user with e-mail %(email)s already exists.", email=email)
+        raise InvalidInput(message, {"email": [message]})
     user = User(email=email, name=name, role=role, password_hash=generate_password_hash(password),
                 departments=departments, active=True, on_duty=True, created_at=now)
     db.session.add(user)
@@ -113,7 +114,7 @@ def get(user_id: int) -> User:
     """The account with this id, or NotFound."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No staff member {user_id}.")
+        raise NotFound(_l("No staff member %(id)s.", id=user_id))
     return user
 
 
@@ -145,9 +146,9 @@ def edit_user(user_id: int, name: str, role: str, department_codes: list[str], *
     user = get(user_id)
     errors: dict[str, list[str]] = {}
     if role not in ROLES:
-        errors["role"] = [f"Role is one of {', '.join(ROLES)}."]
+        errors["role"] = [_l("Role is one of %(roles)s.", roles=", ".join(ROLES))]
     elif isinstance(actor, User) and actor.id == user.id and role != "admin":
-        errors["role"] = ["You cannot remove your own administrator role; ask another administrator."]
+        errors["role"] = [_l("You cannot remove your own administrator role; ask another administrator.")]
     name = _check_name(name, errors)
     departments = _departments(department_codes, role, errors)
     _refuse(errors)
@@ -177,7 +178,7 @@ def set_active(user_id: int, active: bool, *, actor: Actor, now: dt.datetime) ->
     department queue (their references are returned). Nobody can deactivate themselves."""
     user = get(user_id)
     if not active and isinstance(actor, User) and actor.id == user.id:
-        raise Conflict("You cannot deactivate your own account; ask another administrator.")
+        raise Conflict(_l("You cannot deactivate your own account; ask another administrator."))
     if bool(user.active) == active:
         return user, []
     before = snapshot(user)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import access
@@ -25,7 +26,8 @@ class StaleView(Conflict):
 
     def __init__(self, replies: list[Event]) -> None:
         names = ", ".join(sorted({e.actor_label for e in replies}))
-        super().__init__(f"{names} replied while you were writing. Read the new messages, then send again.")
+        super().__init__(_l("%(names)s replied while you were writing. Read the new messages, then send again.",
+                            names=names))
         self.replies = replies
 
 
@@ -46,9 +48,9 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
     the first-response clock; a public reply opens a new ticket. With `seen_event_id` (the
     history the writer saw), a public reply that would cross someone else's raises StaleView."""
     if not body.strip():
-        raise InvalidInput("Write a message.", {"body": ["Write a message."]})
+        raise InvalidInput(_l("Write a message."), {"body": [_l("Write a message.")]})
     if ticket.status == "closed" and not internal:
-        raise Conflict("The ticket is closed; the seller cannot see new replies.")
+        raise Conflict(_l("The ticket is closed; the seller cannot see new replies."))
     if seen_event_id is not None and not internal:
         crossing = replies_since(ticket, user, seen_event_id)
         if crossing:
@@ -75,10 +77,11 @@ def assign(ticket: Ticket, user: User, assignee_email: str | None, *, now: dt.da
     if email:
         assignee = db.session.scalar(select(User).where(func.lower(User.email) == email, User.active.is_(True)))
         if assignee is None:
-            raise InvalidInput(f"No active user {email}.", {"assignee": ["No such active user."]})
+            raise InvalidInput(_l("No active user %(email)s.", email=email), {"assignee": [_l("No such active user.")]})
         if not assignee.sees_all_departments and ticket.department_id not in {d.id for d in assignee.departments}:
-            raise InvalidInput(f"{assignee.name} does not work in {ticket.department.name}.",
-                               {"assignee": ["Not in this department."]})
+            raise InvalidInput(_l("%(name)s does not work in %(department)s.", name=assignee.name,
+                                  department=ticket.department.name),
+                               {"assignee": [_l("Not in this department.")]})
     if ticket.assignee_id == (assignee.id if assignee else None):
         return
     history.record(ticket, "assigned", now, actor=user, assignee_id=assignee.id if assignee else None,
@@ -92,7 +95,7 @@ def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime) 
     if status == ticket.status:
         return
     if status not in TRANSITIONS.get(ticket.status, set()):
-        raise Conflict(f"A {ticket.status} ticket cannot become {status}.")
+        raise Conflict(_l("A %(old)s ticket cannot become %(new)s.", old=ticket.status, new=status))
     history.record(ticket, "status_changed", now, actor=user, old=ticket.status, new=status)
     if status == "resolved":
         ticket.resolved_at = now
@@ -107,7 +110,7 @@ def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime) 
 
 def change_priority(ticket: Ticket, user: User, priority: str, *, now: dt.datetime) -> None:
     if priority not in PRIORITIES:
-        raise InvalidInput("Priority is normal, high or urgent.", {"priority": ["Unknown priority."]})
+        raise InvalidInput(_l("Priority is normal, high or urgent."), {"priority": [_l("Unknown priority.")]})
     if priority == ticket.priority:
         return
     history.record(ticket, "priority_changed", now, actor=user, old=ticket.priority, new=priority)
@@ -119,12 +122,12 @@ def transfer(ticket: Ticket, user: User, department_code: str, reason: str, *, n
     """Move to another department with a reason; the SLA clock keeps its original due time."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why the ticket moves.", {"reason": ["A reason is required."]})
+        raise InvalidInput(_l("Say why the ticket moves."), {"reason": [_l("A reason is required.")]})
     target = db.session.scalar(select(Department).where(Department.code == department_code))
     if target is None:
-        raise InvalidInput("Unknown department.", {"department": ["Unknown department."]})
+        raise InvalidInput(_l("Unknown department."), {"department": [_l("Unknown department.")]})
     if target.id == ticket.department_id:
-        raise InvalidInput("The ticket is already in that department.", {"department": ["Same department."]})
+        raise InvalidInput(_l("The ticket is already in that department."), {"department": [_l("Same department.")]})
     history.record(ticket, "transferred", now, actor=user, old=ticket.department.code, new=target.code,
                    reason=reason)
     ticket.department_id, ticket.assignee_id, ticket.updated_at = target.id, None, now
@@ -135,12 +138,12 @@ def merge(ticket: Ticket, user: User, into_reference: str, *, now: dt.datetime) 
     """Close a duplicate into another ticket of the same seller; both histories say so."""
     target = db.session.scalar(select(Ticket).where(Ticket.reference == (into_reference or "").strip()))
     if target is None or target.seller_id != ticket.seller_id or not access.can_see(user, target):
-        raise InvalidInput("No ticket of the same seller with that reference.",
-                           {"into": ["No ticket of the same seller with that reference."]})
+        message = _l("No ticket of the same seller with that reference.")
+        raise InvalidInput(message, {"into": [message]})
     if target.id == ticket.id:
-        raise InvalidInput("A ticket cannot be merged into itself.", {"into": ["Same ticket."]})
+        raise InvalidInput(_l("A ticket cannot be merged into itself."), {"into": [_l("Same ticket.")]})
     if ticket.merged_into_id is not None or target.merged_into_id is not None:
-        raise Conflict("One of these tickets was already merged.")
+        raise Conflict(_l("One of these tickets was already merged."))
     history.record(ticket, "merged", now, actor=user, into=target.reference)
     history.record(target, "merged", now, actor=user, absorbed=ticket.reference)
     db.session.add(Message(ticket_id=target.id, author_kind="system", internal=True, created_at=now,

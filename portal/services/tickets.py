@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
@@ -94,7 +95,7 @@ def _routed_department(code: str) -> _RoutedDepartment:
     """The department a ticket was routed to and its least-loaded agent, read in one query."""
     rows = db.session.execute(_ROUTED_DEPARTMENT, {"code": code}).all()
     if not rows:
-        raise NotFound(f"Department {code} is not set up; run `flask --app wsgi demo load`.")
+        raise NotFound(_l("Department %(code)s is not set up; run `flask --app wsgi demo load`.", code=code))
     loads = {user_id: count for _dept, _calendar, user_id, count in rows if user_id is not None}
     return _RoutedDepartment(rows[0][0], rows[0][1], routing.pick_least_loaded(loads))
 
@@ -160,7 +161,8 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
         found = _existing(seller.id, new.submission_key)
         if found:
             return found, False
-        raise InvalidInput(f"At most {rt.upload_max_files} files per message.", {"attachments": ["Too many files."]})
+        raise InvalidInput(_l("At most %(count)s files per message.", count=rt.upload_max_files),
+                           {"attachments": [_l("Too many files.")]})
     decision = routing.route(routing.TicketFacts(category=new.category, description=new.description,
                                                  tracking_numbers=new.tracking_numbers, seller_code=seller.code),
                              rt.ruleset)
@@ -216,7 +218,7 @@ def seller_ticket(seller: Seller, reference: str) -> Ticket:
     """One of the seller's own tickets; NotFound for anyone else's."""
     ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference, Ticket.seller_id == seller.id))
     if ticket is None:
-        raise NotFound("No such ticket for this shop.")
+        raise NotFound(_l("No such ticket for this shop."))
     return ticket
 
 
@@ -251,9 +253,10 @@ def seller_reply(ticket: Ticket, body: str, files: tuple[uploads.Upload, ...], *
                  rt: Runtime) -> Message:
     """A public message from the seller, committed; a resolved or waiting ticket opens again."""
     if ticket.status == "closed":
-        raise Conflict("This ticket is closed. Please open a new ticket.")
+        raise Conflict(_l("This ticket is closed. Please open a new ticket."))
     if len(files) > rt.upload_max_files:
-        raise InvalidInput(f"At most {rt.upload_max_files} files per message.", {"attachments": ["Too many files."]})
+        raise InvalidInput(_l("At most %(count)s files per message.", count=rt.upload_max_files),
+                           {"attachments": [_l("Too many files.")]})
     written: list[str] = []
     try:
         message = Message(ticket_id=ticket.id, author_kind="seller", body=body, created_at=now)
@@ -278,11 +281,11 @@ def seller_reply(ticket: Ticket, body: str, files: tuple[uploads.Upload, ...], *
 def rate(ticket: Ticket, score: int, comment: str | None, *, now: dt.datetime) -> None:
     """Record the seller's CSAT (1–5) once the ticket is resolved; a second rating is refused."""
     if ticket.status not in ("resolved", "closed"):
-        raise Conflict("You can rate the answer once the ticket is resolved.")
+        raise Conflict(_l("You can rate the answer once the ticket is resolved."))
     if ticket.csat_score is not None:
-        raise Conflict("You have already rated this ticket. Thank you!")
+        raise Conflict(_l("You have already rated this ticket. Thank you!"))
     if not 1 <= score <= 5:
-        raise InvalidInput("Choose a rating from 1 to 5.", {"score": ["Choose a rating from 1 to 5."]})
+        raise InvalidInput(_l("Choose a rating from 1 to 5."), {"score": [_l("Choose a rating from 1 to 5.")]})
     ticket.csat_score, ticket.csat_comment, ticket.rated_at, ticket.updated_at = score, comment, now, now
     history.record(ticket, "rated", now, actor_label=f"seller {ticket.seller.code}", score=score)
     db.session.commit()
@@ -292,9 +295,9 @@ def self_resolve(ticket: Ticket, *, now: dt.datetime) -> None:
     """The seller says the shipment status shown answers the question: resolved, no staff reply
     needed, and not counted as a first response."""
     if not ticket.is_open:
-        raise Conflict("This ticket is already resolved.")
+        raise Conflict(_l("This ticket is already resolved."))
     if not known_shipments(ticket):
-        raise Conflict("There is no shipment status to go by for this ticket.")
+        raise Conflict(_l("There is no shipment status to go by for this ticket."))
     old = ticket.status
     ticket.status, ticket.resolved_at, ticket.self_resolved, ticket.updated_at = "resolved", now, True, now
     history.record(ticket, "status_changed", now, actor_label=f"seller {ticket.seller.code}", old=old,

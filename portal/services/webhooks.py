@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -319,11 +320,11 @@ def _check_url(raw: str | None) -> tuple[str, list[str]]:
     except ValueError:
         parts, host = None, None
     if not url:
-        return url, ["Enter the URL to post to."]
+        return url, [_l("Enter the URL to post to.")]
     if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
-        return url, ["Enter an http:// or https:// URL, e.g. https://chat.example.com/hooks/support."]
+        return url, [_l("Enter an http:// or https:// URL, e.g. https://chat.example.com/hooks/support.")]
     if len(url) > MAX_URL:
-        return url, [f"The URL may be at most {MAX_URL} characters."]
+        return url, [_l("The URL may be at most %(max)s characters.", max=MAX_URL)]
     return url, []
 
 
@@ -332,9 +333,10 @@ def _check_events(raw: Iterable[str] | str | None) -> tuple[list[str], list[str]
     chosen = {item.strip() for item in items if item and item.strip()}
     unknown = sorted(chosen - set(EVENT_KINDS))
     if unknown:
-        return [], [f"Unknown event: {', '.join(unknown)}. Choose from {', '.join(EVENT_KINDS)}."]
+        return [], [_l("Unknown event: %(events)s. Choose from %(known)s.", events=", ".join(unknown),
+                       known=", ".join(EVENT_KINDS))]
     if not chosen:
-        return [], ["Choose at least one event."]
+        return [], [_l("Choose at least one event.")]
     return [kind for kind in EVENT_KINDS if kind in chosen], []
 
 
@@ -363,9 +365,10 @@ def add_endpoint(url: str, events: Iterable[str] | str, secret: str | None, now:
     if event_errors:
         errors["events"] = event_errors
     if secret and not MIN_SECRET <= len(secret) <= 128:
-        errors["secret"] = [f"The secret needs {MIN_SECRET} to 128 characters; leave it empty to generate one."]
+        errors["secret"] = [_l("The secret needs %(min)s to 128 characters; leave it empty to generate one.",
+                               min=MIN_SECRET)]
     if errors:
-        raise InvalidInput(" ".join(messages[0] for messages in errors.values()), errors)
+        raise InvalidInput(" ".join(str(messages[0]) for messages in errors.values()), errors)
     endpoint = WebhookEndpoint(url=url, events=",".join(kinds), secret=secret or secrets.token_hex(32),
                                active=True, created_at=now)
     db.session.add(endpoint)
@@ -386,7 +389,7 @@ def deactivate_endpoint(endpoint_id: int, now: dt.datetime, actor="system") -> W
     """Stop posting to an endpoint, committed: its pending deliveries are marked failed."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(_l("No such webhook endpoint."))
     before = _snapshot(endpoint)
     endpoint.active = False
     if before["active"]:
@@ -411,11 +414,12 @@ def retry_delivery(delivery_id: int, now: dt.datetime, actor="system") -> Webhoo
     """Make a failed delivery due at once with a fresh series of attempts, committed."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None:
-        raise NotFound("No such webhook delivery.")
+        raise NotFound(_l("No such webhook delivery."))
     if delivery.status != "failed":
-        raise Conflict(f"Delivery {delivery_id} is {delivery.status}; only failed deliveries can be retried.")
+        raise Conflict(_l("Delivery %(id)s is %(status)s; only failed deliveries can be retried.", id=delivery_id,
+                          status=delivery.status))
     if not delivery.endpoint.active:
-        raise Conflict("Its endpoint is deactivated; add the endpoint again to receive new events.")
+        raise Conflict(_l("Its endpoint is deactivated; add the endpoint again to receive new events."))
     changed = db.session.execute(
         update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=now),
@@ -425,6 +429,6 @@ def retry_delivery(delivery_id: int, now: dt.datetime, actor="system") -> Webhoo
                {"delivery": delivery_id, "status": "pending"}, now, actor)
     db.session.commit()
     if not changed:
-        raise Conflict(f"Delivery {delivery_id} changed meanwhile; reload the page.")
+        raise Conflict(_l("Delivery %(id)s changed meanwhile; reload the page.", id=delivery_id))
     db.session.refresh(delivery)
     return delivery

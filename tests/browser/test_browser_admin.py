@@ -83,16 +83,16 @@ def test_a_new_admin_sets_up_the_portal_in_the_browser(new_page, empty_portal):
     admin.get_by_role("button", name="Preview import").click()
     admin.get_by_role("heading", name="Import preview").wait_for()
     counts = admin.locator("ul.import-counts").inner_text()
-    assert "1000 to add" in counts.replace("\n", " ") and "3 rejected" in counts.replace("\n", " "), counts
+    assert "1,000 to add" in counts.replace("\n", " ") and "3 rejected" in counts.replace("\n", " "), counts
     rejected = admin.locator("#rejected").inner_text()
     assert all(code in rejected for code, *_ in BAD_ROWS), rejected
     admin.goto("/admin/sellers")
     assert "0 sellers" in admin.locator("main").inner_text()  # nothing written before the confirmation
     admin.go_back()
-    admin.get_by_role("button", name="Import 1000 sellers").click()
+    admin.get_by_role("button", name="Import 1,000 sellers").click()
     admin.wait_for_load_state()
     admin.goto("/admin/sellers")
-    assert "1000 sellers" in admin.locator("main").inner_text()
+    assert "1,000 sellers" in admin.locator("main").inner_text()
 
     admin.get_by_label("Code, name or phone").fill("SHOP-0007")  # hand out a link
     admin.get_by_role("button", name="Search").click()

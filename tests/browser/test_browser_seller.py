@@ -15,7 +15,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
          "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
          "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
                        "Chrome/126.0 Mobile Safari/537.36"}
-PROMISE = re.compile(r"We will answer by (?:(\w{3} \d{2}/\d{2}) )?(\d{2}):(\d{2})")
+# English as CLDR writes it: '6:30 PM' today, 'Thu, 3/5, 6:30 PM' another day
+PROMISE = re.compile(r"We will answer by (?:(\w{3}, \d{1,2}/\d{1,2}), )?(\d{1,2}):(\d{2})\s?([AP]M)")
 
 
 def _no_horizontal_scroll(page) -> None:
@@ -25,13 +26,14 @@ def _no_horizontal_scroll(page) -> None:
 
 def _promised_minutes_from_now(text: str, sent: dt.datetime) -> float:
     match = PROMISE.search(text)
-    assert match, f"no 'We will answer by HH:MM' in {text!r}"
-    day, hour, minute = match.groups()
+    assert match, f"no 'We will answer by H:MM AM/PM' in {text!r}"
+    day, hour, minute, half = match.groups()
+    hour = int(hour) % 12 + (12 if half == "PM" else 0)
     local_sent = sent.astimezone(PORTAL_ZONE)
-    candidates = [local_sent.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
+    candidates = [local_sent.replace(hour=hour, minute=int(minute), second=0, microsecond=0)
                   + dt.timedelta(days=d) for d in (0, 1)]
     if day is not None:
-        candidates = [c for c in candidates if c.strftime("%a %d/%m") == day]
+        candidates = [c for c in candidates if f"{c:%a}, {c.month}/{c.day}" == day]
         assert candidates, f"the promised day {day!r} is neither today nor tomorrow"
     else:
         candidates = candidates[:1]

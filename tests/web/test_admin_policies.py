@@ -88,7 +88,7 @@ def test_a_change_is_a_new_version_new_tickets_use_it_existing_ones_keep_their_d
     assert second.after == {"version": 2, "first_response_minutes": 60, "at_risk_minutes": 15,
                             "resolution_minutes": 1440}
     html = client.get("/admin/policies").get_data(as_text=True)
-    assert html.count("admin@demo.test") >= 2 and "replaced" in html and "1440 min (24 h)" in html
+    assert html.count("admin@demo.test") >= 2 and "replaced" in html and "1,440 min (24 h)" in html
 
 
 def test_reapply_changes_open_tickets_only_after_confirmation(client, admin, now):

@@ -91,8 +91,8 @@ def confirm_fields(page) -> dict:
 
 
 def counts_on(page) -> dict[str, int]:
-    found = re.findall(r"<strong>(\d+)</strong> (to add|to update|unchanged|rejected)", page.get_data(as_text=True))
-    return {label: int(n) for n, label in found}
+    found = re.findall(r"<strong>([\d,]+)</strong> (to add|to update|unchanged|rejected)", page.get_data(as_text=True))
+    return {label: int(n.replace(",", "")) for n, label in found}  # English groups thousands: 1,000
 
 
 def xlsx(rows) -> bytes:

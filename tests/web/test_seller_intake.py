@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.dates import format_time
 from markupsafe import escape
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ def test_each_category_is_routed_with_explanation_and_promise(client, demo, sell
     assert str(escape(ticket.department.name)) in page
     assert "We will answer by" in page
     local = ticket.first_response_due_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh"))
-    assert local.strftime("%H:%M") in page
+    assert format_time(local, "short", locale="en") in page  # '1:30 PM': the page is in English
     kinds = [e.kind for e in db.session.scalars(select(Event).where(Event.ticket_id == ticket.id))]
     assert kinds[:2] == ["created", "routed"]
 
