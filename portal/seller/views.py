@@ -16,6 +16,8 @@ from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import runtime, utcnow
 
 bp = Blueprint("seller", __name__, url_prefix="/s/<token>")
+HOME_TICKETS = 10  # the latest tickets under the form; the rest are a link away
+LIST_PAGE = 30
 
 
 def _seller_limit() -> str:
@@ -55,8 +57,17 @@ def _home(form: TicketForm, status: int = 200):
     form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
     # a browser never re-sends chosen files after an error page: say so instead of losing them silently
     reattach = status != 200 and any(f.filename for f in request.files.getlist("attachments"))
+    latest, older = tickets.seller_tickets(g.seller, limit=HOME_TICKETS)
     return render_template("seller/home.html", seller=g.seller, form=form, reattach=reattach,
-                           tickets=tickets.seller_tickets(g.seller)), status
+                           tickets=latest, older=older), status
+
+
+@bp.get("/tickets")
+def ticket_list():
+    """Every ticket of the seller, a page at a time (the form page shows the latest few)."""
+    before = request.args.get("before") or None
+    rows, older = tickets.seller_tickets(g.seller, limit=LIST_PAGE, before=before)
+    return render_template("seller/tickets.html", seller=g.seller, tickets=rows, older=older, first_page=not before)
 
 
 @bp.get("")

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, insert, select, text
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -193,12 +193,15 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
             ticket_id=ticket_id, author_kind="seller", author_user_id=None, body=new.description, internal=False,
             created_at=now)).inserted_primary_key[0]
         _attach(ticket_id, message_id, now, new.uploads, rt, written)
-        history.record(ticket, "created", now, actor_label=f"seller {seller.code}", category=new.category,
-                       tracking_numbers=list(new.tracking_numbers), attachments=len(new.uploads))
-        history.record(ticket, "routed", now, department=decision.department, priority=decision.priority,
-                       rule=decision.rule_id, explanation=decision.explanation, version=decision.ruleset_version)
+        entries = [("created", f"seller {seller.code}",
+                    dict(category=new.category, tracking_numbers=list(new.tracking_numbers),
+                         attachments=len(new.uploads))),
+                   ("routed", "system", dict(department=decision.department, priority=decision.priority,
+                                             rule=decision.rule_id, explanation=decision.explanation,
+                                             version=decision.ruleset_version))]
         if ticket.assignee_id:
-            history.record(ticket, "assigned", now, assignee_id=ticket.assignee_id, reason="least loaded agent")
+            entries.append(("assigned", "system", dict(assignee_id=ticket.assignee_id, reason="least loaded agent")))
+        history.record_many(ticket, entries, now)
         _commit_keeping_state()
     except IntegrityError:
         db.session.rollback()
@@ -226,12 +229,28 @@ def seller_ticket(seller: Seller, reference: str) -> Ticket:
 _SELLER_TICKETS = (select(_tickets.c.reference, _tickets.c.category, _tickets.c.status, _tickets.c.created_at)
                    .where(_tickets.c.seller_id == bindparam("seller_id"))
                    .order_by(_tickets.c.created_at.desc(), _tickets.c.id.desc()).limit(bindparam("limit")))
+_SELLER_TICKETS_BEFORE = _SELLER_TICKETS.where(
+    or_(_tickets.c.created_at < bindparam("created_at"),
+        and_(_tickets.c.created_at == bindparam("created_at"), _tickets.c.id < bindparam("id"))))
+_SELLER_TICKET_KEY = select(_tickets.c.id, _tickets.c.created_at).where(
+    _tickets.c.seller_id == bindparam("seller_id"), _tickets.c.reference == bindparam("reference"))
 
 
-def seller_tickets(seller: Seller, limit: int = 30) -> list:
-    """The seller's latest tickets as light rows (reference, category, status, created_at): the
-    list is on every visit to the link, so it loads no related objects."""
-    return list(db.session.execute(_SELLER_TICKETS, {"seller_id": seller.id, "limit": limit}))
+def seller_tickets(seller: Seller, limit: int = 10, before: str | None = None) -> tuple[list, str | None]:
+    """A page of the seller's tickets, newest first, as light rows (reference, category, status,
+    created_at): the list is on every visit to the link, so it loads no related objects. `before`
+    is the reference of the last ticket of the previous page (another seller's, or an unknown one,
+    gives the first page). Returns the rows and the reference that continues after them, if any."""
+    params = {"seller_id": seller.id, "limit": limit + 1}
+    statement = _SELLER_TICKETS
+    if before:
+        after = db.session.execute(_SELLER_TICKET_KEY, {"seller_id": seller.id, "reference": before}).first()
+        if after is not None:
+            statement, params = _SELLER_TICKETS_BEFORE, {**params, "created_at": after.created_at, "id": after.id}
+    rows = list(db.session.execute(statement, params))
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].reference
+    return rows, None
 
 
 def public_thread(ticket: Ticket) -> list[Message]:

@@ -155,20 +155,19 @@ def test_a_retried_submission_stores_nothing_more(app, demo, now):
 def test_a_failure_after_the_ticket_row_is_written_leaves_nothing(app, demo, now, monkeypatch):
     from portal.services import history
 
-    record = history.record
+    record_many = history.record_many
 
-    def failing(ticket, kind, *args, **kwargs):
-        if kind == "routed":
-            raise RuntimeError("disk full")
-        return record(ticket, kind, *args, **kwargs)
+    def failing(ticket, entries, *args, **kwargs):
+        assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.id == ticket.id)) == 1
+        raise RuntimeError("disk full")
 
     before = counts()
-    monkeypatch.setattr(history, "record", failing)
+    monkeypatch.setattr(history, "record_many", failing)
     with pytest.raises(RuntimeError):
         new(now, key="half")
     db.session.expire_all()
     assert counts() == before
-    monkeypatch.setattr(history, "record", record)
+    monkeypatch.setattr(history, "record_many", record_many)
     assert new(now, key="half").reference  # the same submission goes through once it can
 
 
