@@ -15,25 +15,16 @@ order, for one department or all, from partial indexes of open tickets.
 import sqlalchemy as sa
 from alembic import op
 
+from portal import search_index
+
 revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-SQLITE_TRIGRAM = (3, 34, 0)
-
-SQLITE_UP = (
-    "CREATE VIRTUAL TABLE tickets_search USING fts5("
-    "search_text, content='tickets', content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN "
-    "INSERT INTO tickets_search (rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER tickets_search_delete AFTER DELETE ON tickets BEGIN "
-    "INSERT INTO tickets_search (tickets_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
-    "CREATE TRIGGER tickets_search_update AFTER UPDATE OF id, search_text ON tickets BEGIN "
-    "INSERT INTO tickets_search (tickets_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO tickets_search (rowid, search_text) VALUES (new.id, new.search_text); END",
-    "INSERT INTO tickets_search (tickets_search) VALUES ('rebuild')",
-)
+# the statements are shared with the bulk generator, which drops and restores the insert trigger
+SQLITE_TRIGRAM = search_index.SQLITE_TRIGRAM
+SQLITE_UP = (search_index.CREATE_TABLE, *search_index.TRIGGERS.values(), search_index.REBUILD)
 SQLITE_DOWN = (
     "DROP TRIGGER IF EXISTS tickets_search_update",
     "DROP TRIGGER IF EXISTS tickets_search_delete",
