@@ -80,6 +80,7 @@ METRICS = [  # key, label
     ("sub_rate", "submissions/s, portal (GET+POST pairs, 303s)"),
     ("bare_rate", "submissions/s, bare Flask+SQLAlchemy (GET+POST)"),
     ("sub_ratio", "portal / bare"),
+    ("sub_cpu", "server CPU ms per GET+POST pair, portal / bare (= ratio)"),
     ("sub_get_ms", "seller form GET p50 / p95 ms (under load)"),
     ("sub_post_ms", "submission POST p50 / p95 ms (under load)"),
     ("sub_errors", "portal non-2xx/3xx responses"),
@@ -281,6 +282,11 @@ class Load:
     statuses: Counter = field(default_factory=Counter)
     post_seconds: list[float] = field(default_factory=list)
     get_seconds: list[float] = field(default_factory=list)
+    server_cpu: float = 0.0  # CPU seconds of the server's processes over the timed part
+
+    @property
+    def cpu_ms_per_submission(self) -> float:
+        return self.server_cpu * 1000 / self.ok if self.ok else 0.0
 
     @property
     def rate(self) -> float:
@@ -294,9 +300,34 @@ class Load:
         return ", ".join(f"{m} {code}×{n}" for (m, code), n in sorted(bad.items(), key=str))
 
 
-def drive(pair, clients: int, seconds: float) -> Load:
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children (gunicorn's master and
+    workers), from /proc; 0 where /proc is not there."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)  # ppid, utime+stime
+    wanted, total, found = {pid}, 0.0, True
+    while found:
+        found = False
+        for child, (ppid, _cpu) in stats.items():
+            if ppid in wanted and child not in wanted:
+                wanted.add(child)
+                found = True
+    for member in wanted:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
+
+
+def drive(pair, clients: int, seconds: float, server_pid: int | None = None) -> Load:
     """`clients` threads, each with its own requests.Session, repeating pair(session, n) -> (get
-    status, post status, post seconds) for `seconds`; one untimed pair per client first (warm-up)."""
+    status, post status, post seconds) for `seconds`; one untimed pair per client first (warm-up).
+    With `server_pid`, also the server's CPU seconds over the timed part (`Load.server_cpu`)."""
     load, lock = Load(), threading.Lock()
     stop = threading.Event()
     barrier = threading.Barrier(clients + 1)
@@ -338,12 +369,15 @@ def drive(pair, clients: int, seconds: float) -> Load:
     except threading.BrokenBarrierError:
         stop.set()
         raise StepFailed("clients did not finish their warm-up") from None
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
     started = time.monotonic()
     time.sleep(seconds)
     stop.set()
     for t in threads:
         t.join(timeout=60)
     load.seconds = time.monotonic() - started
+    if server_pid:
+        load.server_cpu = tree_cpu_seconds(server_pid) - cpu_before
     return load
 
 
@@ -642,6 +676,7 @@ class Run:
         links = self.links()
         refs = self.sample(self.opts.samples)
         proc, base = self.gunicorn("wsgi:app", self.port, self.env, "portal")
+        self.portal_pid = proc.pid
         try:
             wait_ready(base + "/healthz", proc, self.budget.timeout(90))
             if "reads" not in self.opts.skip:
@@ -679,7 +714,7 @@ class Run:
 
     def submissions(self, base: str, links: list[str]) -> None:
         self.budget.timeout(self.opts.duration + 60)
-        load = drive(portal_pair(base, links), self.opts.clients, self.opts.duration)
+        load = drive(portal_pair(base, links), self.opts.clients, self.opts.duration, self.portal_pid)
         self.portal_load = load
         self.raw["submissions"] = {"ok": load.ok, "seconds": load.seconds, "rate": load.rate,
                                    "statuses": {f"{m} {c}": n for (m, c), n in load.statuses.items()}}
@@ -698,7 +733,7 @@ class Run:
         try:
             wait_ready(base + "/healthz", proc, self.budget.timeout(90))
             self.budget.timeout(self.opts.duration + 60)
-            load = drive(bare_pair(base), self.opts.clients, self.opts.duration)
+            load = drive(bare_pair(base), self.opts.clients, self.opts.duration, proc.pid)
         finally:
             PROCS.stop(proc)
         self.raw["bare"] = {"ok": load.ok, "seconds": load.seconds, "rate": load.rate,
@@ -710,6 +745,10 @@ class Run:
             ratio = portal.rate / load.rate
             self.raw["ratio"] = ratio
             self.cells["sub_ratio"] = f"{ratio:.2f}×"
+        if portal and portal.server_cpu and load.server_cpu:
+            self.raw["server_cpu_ms"] = {"portal": portal.cpu_ms_per_submission, "bare": load.cpu_ms_per_submission}
+            self.cells["sub_cpu"] = (f"{portal.cpu_ms_per_submission:.1f} / {load.cpu_ms_per_submission:.1f} = "
+                                     f"{load.cpu_ms_per_submission / portal.cpu_ms_per_submission:.2f}×")
         say(f"{self.tag}: bare {load.ok} in {load.seconds:.1f} s = {load.rate:.1f}/s; non-2xx/3xx: {load.bad()}")
 
     def sweep(self) -> None:
