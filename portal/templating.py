@@ -127,6 +127,12 @@ def promise(value: dt.datetime | None) -> str:
     return _format(when, None, True) if when.date() == today else _format(when, "day", True)
 
 
+def duration(td: dt.timedelta) -> str:
+    """A compact duration in the page's language: '2h 05m', '2 giờ 05 phút'; '-' before an overdue one."""
+    sign, hours, minutes = sla.duration_parts(td)
+    return sign + _("%(hours)sh %(minutes)sm", hours=hours, minutes=f"{minutes:02d}")
+
+
 def sla_badge(ticket) -> str:
     return sla.sla_state(ticket.first_response_due_at, ticket.first_responded_at, utcnow(), ticket.at_risk_at)
 
@@ -145,7 +151,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
                                  STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
                                  SLA_LABELS=SLA_LABELS,
-                                 format_duration=sla.format_duration, utcnow=utcnow,
+                                 format_duration=duration, utcnow=utcnow,
                                  unread_notifications=unread_notifications)
 
     @app.errorhandler(CSRFError)

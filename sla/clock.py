@@ -101,14 +101,16 @@ def sla_state(due_at: datetime, responded_at: datetime | None, now: datetime, at
     return ON_TRACK
 
 
-def format_duration(td: timedelta) -> str:
-    """Return a compact badge text such as ``"2h 05m"`` or ``"-0h 12m"``.
-
-    Whole minutes only, rounded towards zero; hours are not folded into days
-    (``"26h 00m"``); a minus sign marks any negative duration, even under a minute.
-    """
+def duration_parts(td: timedelta) -> tuple[str, int, int]:
+    """``(sign, hours, minutes)`` of a duration: whole minutes, rounded towards zero, hours not
+    folded into days; the sign is ``"-"`` for any negative duration, even under a minute."""
     if not isinstance(td, timedelta):
         raise TypeError(f"td must be a timedelta, not {type(td).__name__}")
-    sign = "-" if td < timedelta(0) else ""
     hours, minutes = divmod(abs(td) // timedelta(minutes=1), 60)
+    return ("-" if td < timedelta(0) else ""), hours, minutes
+
+
+def format_duration(td: timedelta) -> str:
+    """Return a compact badge text such as ``"2h 05m"`` or ``"-0h 12m"`` (see `duration_parts`)."""
+    sign, hours, minutes = duration_parts(td)
     return f"{sign}{hours}h {minutes:02d}m"

@@ -6,7 +6,7 @@
   }
   function fmt(ms) {
     var neg = ms < 0, m = Math.floor(Math.abs(ms) / 60000), h = Math.floor(m / 60);
-    var when = h + "h " + String(m % 60).padStart(2, "0") + "m";
+    var when = text("duration").replace("{h}", h).replace("{m}", String(m % 60).padStart(2, "0"));
     return text(neg ? "overdue" : "due-in").replace("{time}", when) || when;
   }
   function tick() {

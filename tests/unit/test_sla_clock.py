@@ -223,3 +223,11 @@ def test_at_risk_exactly_when_little_time_is_left(
         assert state == AT_RISK
     else:
         assert state == ON_TRACK
+
+
+def test_duration_parts_are_what_the_badge_shows() -> None:
+    from sla import duration_parts
+
+    assert duration_parts(2 * H + 5 * M + timedelta(seconds=59)) == ("", 2, 5)
+    assert duration_parts(timedelta(seconds=-30)) == ("-", 0, 0)
+    assert duration_parts(-(26 * H + 1 * M)) == ("-", 26, 1)

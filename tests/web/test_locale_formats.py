@@ -2,6 +2,7 @@
 format, in the portal's time zone, while machine values (`<time datetime>`, `data-due`, date inputs,
 CSV) stay ISO in both; and the texts the scripts show come translated from the page."""
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -95,3 +96,12 @@ def test_scripts_get_their_texts_in_the_page_language(client, auth, demo):
     routing = page(client, "/admin/routing", "vi")
     assert 'data-text-invalid="JSON chưa hợp lệ: {error}"' in routing
     assert 'data-text-valid="JSON đúng cú pháp;' in routing
+
+
+def test_ages_in_the_queue_and_the_countdown_words(client, auth, ticket):
+    auth.login("admin@demo.test")
+    en, vi = page(client, "/inbox", "en", status="all"), page(client, "/inbox", "vi", status="all")
+    hours = (dt.datetime.now(dt.UTC) - CREATED).total_seconds() // 3600
+    en_age, vi_age = re.search(r"<td>(\d+)h (\d\d)m</td>", en), re.search(r"<td>(\d+) giờ (\d\d) phút</td>", vi)
+    assert en_age and vi_age and abs(int(en_age.group(1)) - hours) <= 1 and abs(int(vi_age.group(1)) - hours) <= 1
+    assert 'data-text-duration="{h}h {m}m"' in en and 'data-text-duration="{h} giờ {m} phút"' in vi
