@@ -85,6 +85,11 @@ def generate_tickets(count: int, days: int, seed: int, *, now: dt.datetime, rt: 
         if postgresql:
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
                                     "(SELECT max(id) FROM tickets))"))
+        else:
+            # without statistics SQLite's planner reads the SLA sweep's partial indexes the slow way
+            # (200k tickets: 130 ms a sweep instead of 4 ms)
+            progress("analysing tickets…")
+            db.session.execute(text("ANALYZE tickets"))
         db.session.commit()
     except BaseException:
         db.session.rollback()
