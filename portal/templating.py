@@ -92,14 +92,15 @@ def _pattern(language: str, form: str | None, with_time: bool) -> tuple[DateTime
 
 
 @functools.lru_cache(maxsize=8192)
-def _formatted(language: str, form: str | None, with_time: bool, value: dt.date) -> str:
-    # lists show the same tickets' times on page after page: each is formatted once
+def _formatted(language: str, form: str | None, with_time: bool, value: dt.date, _zone) -> str:
+    # lists show the same tickets' times on page after page: each is formatted once. The zone is
+    # part of the key: equal instants in two zones are equal datetimes, but read differently
     pattern, locale = _pattern(language, form, with_time)
     return pattern.apply(value, locale)
 
 
 def _format(value: dt.date, form: str | None, with_time: bool) -> str:
-    return _formatted(str(_locale()), form, with_time, value)
+    return _formatted(str(_locale()), form, with_time, value, getattr(value, "tzinfo", None))
 
 
 def localtime(value: dt.datetime | None, form: str = "medium") -> str:

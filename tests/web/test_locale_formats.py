@@ -105,3 +105,19 @@ def test_ages_in_the_queue_and_the_countdown_words(client, auth, ticket):
     en_age, vi_age = re.search(r"<td>(\d+)h (\d\d)m</td>", en), re.search(r"<td>(\d+) giờ (\d\d) phút</td>", vi)
     assert en_age and vi_age and abs(int(en_age.group(1)) - hours) <= 1 and abs(int(vi_age.group(1)) - hours) <= 1
     assert 'data-text-duration="{h}h {m}m"' in en and 'data-text-duration="{h} giờ {m} phút"' in vi
+
+
+def test_the_same_instant_reads_in_the_portal_zone_of_the_moment(app):
+    from portal.templating import localtime
+
+    with app.test_request_context("/?lang=en"):
+        app.extensions.pop("portal.runtime", None)
+        try:
+            app.config["PORTAL_TIMEZONE"] = "Asia/Ho_Chi_Minh"
+            assert localtime(CREATED) == f"Mar 5, 2026, 2:30{NNBSP}PM"
+            app.config["PORTAL_TIMEZONE"] = "UTC"
+            app.extensions.pop("portal.runtime", None)
+            assert localtime(CREATED) == f"Mar 5, 2026, 7:30{NNBSP}AM"
+        finally:
+            app.config["PORTAL_TIMEZONE"] = "Asia/Ho_Chi_Minh"
+            app.extensions.pop("portal.runtime", None)
