@@ -14,21 +14,11 @@ from sqlalchemy import func, select, text
 from portal import search_index
 from portal.extensions import db
 from portal.models import Ticket
-from portal.services import generate, inbox, sellers, tickets
+from portal.services import generate, inbox
 from portal.services.runtime import runtime
+from tests.integration.test_search_index import found, make
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def make(now, description: str) -> Ticket:
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="finance", description=description), now=now, rt=runtime())
-    return ticket
-
-
-def found(q: str) -> list[int]:
-    """What the inbox search matches (the service behind /inbox?q=)."""
-    return list(db.session.scalars(select(Ticket.id).where(inbox._search(q)).order_by(Ticket.id)))
 
 
 def holding(*words: str) -> list[int]:

@@ -5,20 +5,21 @@ import pytest
 from tests.conftest import FreshGClient, SellerActions
 
 
-@pytest.fixture
-def vi_seller(app):
+def _seller_reading(app, lang: str) -> SellerActions:
     app.test_client_class = FreshGClient
     client = app.test_client()
-    client.set_cookie("lang", "vi")
+    client.set_cookie("lang", lang)
     return SellerActions(client, app)
+
+
+@pytest.fixture
+def vi_seller(app):
+    return _seller_reading(app, "vi")
 
 
 @pytest.fixture
 def en_seller(app):
-    app.test_client_class = FreshGClient
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    return SellerActions(client, app)
+    return _seller_reading(app, "en")
 
 
 def test_a_forged_choice_is_refused_in_vietnamese(demo, vi_seller):
