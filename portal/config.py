@@ -28,13 +28,19 @@ def database_url() -> str:
     return url
 
 
+def engine_options(url: str) -> dict:
+    # a database server may restart under the app: each pooled connection is tested before use.
+    # An SQLite file has no server to lose, and the test would cost a query per request
+    return {"pool_pre_ping": not url.startswith("sqlite")}
+
+
 class Config:
     """Settings for a deployment, from environment variables with safe defaults."""
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
         self.SQLALCHEMY_DATABASE_URI = database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE") or "Asia/Ho_Chi_Minh"
         # language of pages when neither the visitor, the seller nor the browser chose one (vi or en)
@@ -73,6 +79,7 @@ class TestConfig(Config):
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = database_uri
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(database_uri)
         self.UPLOAD_DIR = upload_dir
         self.REPORTS_DIR = str(Path(upload_dir).parent / "reports")
         self.PUBLIC_BASE_URL = "http://portal.test"

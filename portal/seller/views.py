@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
+from ..db_setup import read_phase
 from ..extensions import limiter
 from ..models import Attachment
 from ..services import links, tickets, uploads
@@ -33,7 +34,8 @@ def _token_key() -> str:
 def load_seller(_endpoint, values):
     g.token = values.pop("token")
     try:
-        g.seller = links.seller_for_token(g.token, runtime().secret_key)
+        with read_phase():
+            g.seller = links.seller_for_token(g.token, runtime().secret_key)
     except PortalError as exc:
         abort(exc.status_code, exc.message)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 import routing
 import sla
 
+from ..db_setup import commit_keeping_state
 from ..extensions import db
 from ..models import (
     OPEN_STATUSES,
@@ -136,19 +137,6 @@ def _insert_ticket(values: dict) -> Ticket:
     return ticket
 
 
-def _commit_keeping_state() -> None:
-    """Commit without expiring the objects just written: the caller goes on to read the new ticket
-    (its reference for the redirect, its fields for the API answer), which would otherwise cost a
-    SELECT, and on SQLite a second write transaction, right after the commit."""
-    session = db.session()
-    expire = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-
-
 def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runtime) -> tuple[Ticket, bool]:
     """Route, clock, assign and store a seller's ticket, committed. Returns (ticket, created):
     a repeated submission key gives back the ticket it created the first time.
@@ -202,7 +190,7 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
         if ticket.assignee_id:
             entries.append(("assigned", "system", dict(assignee_id=ticket.assignee_id, reason="least loaded agent")))
         history.record_many(ticket, entries, now)
-        _commit_keeping_state()
+        commit_keeping_state()
     except IntegrityError:
         db.session.rollback()
         uploads.discard(written, rt.upload_dir)

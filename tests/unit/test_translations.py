@@ -15,7 +15,7 @@ TRANSLATED_TEMPLATES = sorted(path.relative_to(TEMPLATES).as_posix() for path in
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt", "data-label")
 SCRIPT_TEXT_ATTRIBUTE = "data-text-"  # texts a script shows, handed to it by the page
 # what may stand outside a translation call: units and signs read the same in both languages
-NEUTRAL = {"KB", "MB", "NV12345678"}
+NEUTRAL = {"KB", "MB", "NV12345678", "NV"}  # NV: the prefix of the example tracking number
 NEUTRAL_LITERALS = {"Authorization: Bearer <token>"}  # HTTP header syntax, shown as code
 SCRIPTS = sorted((ROOT / "static").glob("*.js"))
 _STRING = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
