@@ -16,10 +16,12 @@ BY_WIDGETS = """{% from "_field.html" import field %}
   {{ form.csrf_token }}
   {{ form.submission_key }}
   {{ field(form.category) }}
-  {{ field(form.tracking_numbers, hint=_('One or more, separated by spaces, commas or new lines.'), rows=2, placeholder="NV12345678") }}
+  {{ field(form.tracking_numbers, hint=_('One or more, separated by spaces, commas or new lines.'), rows=2,
+           placeholder="NV12345678") }}
   {{ field(form.description, rows=5, placeholder=_('Describe what happened')) }}
   {{ field(form.contact_phone, inputmode="tel", autocomplete="tel") }}
-  {{ field(form.attachments, hint=_('PNG, JPEG, GIF, WebP or PDF, up to %(mb)s MB each.', mb=10), accept="image/*,application/pdf") }}
+  {{ field(form.attachments, hint=_('PNG, JPEG, GIF, WebP or PDF, up to %(mb)s MB each.', mb=10),
+           accept="image/*,application/pdf") }}
   <button type="submit" class="primary" data-once>{{ _('Send') }}</button>
 </form>"""
 BY_HAND = """{% from "seller/_ticket_form.html" import ticket_form %}{{ ticket_form(form, "/s/t/tickets", 10) }}"""
