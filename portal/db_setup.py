@@ -34,7 +34,9 @@ def _begin(conn) -> None:
     # queue on the busy timeout instead. Safe methods never write, so they keep cheap reads, and
     # so does the read phase of a writing request (read_phase below).
     read_only = has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS") or g.get("_read_phase"))
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    # straight to the driver: SQLAlchemy keeps no state about this statement, and its execution
+    # path would cost more than SQLite takes to run it (this is on every request)
+    conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def commit_keeping_state() -> None:

@@ -63,7 +63,11 @@ def logout():
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    # templates reach the user through the lazy `current_user` global below: Flask-Login's own
+    # context processor would load the user for every page, sellers' too, and on a page with a
+    # session but no login (a seller's CSRF token) its "strong" protection would then clear and
+    # re-send the session cookie on every visit
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.localize_callback = str  # flashed (kept in the session) in the page's language, as text

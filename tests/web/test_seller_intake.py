@@ -214,3 +214,16 @@ def test_too_many_files_refused(client, app, demo, seller):
     files = [(io.BytesIO(png()), f"{i}.png") for i in range(app.config["UPLOAD_MAX_FILES"] + 1)]
     response = _upload(seller, seller.link_path(), files)
     assert response.status_code == 422 and "At most" in response.get_data(as_text=True)
+
+
+def test_the_session_cookie_is_set_once_not_on_every_visit(client, demo, seller):
+    """A seller's session holds only the form's CSRF secret: the first visit sets it, later visits
+    and submissions leave it as it is (no staff login is looked up, nothing cleared and re-sent)."""
+    path = seller.link_path()
+    first = client.get(path)
+    assert any(c.startswith("session=") for c in first.headers.getlist("Set-Cookie"))
+    again = client.get(path)
+    assert again.headers.getlist("Set-Cookie") == []
+    sent = seller.submit(path)
+    assert sent.status_code == 303 and sent.headers.getlist("Set-Cookie") == []
+    assert client.get(path).headers.getlist("Set-Cookie") == []
