@@ -1,8 +1,12 @@
 """gunicorn settings for production; the SLA scheduler runs as its own process, never in here."""
 import os
 
-workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+# Two worker processes per CPU, two threads each. Each process runs Python code on one CPU at a time,
+# and a seller's keep-alive connection stays with the worker that accepted it: with only one
+# process per CPU, a process holding the busier half of the connections saturates its CPU while the
+# other idles (measured on 2 CPUs: 2 x 4 served about a tenth fewer submissions than 4 x 2 on SQLite).
+workers = int(os.environ.get("WEB_WORKERS") or 2 * (os.cpu_count() or 1))
+threads = int(os.environ.get("WEB_THREADS") or 2)
 timeout = 60
 graceful_timeout = 30
 # no access log: its request lines would carry seller link tokens; the app logs each request

@@ -54,6 +54,9 @@ def portal_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
         RATELIMIT_SELLER="1000000 per minute",
         RATELIMIT_LOGIN="1000000 per minute",
         RATELIMIT_STORAGE_URI="memory://",
+        # the layout the load tests are about, whatever gunicorn.conf.py's default for this machine
+        WEB_WORKERS="2",
+        WEB_THREADS="4",
         PYTHONUNBUFFERED="1",
     )
     for name in ("ROUTING_RULES_FILE", "UPLOAD_MAX_MB", "UPLOAD_MAX_FILES"):
@@ -106,8 +109,8 @@ class Service:
 
 
 class Portal:
-    """A migrated database with the demo data, served by gunicorn as in production (gunicorn.conf.py:
-    2 workers x 4 threads); the scheduler on request. An in-process app built from the same
+    """A migrated database with the demo data, served by gunicorn as in production (gunicorn.conf.py,
+    with 2 workers x 4 threads); the scheduler on request. An in-process app built from the same
     environment gives seller links and direct database access."""
 
     def __init__(self, tmp: Path, database_url: str) -> None:
