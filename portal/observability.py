@@ -69,9 +69,12 @@ def init_app(app: Flask) -> None:
         # a request refused before before_request ran (e.g. a bad seller link) still gets an id
         request_id = g.get("request_id") or g.setdefault("request_id", uuid.uuid4().hex)
         headers["X-Request-ID"] = request_id
-        if not app.testing:
-            log.info("request", extra={"fields": {
+        if not app.testing and log.isEnabledFor(logging.INFO):
+            # the record is made directly: Logger.info would first walk the stack to find its caller,
+            # for a line that names no caller, on every request
+            record = log.makeRecord(log.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": {
                 "request_id": request_id, "method": request.method, "path": redact(request.path),
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)}})
+            log.handle(record)
         return response
