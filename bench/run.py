@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,7 @@ METRICS = [  # key, label
     ("bare_rate", "submissions/s, bare Flask+SQLAlchemy (GET+POST)"),
     ("sub_ratio", "portal / bare"),
     ("sub_cpu", "server CPU ms per GET+POST pair, portal / bare (= ratio)"),
+    ("posts_only", "POSTs alone (form loaded once per client): submissions/s portal / bare = ratio; server CPU ms"),
     ("sub_get_ms", "seller form GET p50 / p95 ms (under load)"),
     ("sub_post_ms", "submission POST p50 / p95 ms (under load)"),
     ("sub_errors", "portal non-2xx/3xx responses"),
@@ -419,6 +421,35 @@ def portal_pair(base: str, links: list[str]):
     return pair
 
 
+def posts_only(base: str, form_path: str | list[str], post_suffix: str = "/tickets"):
+    """Submissions without the form page: each client loads its form once (its CSRF token), then
+    only POSTs, each with a new submission key. What the submission endpoint alone sustains."""
+    paths = [form_path] if isinstance(form_path, str) else form_path
+    counter = iter(range(10**9))
+    lock = threading.Lock()
+    tokens: dict[int, str] = {}
+
+    def post(session: requests.Session, n: int):
+        path = paths[n % len(paths)]
+        if n not in tokens:
+            page = session.get(base + path, timeout=30)
+            csrf = CSRF_RE.search(page.text)
+            if page.status_code != 200:
+                return page.status_code, None, None
+            tokens[n] = csrf.group(1) if csrf else ""
+        with lock:
+            i = next(counter)
+        fields = {"csrf_token": tokens[n], "submission_key": uuid.uuid4().hex,
+                  "category": CATEGORIES[i % len(CATEGORIES)], "tracking_numbers": f"NVPOST{n:02d}{i:07d}",
+                  "description": DESCRIPTIONS[i % len(DESCRIPTIONS)], "contact_phone": "0901234567"}
+        started = time.perf_counter()
+        answer = session.post(base + path + post_suffix, files={k: (None, v) for k, v in fields.items()},
+                              allow_redirects=False, timeout=30)
+        return None, answer.status_code, time.perf_counter() - started
+
+    return post
+
+
 def bare_pair(base: str):
     def pair(session: requests.Session, n: int):
         page = session.get(base + "/t", timeout=30)
@@ -736,6 +767,7 @@ class Run:
         rounds = ROUNDS if with_bare else 1
         seconds = self.opts.duration / rounds
         portal, bare, ratios = Load(), Load(), []
+        posts, bare_posts = Load(), Load()
         try:
             for _ in range(rounds):
                 self.budget.timeout(2 * seconds + 60)
@@ -746,6 +778,12 @@ class Run:
                     bare.add(theirs)
                     if theirs.rate:
                         ratios.append(mine.rate / theirs.rate)
+            if with_bare:  # the POSTs alone, also in turns, half as long
+                for _ in range(rounds):
+                    self.budget.timeout(seconds + 60)
+                    posts.add(drive(posts_only(base, links), self.opts.clients, seconds / 2, self.portal_pid))
+                    bare_posts.add(drive(posts_only(bare_base, "/t", ""), self.opts.clients, seconds / 2,
+                                         bare_proc.pid))
         finally:
             if bare_proc is not None:
                 PROCS.stop(bare_proc)
@@ -759,6 +797,14 @@ class Run:
             f"non-2xx/3xx: {portal.bad()}")
         if with_bare:
             self.record_bare(bare, portal, ratios)
+            self.raw["posts_only"] = {"portal": posts.rate, "bare": bare_posts.rate,
+                                      "server_cpu_ms": {"portal": posts.cpu_ms_per_submission,
+                                                        "bare": bare_posts.cpu_ms_per_submission}}
+            if posts.rate and bare_posts.rate:
+                self.cells["posts_only"] = (
+                    f"{fmt_num(posts.rate)} / {fmt_num(bare_posts.rate)} = {posts.rate / bare_posts.rate:.2f}×; "
+                    f"CPU ms {posts.cpu_ms_per_submission:.1f} / {bare_posts.cpu_ms_per_submission:.1f}; "
+                    f"non-2xx/3xx {posts.bad()} / {bare_posts.bad()}")
 
     def start_bare(self) -> tuple[subprocess.Popen, str]:
         env = {**self.env, "BARE_DATABASE_URL": self.bare_url}
