@@ -5,7 +5,10 @@ import os
 # and a seller's keep-alive connection stays with the worker that accepted it: with only one
 # process per CPU, a process holding the busier half of the connections saturates its CPU while the
 # other idles (measured on 2 CPUs: 2 x 4 served about a tenth fewer submissions than 4 x 2 on SQLite).
-workers = int(os.environ.get("WEB_WORKERS") or 2 * (os.cpu_count() or 1))
+# The CPUs this process may run on (not the host's, where a container is pinned to fewer), and at
+# most 8 workers unless WEB_WORKERS says otherwise: each holds its own copy of the app in memory.
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+workers = int(os.environ.get("WEB_WORKERS") or min(2 * CPUS, 8))
 threads = int(os.environ.get("WEB_THREADS") or 2)
 timeout = 60
 graceful_timeout = 30

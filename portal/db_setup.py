@@ -71,8 +71,10 @@ def read_phase() -> Iterator[None]:
         yield
     finally:
         g._read_phase = False
-        if db.session().in_transaction():
-            commit_keeping_state()
+    # only after reads that went well: a failed one leaves its transaction to the request's end,
+    # which rolls it back, so the error that ended the block is the one reported
+    if db.session().in_transaction():
+        commit_keeping_state()
 
 
 def database_unavailable(exc: OperationalError | InterfaceError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 import sqlalchemy as sa
 
 import forms.seller
@@ -68,4 +69,21 @@ def test_without_the_read_phase_a_post_holds_the_lock_from_its_first_read(app, d
     with app.test_request_context("/s/t/tickets", method="POST"):
         db.session.scalar(sa.select(Seller).where(Seller.code == "DEMO-001"))
         assert _others_can_write(app) is (False if db.engine.dialect.name == "sqlite" else None)
+        db.session.rollback()
+
+
+def test_a_failed_read_phase_reports_its_own_error(app, demo):
+    """The block commits only after reads that went well. After a failure (here the connection is
+    gone, as when the database goes away), a commit would fail in turn and its error would hide
+    the one that ended the block."""
+    class LinkCheckFailed(Exception):
+        pass
+
+    with app.test_request_context("/s/t/tickets", method="POST"):
+        with pytest.raises(LinkCheckFailed):
+            with read_phase():
+                db.session.execute(sa.select(1))
+                db.session.connection().connection.dbapi_connection.close()
+                raise LinkCheckFailed
+        db.session.connection().invalidate()
         db.session.rollback()
