@@ -8,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
+from . import rate_limit_storage  # noqa: F401  (memory:// storage that threaded workers can share)
+
 # stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL
 naming = {
     "ix": "ix_%(column_0_label)s",
