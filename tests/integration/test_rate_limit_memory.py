@@ -64,6 +64,7 @@ def test_memory_uris_get_the_thread_safe_storage(app):
 def test_limits_own_memory_storage_can_start_a_timer_twice():
     """What the portal's class prevents, shown on limits' class with the same widened window."""
     errors = _errors_under_threads(SlowLimits(), rounds=60, until_error=True)
+    time.sleep(0.2)  # the timers started twice fail in their own threads too: let that happen here
     assert errors and all("can only be started once" in str(e) for e in errors)
 
 
