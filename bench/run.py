@@ -395,9 +395,30 @@ def drive(pair, clients: int, seconds: float, server_pid: int | None = None) -> 
     return load
 
 
+def submit(session: requests.Session, url: str, csrf: str, key: str, tracking: str, i: int):
+    """POST one seller submission as multipart/form-data with no file, as a browser sends the form;
+    returns (status, seconds). The redirect is not followed."""
+    fields = {"csrf_token": csrf, "submission_key": key, "category": CATEGORIES[i % len(CATEGORIES)],
+              "tracking_numbers": tracking, "description": DESCRIPTIONS[i % len(DESCRIPTIONS)],
+              "contact_phone": "0901234567"}
+    started = time.perf_counter()
+    answer = session.post(url, files={k: (None, v) for k, v in fields.items()}, allow_redirects=False, timeout=30)
+    return answer.status_code, time.perf_counter() - started
+
+
+def numbering():
+    """A thread-safe source of 0, 1, 2, … shared by the clients of one drive."""
+    counter, lock = iter(range(10**9)), threading.Lock()
+
+    def next_number() -> int:
+        with lock:
+            return next(counter)
+
+    return next_number
+
+
 def portal_pair(base: str, links: list[str]):
-    counter = iter(range(10**9))
-    lock = threading.Lock()
+    number = numbering()
 
     def pair(session: requests.Session, n: int):
         path = links[n % len(links)]
@@ -407,16 +428,10 @@ def portal_pair(base: str, links: list[str]):
         csrf, key = CSRF_RE.search(page.text), KEY_RE.search(page.text)
         if not csrf or not key:
             return "GET no-form", None, None
-        with lock:
-            i = next(counter)
-        fields = {"csrf_token": csrf.group(1), "submission_key": key.group(1),
-                  "category": CATEGORIES[i % len(CATEGORIES)], "tracking_numbers": f"NVBENCH{n:02d}{i:07d}",
-                  "description": DESCRIPTIONS[i % len(DESCRIPTIONS)], "contact_phone": "0901234567"}
-        started = time.perf_counter()
-        # multipart/form-data with no file, as a browser sends the seller form
-        post = session.post(base + path + "/tickets", files={k: (None, v) for k, v in fields.items()},
-                            allow_redirects=False, timeout=30)
-        return 200, post.status_code, time.perf_counter() - started
+        i = number()
+        status, seconds = submit(session, base + path + "/tickets", csrf.group(1), key.group(1),
+                                 f"NVBENCH{n:02d}{i:07d}", i)
+        return 200, status, seconds
 
     return pair
 
@@ -425,27 +440,21 @@ def posts_only(base: str, form_path: str | list[str], post_suffix: str = "/ticke
     """Submissions without the form page: each client loads its form once (its CSRF token), then
     only POSTs, each with a new submission key. What the submission endpoint alone sustains."""
     paths = [form_path] if isinstance(form_path, str) else form_path
-    counter = iter(range(10**9))
-    lock = threading.Lock()
+    number = numbering()
     tokens: dict[int, str] = {}
 
     def post(session: requests.Session, n: int):
         path = paths[n % len(paths)]
         if n not in tokens:
             page = session.get(base + path, timeout=30)
-            csrf = CSRF_RE.search(page.text)
             if page.status_code != 200:
                 return page.status_code, None, None
+            csrf = CSRF_RE.search(page.text)
             tokens[n] = csrf.group(1) if csrf else ""
-        with lock:
-            i = next(counter)
-        fields = {"csrf_token": tokens[n], "submission_key": uuid.uuid4().hex,
-                  "category": CATEGORIES[i % len(CATEGORIES)], "tracking_numbers": f"NVPOST{n:02d}{i:07d}",
-                  "description": DESCRIPTIONS[i % len(DESCRIPTIONS)], "contact_phone": "0901234567"}
-        started = time.perf_counter()
-        answer = session.post(base + path + post_suffix, files={k: (None, v) for k, v in fields.items()},
-                              allow_redirects=False, timeout=30)
-        return None, answer.status_code, time.perf_counter() - started
+        i = number()
+        status, seconds = submit(session, base + path + post_suffix, tokens[n], uuid.uuid4().hex,
+                                 f"NVPOST{n:02d}{i:07d}", i)
+        return None, status, seconds
 
     return post
 
@@ -456,13 +465,9 @@ def bare_pair(base: str):
         if page.status_code != 200:
             return page.status_code, None, None
         csrf, key = CSRF_RE.search(page.text), KEY_RE.search(page.text)
-        fields = {"csrf_token": csrf.group(1) if csrf else "", "submission_key": key.group(1) if key else "",
-                  "category": "delivery_delay", "tracking_numbers": f"NVBENCH{n:02d}",
-                  "description": DESCRIPTIONS[n % len(DESCRIPTIONS)], "contact_phone": "0901234567"}
-        started = time.perf_counter()
-        post = session.post(base + "/t", files={k: (None, v) for k, v in fields.items()}, allow_redirects=False,
-                            timeout=30)
-        return 200, post.status_code, time.perf_counter() - started
+        status, seconds = submit(session, base + "/t", csrf.group(1) if csrf else "", key.group(1) if key else "",
+                                 f"NVBENCH{n:02d}", n)
+        return 200, status, seconds
 
     return pair
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from .extensions import db
 
 log = logging.getLogger("portal.db")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that never write
 UNAVAILABLE = "The service is briefly unavailable. Please try again in a minute."
 RETRY_AFTER_SECONDS = 10
 
@@ -33,7 +34,7 @@ def _begin(conn) -> None:
     # when another writer committed in between; taking the write lock up front makes writers
     # queue on the busy timeout instead. Safe methods never write, so they keep cheap reads, and
     # so does the read phase of a writing request (read_phase below).
-    read_only = has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS") or g.get("_read_phase"))
+    read_only = has_request_context() and (request.method in SAFE_METHODS or g.get("_read_phase"))
     # straight to the driver: SQLAlchemy keeps no state about this statement, and its execution
     # path would cost more than SQLite takes to run it (this is on every request)
     conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
@@ -63,7 +64,7 @@ def read_phase() -> Iterator[None]:
     every submission. After this block the write transaction starts only at the first write's
     statements. Safe methods never write, and other databases lock rows, not the database: for
     them the block changes nothing."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or db.session.get_bind().dialect.name != "sqlite":
+    if request.method in SAFE_METHODS or db.session.get_bind().dialect.name != "sqlite":
         yield
         return
     g._read_phase = True
