@@ -6,6 +6,7 @@ import uuid
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
@@ -15,6 +16,7 @@ from ..models import Attachment
 from ..services import links, tickets, uploads
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import runtime, utcnow
+from .blank_form import blank_ticket_form, upload_mb
 
 bp = Blueprint("seller", __name__, url_prefix="/s/<token>")
 HOME_TICKETS = 10  # the latest tickets under the form; the rest are a link away
@@ -55,13 +57,20 @@ def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
                  for f in files)
 
 
-def _home(form: TicketForm, status: int = 200):
-    form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
-    # a browser never re-sends chosen files after an error page: say so instead of losing them silently
-    reattach = status != 200 and any(f.filename for f in request.files.getlist("attachments"))
+def _home(form: TicketForm | None, status: int = 200):
+    """The link's page: a fresh form (form None), or a refused one with its values and errors."""
+    if form is None:
+        blank = blank_ticket_form(action=url_for(".create"), csrf_token=generate_csrf(),
+                                  submission_key=uuid.uuid4().hex, contact_phone=g.seller.phone)
+        reattach = False
+    else:
+        blank = None
+        form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
+        # a browser never re-sends chosen files after an error page: say so instead of losing them silently
+        reattach = any(f.filename for f in request.files.getlist("attachments"))
     latest, older = tickets.seller_tickets(g.seller, limit=HOME_TICKETS)
-    return render_template("seller/home.html", seller=g.seller, form=form, reattach=reattach,
-                           tickets=latest, older=older), status
+    return render_template("seller/home.html", seller=g.seller, form=form, blank_form=blank, upload_mb=upload_mb(),
+                           reattach=reattach, tickets=latest, older=older), status
 
 
 @bp.get("/tickets")
@@ -74,8 +83,7 @@ def ticket_list():
 
 @bp.get("")
 def home():
-    form = TicketForm(contact_phone=g.seller.phone)
-    return _home(form)
+    return _home(None)
 
 
 @bp.post("/tickets")

@@ -9,6 +9,7 @@ import pytest
 from flask import g, render_template_string
 
 from forms.seller import TicketForm
+from portal.seller import blank_form
 
 # the seller form as the `field` macro and WTForms' widgets render it
 BY_WIDGETS = """{% from "_field.html" import field %}
@@ -101,3 +102,52 @@ def test_the_seller_page_uses_the_written_out_form(client, seller, demo):
     names = [dict(e[1]).get("name") for e in elements(form) if e[0] in ("input", "select", "textarea")]
     assert names == ["csrf_token", "submission_key", "category", "tracking_numbers", "description", "contact_phone",
                      "attachments"]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "en"])  # en again: after vi, from what was kept for en
+def test_the_kept_blank_form_is_the_form_rendered_afresh(app, lang):
+    """A fresh visit gets the form rendered once per language and filled in; it must be exactly
+    what rendering the form with those values gives, values escaped."""
+    action, phone, key = "/s/a&b<c>/tickets", '09<01>&"x\'', "k" * 32
+    with app.test_request_context(f"/s/t?lang={lang}"):
+        form = TicketForm(contact_phone=phone)
+        form.submission_key.data = key
+        token = form.csrf_token.current_token
+        afresh = render_template_string("""{% from "seller/_ticket_form.html" import ticket_form %}"""
+                                        """{{ ticket_form(form, action, mb) }}""", form=form, action=action,
+                                        mb=blank_form.upload_mb())
+        for _ in range(2):  # the first call renders and keeps it, the second fills what was kept
+            kept = blank_form.blank_ticket_form(action=action, csrf_token=token, submission_key=key,
+                                                contact_phone=phone)
+            assert str(kept) == afresh
+    assert "&lt;01&gt;&amp;&#34;x&#39;" in afresh and "/s/a&amp;b&lt;c&gt;/tickets" in afresh
+    assert ("Send" if lang == "en" else "Gửi") in afresh
+
+
+def test_a_blank_form_without_a_phone_has_an_empty_phone(app):
+    with app.test_request_context("/s/t?lang=en"):
+        html = str(blank_form.blank_ticket_form(action="/x", csrf_token="t", submission_key="k", contact_phone=None))
+    assert 'name="contact_phone" type="text" value=""' in html
+    assert "\ue000" not in html and "\ue001" not in html
+
+
+def test_the_kept_form_follows_the_upload_limit(app):
+    with app.test_request_context("/s/t?lang=en"):
+        app.config["UPLOAD_MAX_MB"], before = 7, app.config["UPLOAD_MAX_MB"]
+        try:
+            html = str(blank_form.blank_ticket_form(action="/x", csrf_token="t", submission_key="k", contact_phone=""))
+        finally:
+            app.config["UPLOAD_MAX_MB"] = before
+    assert "up to 7 MB each" in html
+
+
+def test_a_template_that_hides_a_value_is_refused(app, monkeypatch):
+    """Were the form template to drop or repeat one of the filled values, serving the kept form
+    would quietly leave it out: the split checks for each value exactly once."""
+    from markupsafe import Markup
+
+    monkeypatch.setattr(blank_form, "get_template_attribute",
+                        lambda *_a: lambda form, action, mb: Markup(f"<form action='{action}'></form>"))
+    monkeypatch.setattr(blank_form, "_kept", {})
+    with app.test_request_context("/s/t?lang=en"), pytest.raises(RuntimeError, match="csrf_token"):
+        blank_form.blank_ticket_form(action="/x", csrf_token="t", submission_key="k", contact_phone="")
