@@ -3,18 +3,21 @@ that does not answer gives a clean 503 page instead of a 500."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 
 from .extensions import db
 
 log = logging.getLogger("portal.db")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that never write
+T = TypeVar("T")
 UNAVAILABLE = "The service is briefly unavailable. Please try again in a minute."
 RETRY_AFTER_SECONDS = 10
 
@@ -51,6 +54,21 @@ def commit_keeping_state() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+def as_loaded(model: type[T], values: Mapping[str, Any]) -> T:
+    """An object of `model` holding exactly these column values (all of them), in the session as
+    if the ORM had loaded it: for a row just read or written with a plain statement, which costs a
+    fraction of the ORM's own loading on a request's hot path. An object of that identity already
+    in the session is returned as it is."""
+    session = db.session()
+    found = session.identity_map.get(session.identity_key(model, values["id"]))
+    if found is not None:
+        return found
+    loaded = model(**values)
+    make_transient_to_detached(loaded)
+    session.add(loaded)
+    return loaded
 
 
 @contextmanager

@@ -1,11 +1,14 @@
 """Seller links: signed path tokens carrying the seller and a key version."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import bindparam, select
 
+from ..db_setup import as_loaded
 from ..extensions import db
 from ..models import Seller
 from .errors import LinkRevoked, NotFound
@@ -13,6 +16,11 @@ from .errors import LinkRevoked, NotFound
 _SALT = "seller-link-v1"
 
 
+_sellers = Seller.__table__
+_SELLER = select(_sellers).where(_sellers.c.id == bindparam("id"))
+
+
+@functools.lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=_SALT)
 
@@ -46,9 +54,11 @@ def seller_for_token(token: str, secret_key: str) -> Seller:
         seller_id, version = int(payload[0]), int(payload[1])
     except (BadSignature, TypeError, ValueError, IndexError, KeyError):
         raise NotFound(_l("This link is not valid.")) from None
-    seller = db.session.get(Seller, seller_id)
-    if seller is None:
+    # every visit to a link reads its seller: one plain SELECT, not the ORM's get
+    row = db.session.execute(_SELLER, {"id": seller_id}).mappings().first()
+    if row is None:
         raise NotFound(_l("This link is not valid."))
+    seller = as_loaded(Seller, row)
     if version != seller.link_version:
         raise LinkRevoked(_l("This link has been replaced. Please ask your account manager for your new link."))
     return seller

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 import routing
 import sla
 
-from ..db_setup import commit_keeping_state
+from ..db_setup import as_loaded, commit_keeping_state
 from ..extensions import db
 from ..models import (
     OPEN_STATUSES,
@@ -131,10 +130,7 @@ def _insert_ticket(values: dict) -> Ticket:
     """Write the ticket row, and give back the ticket as a session object holding exactly those
     values: written once by a plain INSERT, not by the unit of work, and not read back."""
     db.session.execute(_INSERT_TICKET, values)
-    ticket = Ticket(**values)
-    make_transient_to_detached(ticket)
-    db.session.add(ticket)
-    return ticket
+    return as_loaded(Ticket, values)
 
 
 def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runtime) -> tuple[Ticket, bool]:
