@@ -1,5 +1,11 @@
 """Rate limits on the seller link and on login answer 429 with a clear page."""
-from portal.extensions import limiter
+import pytest
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db, limiter
+from portal.models import Ticket
 
 
 def test_seller_posts_are_limited_per_link(client, app, demo, seller):
@@ -21,3 +27,19 @@ def test_login_is_limited(client, app, demo, auth):
     assert codes == [401, 401, 401, 429]
     # the limit holds for the right password too: no free guesses after the budget
     assert auth.login().status_code == 429
+
+
+def test_limits_apply_before_the_view_runs(client, app, demo, seller):
+    """The limits are the views' own (the request-wide check is skipped): a refused post stores
+    nothing."""
+    limiter.reset()
+    app.config["RATELIMIT_SELLER"] = "1 per minute"
+    assert [seller.submit(seller.link_path()).status_code for _ in range(3)] == [303, 429, 429]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1  # the demo holds no tickets
+
+
+def test_a_request_wide_limit_in_the_configuration_is_refused(tmp_path):
+    config = TestConfig(f"sqlite:///{tmp_path}/unused.sqlite3", str(tmp_path / "uploads"))
+    config.RATELIMIT_DEFAULT = "100 per hour"
+    with pytest.raises(RuntimeError, match="RATELIMIT_DEFAULT"):
+        create_app(config)
