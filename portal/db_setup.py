@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -109,6 +109,24 @@ def database_unavailable(exc: OperationalError | InterfaceError):
     return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+def end_reads(response: Response) -> Response:
+    """A request that only read ends its transaction with COMMIT instead of the ROLLBACK of closing
+    the session. On PostgreSQL psycopg forgets its prepared statements at every ROLLBACK (one more
+    round trip to deallocate them), so a connection serving pages prepared each statement anew, and
+    the server parsed and planned it again. For a read both end the same: nothing to keep or undo.
+    Left to the ROLLBACK: a response still being streamed (it may go on reading), an error response,
+    and a session holding unsaved changes."""
+    if (request.method in SAFE_METHODS and response.status_code < 400 and not response.is_streamed
+            and db.session.registry.has()):
+        session = db.session.registry()
+        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            try:
+                session.commit()
+            except SQLAlchemyError:
+                pass  # end_session closes the session, and drops a connection that was lost
+    return response
+
+
 def end_session(_exc: BaseException | None) -> None:
     """Close the request's session before Flask-SQLAlchemy's own teardown does (teardowns run in
     reverse order). When the database went away mid-request, the closing ROLLBACK fails too, and
@@ -137,6 +155,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
     app.teardown_appcontext(end_session)
+    app.after_request(end_reads)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
