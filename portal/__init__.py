@@ -21,7 +21,7 @@ def create_app(config: object | None = None) -> Flask:
     if app.config.get("PRODUCTION") and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set in production")
 
-    from . import db_setup, extensions, models, multipart  # noqa: F401  (models register their tables)
+    from . import db_setup, extensions, models, multipart, sessions  # noqa: F401  (models register their tables)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(app.root_path + "/../migrations"))
@@ -29,6 +29,7 @@ def create_app(config: object | None = None) -> Flask:
     extensions.limiter.init_app(app)
     db_setup.init_app(app)
     multipart.init_app(app)
+    sessions.init_app(app)
 
     from .admin import bp as admin_bp
     from .api.views import bp as api_bp

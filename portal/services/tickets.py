@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 import routing
@@ -61,13 +61,22 @@ _OPEN_TICKETS_OF_AGENT = (select(func.count()).select_from(_tickets)
 _AGENT_LOADS = (select(_users.c.id, _OPEN_TICKETS_OF_AGENT)
                 .join(user_departments, user_departments.c.user_id == _users.c.id)
                 .where(user_departments.c.department_id == bindparam("department_id"), _ON_DUTY_AGENT))
-_ROUTED_DEPARTMENT = (select(_departments.c.id, _departments.c.calendar_json, _users.c.id, _OPEN_TICKETS_OF_AGENT)
-                      .select_from(_departments)
-                      .outerjoin(user_departments, user_departments.c.department_id == _departments.c.id)
-                      .outerjoin(_users, and_(_users.c.id == user_departments.c.user_id, _ON_DUTY_AGENT))
-                      .where(_departments.c.code == bindparam("code")))
-_NEXT_ID_POSTGRESQL = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
-_NEXT_ID_SQLITE = select(func.coalesce(func.max(_tickets.c.id), 0) + 1)
+# The id the new ticket will have is read with the department, taken before the insert so that the
+# reference made from it goes into the same INSERT (no second write of the row). On PostgreSQL it is
+# the sequence's next value; SQLite itself would give a new row max(id) + 1, and a writing transaction
+# holds SQLite's write lock from its first statement (BEGIN IMMEDIATE, db_setup), so no other ticket
+# can take that id before ours. Either is an uncorrelated subquery, evaluated once per statement.
+_NEXT_ID = {
+    "postgresql": select(func.nextval(func.pg_get_serial_sequence("tickets", "id"))).scalar_subquery(),
+    "sqlite": select(func.coalesce(func.max(_tickets.c.id), 0) + 1).scalar_subquery(),
+}
+_ROUTED_DEPARTMENT = {
+    dialect: (select(_departments.c.id, _departments.c.calendar_json, next_id, _users.c.id, _OPEN_TICKETS_OF_AGENT)
+              .select_from(_departments)
+              .outerjoin(user_departments, user_departments.c.department_id == _departments.c.id)
+              .outerjoin(_users, and_(_users.c.id == user_departments.c.user_id, _ON_DUTY_AGENT))
+              .where(_departments.c.code == bindparam("code")))
+    for dialect, next_id in _NEXT_ID.items()}
 _INSERT_TICKET = insert(_tickets)
 _INSERT_TRACKING = insert(TicketTracking.__table__)
 _INSERT_MESSAGE = insert(Message.__table__)
@@ -89,25 +98,18 @@ class _RoutedDepartment:
     id: int
     calendar_json: str | None
     assignee_id: int | None
+    next_ticket_id: int
 
 
 def _routed_department(code: str) -> _RoutedDepartment:
-    """The department a ticket was routed to and its least-loaded agent, read in one query."""
-    rows = db.session.execute(_ROUTED_DEPARTMENT, {"code": code}).all()
+    """The department a ticket was routed to, its least-loaded agent and the new ticket's id, read
+    in one query."""
+    rows = db.session.execute(_ROUTED_DEPARTMENT[db.session.get_bind().dialect.name], {"code": code}).all()
     if not rows:
         raise NotFound(_l("Department %(code)s is not set up; run `flask --app wsgi demo load`.", code=code))
-    loads = {user_id: count for _dept, _calendar, user_id, count in rows if user_id is not None}
-    return _RoutedDepartment(rows[0][0], rows[0][1], routing.pick_least_loaded(loads))
-
-
-def _next_ticket_id() -> int:
-    """The id the new ticket will have, taken before the insert so that the reference made from it
-    goes into the same INSERT (no second write of the row)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.scalar(_NEXT_ID_POSTGRESQL)
-    # SQLite itself gives a new row max(id) + 1. A writing transaction holds the write lock from its
-    # first statement (BEGIN IMMEDIATE, db_setup), so no other ticket can take this id before ours.
-    return db.session.scalar(_NEXT_ID_SQLITE)
+    loads = {user_id: count for _dept, _calendar, _next_id, user_id, count in rows if user_id is not None}
+    department_id, calendar_json, next_id = rows[0][:3]
+    return _RoutedDepartment(department_id, calendar_json, routing.pick_least_loaded(loads), next_id)
 
 
 def _existing(seller_id: int, key: str | None) -> Ticket | None:
@@ -156,7 +158,7 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
         calendar = calendar_for(department.calendar_json)
         policy = policies.policy_for(decision.department, decision.priority, rt)
         due = sla.first_response_due(now, policy, calendar)
-        ticket_id = _next_ticket_id()
+        ticket_id = department.next_ticket_id
         reference = make_reference(ticket_id, now, rt)
         tracking_numbers = " ".join(new.tracking_numbers)
         ticket = _insert_ticket(dict(

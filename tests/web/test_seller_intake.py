@@ -227,3 +227,14 @@ def test_the_session_cookie_is_set_once_not_on_every_visit(client, demo, seller)
     sent = seller.submit(path)
     assert sent.status_code == 303 and sent.headers.getlist("Set-Cookie") == []
     assert client.get(path).headers.getlist("Set-Cookie") == []
+
+
+def test_each_submission_takes_the_next_ticket_id(client, demo, seller):
+    """The new ticket's id is read in the statement that reads its department and that department's
+    agents (one row per agent): however many agents there are, a submission takes one id."""
+    path = seller.link_path()
+    for n in range(3):
+        assert seller.submit(path, tracking_numbers=f"NVSEQ{n:05d}").status_code == 303
+    ids = db.session.scalars(select(Ticket.id).order_by(Ticket.id)).all()
+    assert len(ids) == 3 and ids == list(range(ids[0], ids[0] + 3))
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.assignee_id.is_not(None))) == 3
