@@ -3,11 +3,10 @@ that does not answer gives a clean 503 page instead of a 500."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -35,9 +34,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _begin(conn) -> None:
     # A deferred transaction that reads and then writes fails at once with "database is locked"
     # when another writer committed in between; taking the write lock up front makes writers
-    # queue on the busy timeout instead. Safe methods never write, so they keep cheap reads, and
-    # so does the read phase of a writing request (read_phase below).
-    read_only = has_request_context() and (request.method in SAFE_METHODS or g.get("_read_phase"))
+    # queue on the busy timeout instead. Safe methods never write, so they keep cheap reads.
+    read_only = has_request_context() and request.method in SAFE_METHODS
     # straight to the driver: SQLAlchemy keeps no state about this statement, and its execution
     # path would cost more than SQLite takes to run it (this is on every request)
     conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
@@ -69,31 +67,6 @@ def as_loaded(model: type[T], values: Mapping[str, Any]) -> T:
     make_transient_to_detached(loaded)
     session.add(loaded)
     return loaded
-
-
-@contextmanager
-def read_phase() -> Iterator[None]:
-    """The reads a writing request makes before it knows what to write (whose link this is), in
-    a transaction of their own that ends with the block, keeping what it loaded.
-
-    On SQLite every transaction of a POST takes the write lock with its first statement (see
-    _begin). Begun by the link check, that transaction would hold the lock while the request's
-    form is parsed, checked and routed: the one database writer would wait on all of that, for
-    every submission. After this block the write transaction starts only at the first write's
-    statements. Safe methods never write, and other databases lock rows, not the database: for
-    them the block changes nothing."""
-    if request.method in SAFE_METHODS or db.session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    g._read_phase = True
-    try:
-        yield
-    finally:
-        g._read_phase = False
-    # only after reads that went well: a failed one leaves its transaction to the request's end,
-    # which rolls it back, so the error that ended the block is the one reported
-    if db.session().in_transaction():
-        commit_keeping_state()
 
 
 def database_unavailable(exc: OperationalError | InterfaceError):

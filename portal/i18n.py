@@ -29,6 +29,8 @@ def select_locale() -> str:
     if remembered in LANGUAGES:
         return remembered
     seller = g.get("seller")
+    if seller is None and "seller_if_valid" in g:  # a seller's link whose seller is not read yet
+        seller = g.seller_if_valid()
     if seller is not None and getattr(seller, "locale", None) in LANGUAGES:
         return seller.locale
     return request.accept_languages.best_match(LANGUAGES) or current_app.config["PORTAL_DEFAULT_LOCALE"]

@@ -7,12 +7,13 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
-from ..db_setup import read_phase
+from ..db_setup import SAFE_METHODS
 from ..extensions import limiter
-from ..models import Attachment
+from ..models import Attachment, Seller
 from ..services import links, tickets, uploads
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import runtime, utcnow
@@ -28,18 +29,43 @@ def _seller_limit() -> str:
 
 
 def _token_key() -> str:
-    # one budget per seller link (the token is taken off view_args by load_seller)
-    return f"seller:{g.seller.id}" if g.get("seller") else request.remote_addr or "?"
+    # one budget per seller (the token is taken off view_args and checked by load_seller)
+    return f"seller:{g.link[0]}" if g.get("link") else request.remote_addr or "?"
 
 
 @bp.url_value_preprocessor
 def load_seller(_endpoint, values):
+    """Check the link's signature, and on a page the seller too. A submission (any POST) reads its
+    seller only when it needs it, in the transaction that writes (current_seller). On SQLite, whose
+    writing transactions take the one write lock with their first statement (db_setup), the form is
+    parsed and checked before any statement, so other submissions write meanwhile, and no separate
+    transaction reads the seller first."""
     g.token = values.pop("token")
     try:
-        with read_phase():
-            g.seller = links.seller_for_token(g.token, runtime().secret_key)
+        g.link = links.link_of_token(g.token, runtime().secret_key)
     except PortalError as exc:
         abort(exc.status_code, exc.message)
+    g.seller_if_valid = _seller_if_valid  # the page's language may follow the seller's (i18n)
+    if request.method in SAFE_METHODS:
+        current_seller()
+
+
+def current_seller() -> Seller:
+    """The link's seller, read once per request; 404 or 410 for a link no longer valid."""
+    seller = g.get("seller")
+    if seller is None:
+        try:
+            seller = g.seller = links.seller_of_link(*g.link)
+        except PortalError as exc:
+            abort(exc.status_code, exc.message)
+    return seller
+
+
+def _seller_if_valid() -> Seller | None:
+    try:
+        return current_seller()
+    except HTTPException:
+        return None
 
 
 @bp.url_defaults
@@ -59,17 +85,18 @@ def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
 
 def _home(form: TicketForm | None, status: int = 200):
     """The link's page: a fresh form (form None), or a refused one with its values and errors."""
+    seller = current_seller()
     if form is None:
         blank = blank_ticket_form(action=url_for(".create"), csrf_token=generate_csrf(),
-                                  submission_key=uuid.uuid4().hex, contact_phone=g.seller.phone)
+                                  submission_key=uuid.uuid4().hex, contact_phone=seller.phone)
         reattach = False
     else:
         blank = None
         form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
         # a browser never re-sends chosen files after an error page: say so instead of losing them silently
         reattach = any(f.filename for f in request.files.getlist("attachments"))
-    latest, older = tickets.seller_tickets(g.seller, limit=HOME_TICKETS)
-    return render_template("seller/home.html", seller=g.seller, form=form, blank_form=blank, upload_mb=upload_mb(),
+    latest, older = tickets.seller_tickets(seller, limit=HOME_TICKETS)
+    return render_template("seller/home.html", seller=seller, form=form, blank_form=blank, upload_mb=upload_mb(),
                            reattach=reattach, tickets=latest, older=older), status
 
 
@@ -77,8 +104,9 @@ def _home(form: TicketForm | None, status: int = 200):
 def ticket_list():
     """Every ticket of the seller, a page at a time (the form page shows the latest few)."""
     before = request.args.get("before") or None
-    rows, older = tickets.seller_tickets(g.seller, limit=LIST_PAGE, before=before)
-    return render_template("seller/tickets.html", seller=g.seller, tickets=rows, older=older, first_page=not before)
+    seller = current_seller()
+    rows, older = tickets.seller_tickets(seller, limit=LIST_PAGE, before=before)
+    return render_template("seller/tickets.html", seller=seller, tickets=rows, older=older, first_page=not before)
 
 
 @bp.get("")
@@ -97,7 +125,7 @@ def create():
         new = tickets.NewTicket(category=form.category.data, description=form.description_text,
                                 tracking_numbers=tuple(form.tracking_list), contact_phone=form.phone_value,
                                 uploads=files, submission_key=form.submission_key.data or None)
-        ticket, _created = tickets.create_ticket(g.seller, new, now=utcnow(), rt=runtime())
+        ticket, _created = tickets.create_ticket(current_seller(), new, now=utcnow(), rt=runtime())
     except InvalidInput as exc:
         form.attachments.errors = [exc.message]
         return _home(form, 422)
@@ -106,7 +134,7 @@ def create():
 
 def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200):
     return render_template(
-        "seller/ticket.html", seller=g.seller, ticket=ticket, thread=tickets.public_thread(ticket),
+        "seller/ticket.html", seller=current_seller(), ticket=ticket, thread=tickets.public_thread(ticket),
         shipments=tickets.known_shipments(ticket), reply_form=reply_form or ReplyForm(),
         rating_form=rating_form or RatingForm(), resolve_form=SelfResolveForm(),
     ), status
@@ -119,7 +147,7 @@ def ticket(reference: str):
 
 def _own_ticket(reference: str):
     try:
-        return tickets.seller_ticket(g.seller, reference)
+        return tickets.seller_ticket(current_seller(), reference)
     except PortalError as exc:
         abort(exc.status_code, exc.message)
 
@@ -173,7 +201,7 @@ def resolve(reference: str):
 
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    row = tickets.seller_attachment(g.seller, attachment_id)
+    row = tickets.seller_attachment(current_seller(), attachment_id)
     if row is None:
         abort(404, _("No such file."))
     return send_attachment(row)

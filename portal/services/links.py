@@ -46,14 +46,19 @@ def url_maker(secret_key: str, base_url: str) -> Callable[[int, int], str]:
     return url
 
 
-def seller_for_token(token: str, secret_key: str) -> Seller:
-    """The seller a token belongs to. Raises NotFound for a tampered or unknown token and
-    LinkRevoked for a token signed with a key version the seller has since revoked."""
+def link_of_token(token: str, secret_key: str) -> tuple[int, int]:
+    """The (seller id, key version) a token was signed with, checked without the database. Raises
+    NotFound for a tampered or malformed token."""
     try:
         payload = _serializer(secret_key).loads(token)
-        seller_id, version = int(payload[0]), int(payload[1])
+        return int(payload[0]), int(payload[1])
     except (BadSignature, TypeError, ValueError, IndexError, KeyError):
         raise NotFound(_l("This link is not valid.")) from None
+
+
+def seller_of_link(seller_id: int, version: int) -> Seller:
+    """The seller of a checked token's (seller id, key version). Raises NotFound for a seller that
+    no longer exists and LinkRevoked for a key version the seller has since revoked."""
     # every visit to a link reads its seller: one plain SELECT, not the ORM's get
     row = db.session.execute(_SELLER, {"id": seller_id}).mappings().first()
     if row is None:
@@ -62,6 +67,11 @@ def seller_for_token(token: str, secret_key: str) -> Seller:
     if version != seller.link_version:
         raise LinkRevoked(_l("This link has been replaced. Please ask your account manager for your new link."))
     return seller
+
+
+def seller_for_token(token: str, secret_key: str) -> Seller:
+    """The seller a token belongs to: link_of_token, then seller_of_link."""
+    return seller_of_link(*link_of_token(token, secret_key))
 
 
 def bump_version(seller: Seller) -> int:

@@ -1,17 +1,19 @@
-"""A submission holds SQLite's write lock only while it writes: the link check reads in a
-transaction of its own (db_setup.read_phase), so the lock is free while the form is parsed,
-checked and routed, and another worker's submission can write in the meantime."""
+"""A submission holds SQLite's write lock only while it writes: the link's signature is checked
+without the database, and its seller is read in the writing transaction, after the form was parsed,
+checked and routed (seller.views.current_seller), so another worker's submission can write in the
+meantime. One transaction per submission, on every database."""
 from __future__ import annotations
 
+import functools
 import sqlite3
 
-import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 import forms.seller
-from portal.db_setup import read_phase
 from portal.extensions import db
 from portal.models import Seller, Ticket
+from tests.conftest import FreshGClient, SellerActions
 
 
 def _others_can_write(app) -> bool | None:
@@ -48,42 +50,51 @@ def test_the_form_is_checked_without_the_write_lock(app, client, seller, demo, m
     assert seen == [True if sqlite else None]
 
 
-def test_read_phase_ends_its_transaction_on_sqlite_and_keeps_what_it_loaded(app, demo):
-    sqlite = db.engine.dialect.name == "sqlite"
-    with app.test_request_context("/s/t/tickets", method="POST"):
-        with read_phase():
-            shop = db.session.scalar(sa.select(Seller).where(Seller.code == "DEMO-001"))
-            # inside the block a POST's transaction reads without the write lock
-            assert _others_can_write(app) in (True, None)
-        assert db.session().in_transaction() is not sqlite
-        assert _others_can_write(app) in (True, None)
-        assert "code" in shop.__dict__  # not expired: read without another query
-        # the next statement of the request starts the writing transaction, with the lock
-        db.session.execute(sa.select(1))
-        assert _others_can_write(app) is (False if sqlite else None)
-        db.session.rollback()
+def test_a_submission_is_one_transaction(app, client, seller, demo):
+    path = seller.link_path()
+    form = seller.form(path)
+    db.session.commit()  # the test's own reads
+    seen: list[str] = []
+    listeners = {name: functools.partial(lambda kind, *_a: seen.append(kind), name)
+                 for name in ("begin", "commit", "rollback")}
+    for name, fn in listeners.items():
+        event.listen(db.engine, name, fn)
+    try:
+        response = client.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
+                               content_type="multipart/form-data")
+    finally:
+        for name, fn in listeners.items():
+            event.remove(db.engine, name, fn)
+    assert response.status_code == 303
+    assert seen == ["begin", "commit"]
 
 
-def test_without_the_read_phase_a_post_holds_the_lock_from_its_first_read(app, demo):
-    """What read_phase avoids, shown: the first statement of a POST takes SQLite's write lock."""
-    with app.test_request_context("/s/t/tickets", method="POST"):
-        db.session.scalar(sa.select(Seller).where(Seller.code == "DEMO-001"))
-        assert _others_can_write(app) is (False if db.engine.dialect.name == "sqlite" else None)
-        db.session.rollback()
+def test_a_revoked_link_is_refused_when_the_submission_writes(app, client, seller, demo, runner):
+    path = seller.link_path("DEMO-003")
+    form = seller.form(path)
+    assert runner.invoke(args=["sellers", "revoke", "DEMO-003"]).exit_code == 0
+    data = {**form, "category": "finance", "description": "Phí COD sai"}
+    assert client.post(f"{path}/tickets", data=data, content_type="multipart/form-data").status_code == 410
+    # a refused form on that link is refused for the link first
+    bad = {**form, "category": "finance", "description": ""}
+    assert client.post(f"{path}/tickets", data=bad, content_type="multipart/form-data").status_code == 410
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
 
 
-def test_a_failed_read_phase_reports_its_own_error(app, demo):
-    """The block commits only after reads that went well. After a failure (here the connection is
-    gone, as when the database goes away), a commit would fail in turn and its error would hide
-    the one that ended the block."""
-    class LinkCheckFailed(Exception):
-        pass
-
-    with app.test_request_context("/s/t/tickets", method="POST"):
-        with pytest.raises(LinkCheckFailed):
-            with read_phase():
-                db.session.execute(sa.select(1))
-                db.session.connection().connection.dbapi_connection.close()
-                raise LinkCheckFailed
-        db.session.connection().invalidate()
-        db.session.rollback()
+def test_a_refused_form_speaks_the_sellers_language(app, demo):
+    """The page's language may follow the seller's own, though a submission reads its seller only
+    after checking the form: a message the check words at once (WTForms' own, for a choice not on
+    the list) already reads the seller to know the language."""
+    shop = db.session.scalar(sa.select(Seller).where(Seller.code == "DEMO-001"))
+    shop.locale = "vi"
+    db.session.commit()
+    app.test_client_class = FreshGClient
+    browser = app.test_client()  # no language cookie, no Accept-Language
+    actions = SellerActions(browser, app)
+    path = actions.link_path()
+    form = actions.form(path)
+    page = browser.post(f"{path}/tickets", data={**form, "category": "no-such-choice", "description": ""},
+                        content_type="multipart/form-data")
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert 'lang="vi"' in html and "Lựa chọn không hợp lệ." in html
