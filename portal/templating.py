@@ -28,7 +28,8 @@ class Labels(Mapping):
         self._labels = labels
         self._translated: dict[tuple, dict[str, str]] = {}
 
-    def _current(self) -> dict[str, str]:
+    def current(self) -> dict[str, str]:
+        """Every label in the request's language: for a list, looked up once instead of per row."""
         locale = get_locale()
         key = (locale.language, locale.territory, locale.script) if locale is not None else None
         found = self._translated.get(key)
@@ -39,7 +40,7 @@ class Labels(Mapping):
         return found
 
     def __getitem__(self, key: str) -> str:
-        return self._current()[key]
+        return self.current()[key]
 
     def __iter__(self):
         return iter(self._labels)
@@ -99,13 +100,18 @@ def _formatted(language: str, form: str | None, with_time: bool, value: dt.date,
     return pattern.apply(value, locale)
 
 
-def _format(value: dt.date, form: str | None, with_time: bool) -> str:
-    return _formatted(str(_locale()), form, with_time, value, getattr(value, "tzinfo", None))
+def _format(value: dt.date, form: str | None, with_time: bool, language: str | None = None) -> str:
+    return _formatted(language or str(_locale()), form, with_time, value, getattr(value, "tzinfo", None))
 
 
-def localtime(value: dt.datetime | None, form: str = "medium") -> str:
+def localtime(value: dt.datetime | None, form: str = "medium", language: str | None = None) -> str:
     """A moment in the portal's time zone, in the page's language; `short` leaves out the year."""
-    return _format(local(value), form, True) if value else ""
+    return _format(local(value), form, True, language) if value else ""
+
+
+def localtimes():
+    """`localtime` with the page's language found once: for a list, which formats a time per row."""
+    return functools.partial(localtime, language=str(_locale()))
 
 
 def localdate(value: dt.date | str | None, form: str = "medium") -> str:
@@ -152,7 +158,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
                                  STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
                                  SLA_LABELS=SLA_LABELS,
-                                 format_duration=duration, utcnow=utcnow,
+                                 format_duration=duration, utcnow=utcnow, localtimes=localtimes,
                                  unread_notifications=unread_notifications)
 
     @app.errorhandler(CSRFError)
