@@ -32,7 +32,7 @@ _INSERT_EVENT = insert(Event.__table__)
 def record_many(ticket: Ticket, entries: list[tuple[str, str, dict]], now: dt.datetime) -> None:
     """Add several events of one ticket at once, as (kind, actor label, data) in order, by one plain
     INSERT (no unit of work): what a new ticket's creation writes. Announced like `record`'s."""
-    db.session.execute(_INSERT_EVENT, [
+    db.session.connection().execute(_INSERT_EVENT, [
         dict(ticket_id=ticket.id, kind=kind, actor_user_id=None, actor_label=actor_label,
              data_json=json.dumps(data, ensure_ascii=False, default=_plain), created_at=now)
         for kind, actor_label, data in entries])

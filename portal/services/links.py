@@ -60,7 +60,7 @@ def seller_of_link(seller_id: int, version: int) -> Seller:
     """The seller of a checked token's (seller id, key version). Raises NotFound for a seller that
     no longer exists and LinkRevoked for a key version the seller has since revoked."""
     # every visit to a link reads its seller: one plain SELECT, not the ORM's get
-    row = db.session.execute(_SELLER, {"id": seller_id}).mappings().first()
+    row = db.session.connection().execute(_SELLER, {"id": seller_id}).mappings().first()
     if row is None:
         raise NotFound(_l("This link is not valid."))
     seller = as_loaded(Seller, row)

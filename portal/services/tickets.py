@@ -51,7 +51,9 @@ def search_text(*parts: str | None) -> str:
 
 
 # The statements of the submission path are built once: building a select costs more than SQLite
-# takes to run it. They use the tables, not the mapped classes, to skip the ORM's result handling.
+# takes to run it. They use the tables, not the mapped classes, to skip the ORM's result handling,
+# and run on the session's connection: the session's own execute adds its ORM steps (autoflush,
+# events) to each. What they write is in the session's transaction all the same.
 _tickets, _users, _departments = Ticket.__table__, User.__table__, Department.__table__
 _ON_DUTY_AGENT = and_(_users.c.role == "agent", _users.c.active.is_(True), _users.c.on_duty.is_(True))
 # per agent, a count in the (assignee_id, status) index over that agent's open tickets only
@@ -104,7 +106,8 @@ class _RoutedDepartment:
 def _routed_department(code: str) -> _RoutedDepartment:
     """The department a ticket was routed to, its least-loaded agent and the new ticket's id, read
     in one query."""
-    rows = db.session.execute(_ROUTED_DEPARTMENT[db.session.get_bind().dialect.name], {"code": code}).all()
+    connection = db.session.connection()
+    rows = connection.execute(_ROUTED_DEPARTMENT[connection.dialect.name], {"code": code}).all()
     if not rows:
         raise NotFound(_l("Department %(code)s is not set up; run `flask --app wsgi demo load`.", code=code))
     loads = {user_id: count for _dept, _calendar, _next_id, user_id, count in rows if user_id is not None}
@@ -123,7 +126,7 @@ def _attach(ticket_id: int, message_id: int, created_at: dt.datetime, files: tup
     for upload in files:
         stored = uploads.store(upload, rt.upload_dir)
         written.append(stored)
-        db.session.execute(_INSERT_ATTACHMENT, dict(
+        db.session.connection().execute(_INSERT_ATTACHMENT, dict(
             ticket_id=ticket_id, message_id=message_id, filename=upload.filename, stored_name=stored,
             content_type=upload.content_type, size=len(upload.data), sha256=upload.sha256, created_at=created_at))
 
@@ -131,7 +134,7 @@ def _attach(ticket_id: int, message_id: int, created_at: dt.datetime, files: tup
 def _insert_ticket(values: dict) -> Ticket:
     """Write the ticket row, and give back the ticket as a session object holding exactly those
     values: written once by a plain INSERT, not by the unit of work, and not read back."""
-    db.session.execute(_INSERT_TICKET, values)
+    db.session.connection().execute(_INSERT_TICKET, values)
     return as_loaded(Ticket, values)
 
 
@@ -173,9 +176,9 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
             submission_key=new.submission_key, assignee_id=department.assignee_id,
         ))
         if new.tracking_numbers:
-            db.session.execute(_INSERT_TRACKING, [dict(ticket_id=ticket_id, tracking_number=n)
+            db.session.connection().execute(_INSERT_TRACKING, [dict(ticket_id=ticket_id, tracking_number=n)
                                                   for n in new.tracking_numbers])
-        message_id = db.session.execute(_INSERT_MESSAGE, dict(
+        message_id = db.session.connection().execute(_INSERT_MESSAGE, dict(
             ticket_id=ticket_id, author_kind="seller", author_user_id=None, body=new.description, internal=False,
             created_at=now)).inserted_primary_key[0]
         _attach(ticket_id, message_id, now, new.uploads, rt, written)
@@ -230,10 +233,11 @@ def seller_tickets(seller: Seller, limit: int = 10, before: str | None = None) -
     params = {"seller_id": seller.id, "limit": limit + 1}
     statement = _SELLER_TICKETS
     if before:
-        after = db.session.execute(_SELLER_TICKET_KEY, {"seller_id": seller.id, "reference": before}).first()
+        after = db.session.connection().execute(_SELLER_TICKET_KEY,
+                                                {"seller_id": seller.id, "reference": before}).first()
         if after is not None:
             statement, params = _SELLER_TICKETS_BEFORE, {**params, "created_at": after.created_at, "id": after.id}
-    rows = list(db.session.execute(statement, params))
+    rows = list(db.session.connection().execute(statement, params))
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].reference
     return rows, None
