@@ -39,7 +39,9 @@ class TicketForm(_Normalizing, PortalForm):
     description = TextAreaField(_l("What happened?"), validators=[InputRequired(_l("Tell us what happened."))])
     contact_phone = StringField(_l("Phone we can call you on"))
     attachments = MultipleFileField(_l("Screenshots or PDF"))
-    submission_key = HiddenField()
+    # hidden, so never labelled; an explicit label also spares building the form a translation (a
+    # submission reads its seller, who may set the page's language, only when it writes)
+    submission_key = HiddenField(label="")
 
     def validate_tracking_numbers(self, field):
         numbers = self._normalized(field, normalize.tracking_numbers)

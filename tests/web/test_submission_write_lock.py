@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -34,7 +35,15 @@ def _others_can_write(app) -> bool | None:
         other.close()
 
 
-def test_the_form_is_checked_without_the_write_lock(app, client, seller, demo, monkeypatch):
+@pytest.mark.parametrize("language_cookie", [True, False])
+def test_the_form_is_checked_without_the_write_lock(app, demo, monkeypatch, language_cookie):
+    """Also without a language cookie, when the page's language would follow the seller's own: the
+    form is built and checked before the language is needed, so before the seller is read."""
+    app.test_client_class = FreshGClient
+    browser = app.test_client()
+    if language_cookie:
+        browser.set_cookie("lang", "en")
+    seller = SellerActions(browser, app)
     seen = []
     validate = forms.seller.TicketForm.validate
 
