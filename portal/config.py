@@ -62,7 +62,10 @@ class Config:
         self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute"
         self.RATELIMIT_STAFF_API = os.environ.get("RATELIMIT_STAFF_API") or "120 per minute"  # per API token
-        self.RATELIMIT_HEADERS_ENABLED = True
+        # no X-RateLimit-* headers on every limited response (and Flask-Limiter's Retry-After on a
+        # successful 303 would ask a browser to wait before following it): a 429 alone says when to
+        # try again (templating.http_error)
+        self.RATELIMIT_HEADERS_ENABLED = False
         self.WTF_CSRF_TIME_LIMIT = None
         self.PERMANENT_SESSION_LIFETIME = int(_float("SESSION_HOURS", 12) * 3600)
         self.SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections.abc import Mapping
 
 from babel import Locale
@@ -171,10 +172,22 @@ def init_app(app: Flask) -> None:
             limit = app.config["UPLOAD_MAX_MB"]
             return _error(413, _("The upload is too large. Each file may be at most %(limit)s MB.", limit=f"{limit:g}"))
         if exc.code == 429:
-            return _error(429, _("Too many requests. Please wait a minute and try again."))
+            response, status = _error(429, _("Too many requests. Please wait a minute and try again."))
+            return response, status, {"Retry-After": str(_retry_after(exc))}
         if exc.code and exc.code < 400:
             return exc
         return _error(exc.code or 500, exc.description or exc.name)
+
+
+def _retry_after(exc: HTTPException) -> int:
+    """Seconds until the limit that refused the request lets it through again."""
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    if current is not None:
+        return max(1, int(current.reset_at - time.time()))
+    limit = getattr(getattr(exc, "limit", None), "limit", None)
+    return limit.get_expiry() if limit is not None else 60
 
 
 def _error(status: int, message: str):

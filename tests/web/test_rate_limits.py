@@ -16,6 +16,7 @@ def test_seller_posts_are_limited_per_link(client, app, demo, seller):
     assert codes == [303, 303, 303, 429]
     page = seller.submit(path)
     assert page.status_code == 429 and "Too many requests" in page.get_data(as_text=True)
+    assert 1 <= int(page.headers["Retry-After"]) <= 60
     # another seller's link has its own budget
     assert seller.submit(seller.link_path("DEMO-002")).status_code == 303
 
@@ -34,7 +35,11 @@ def test_limits_apply_before_the_view_runs(client, app, demo, seller):
     nothing."""
     limiter.reset()
     app.config["RATELIMIT_SELLER"] = "1 per minute"
-    assert [seller.submit(seller.link_path()).status_code for _ in range(3)] == [303, 429, 429]
+    answers = [seller.submit(seller.link_path()) for _ in range(3)]
+    assert [a.status_code for a in answers] == [303, 429, 429]
+    # a redirect carries no Retry-After (a browser would be asked to wait before following it)
+    assert "Retry-After" not in answers[0].headers
+    assert not [name for name in answers[0].headers.keys() if name.startswith("X-RateLimit")]
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1  # the demo holds no tickets
 
 
