@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
@@ -54,6 +55,7 @@ def current_seller() -> Seller:
     """The link's seller, read once per request; 404 or 410 for a link no longer valid."""
     seller = g.get("seller")
     if seller is None:
+        g.seller_read = True
         try:
             seller = g.seller = links.seller_of_link(*g.link)
         except PortalError as exc:
@@ -62,9 +64,14 @@ def current_seller() -> Seller:
 
 
 def _seller_if_valid() -> Seller | None:
+    """The seller, for the page's language, if reading them was not tried yet or went well: an
+    error page (a refused link, a database gone) asks for the language too, and then follows the
+    browser's instead of reading again and failing again inside the error handler."""
+    if g.get("seller_read"):
+        return g.get("seller")
     try:
         return current_seller()
-    except HTTPException:
+    except (HTTPException, SQLAlchemyError):
         return None
 
 

@@ -107,3 +107,25 @@ def test_a_refused_form_speaks_the_sellers_language(app, demo):
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert 'lang="vi"' in html and "Lựa chọn không hợp lệ." in html
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_database_failure_while_reading_the_seller_answers_503(app, demo, monkeypatch, method):
+    """The page's language may follow the seller's, so an error page may ask for the seller again:
+    when the database failed, that must not turn the clean 503 into a 500."""
+    app.test_client_class = FreshGClient
+    browser = app.test_client()  # no language cookie: the language would follow the seller
+    actions = SellerActions(browser, app)
+    path = actions.link_path()
+    form = actions.form(path)
+
+    def down(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT sellers", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("portal.services.links.seller_of_link", down)
+    if method == "GET":
+        page = browser.get(path)
+    else:
+        page = browser.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
+                            content_type="multipart/form-data")
+    assert page.status_code == 503 and page.headers["Retry-After"]
