@@ -28,9 +28,10 @@ babel = Babel()
 
 class DecoratedLimiter(Limiter):
     """Flask-Limiter, where every limit is set by a decorator on the view it limits (seller posts,
-    login, the staff API). Flask-Limiter also checks each request before any view for default and
-    application-wide limits; the portal sets none, so that check found nothing on every page and
-    is skipped. The decorators check their own limits as before."""
+    login, the staff API). Flask-Limiter also checks each request before any view for default,
+    application-wide and blueprint limits; the portal sets none, so that check found nothing on
+    every page and is skipped. The decorators check their own limits as before. (A limit put on a
+    blueprint would be checked only there: tests/web/test_rate_limits.py says so if one appears.)"""
 
     def init_app(self, app: Flask) -> None:
         unused = [name for name in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")

@@ -48,3 +48,11 @@ def test_a_request_wide_limit_in_the_configuration_is_refused(tmp_path):
     config.RATELIMIT_DEFAULT = "100 per hour"
     with pytest.raises(RuntimeError, match="RATELIMIT_DEFAULT"):
         create_app(config)
+
+
+def test_no_limit_is_left_to_the_request_wide_check(app):
+    """Limits on a blueprint are checked only by the request-wide check, which the portal skips
+    (extensions.DecoratedLimiter): every limit must sit on its view."""
+    assert not limiter.limit_manager._blueprint_limits
+    assert not limiter.limit_manager._application_limits
+    assert limiter.limit_manager._decorated_limits  # the views' own: seller posts, login, staff API
