@@ -31,8 +31,11 @@ def select_locale() -> str:
     seller = g.get("seller")
     if seller is None and "seller_if_valid" in g:  # a seller's link whose seller is not read yet
         seller = g.seller_if_valid()
-    if seller is not None and getattr(seller, "locale", None) in LANGUAGES:
-        return seller.locale
+    # the locale as it was read: after a failed write the session has expired it, and reading it
+    # again (for the error page's language) could fail in turn, as when the database went away
+    locale = vars(seller).get("locale") if seller is not None else None
+    if locale in LANGUAGES:
+        return locale
     return request.accept_languages.best_match(LANGUAGES) or current_app.config["PORTAL_DEFAULT_LOCALE"]
 
 

@@ -129,3 +129,33 @@ def test_a_database_failure_while_reading_the_seller_answers_503(app, demo, monk
         page = browser.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
                             content_type="multipart/form-data")
     assert page.status_code == 503 and page.headers["Retry-After"]
+
+
+def test_a_database_lost_while_writing_answers_503_in_the_browsers_language(app, demo, monkeypatch):
+    """The write fails after the seller was read: the rollback expires the seller, and the error
+    page, which asks for the language first then, must not read the seller again from a database
+    that is gone."""
+    app.test_client_class = FreshGClient
+    browser = app.test_client()  # no language cookie: the language would follow the seller
+    actions = SellerActions(browser, app)
+    path = actions.link_path()
+    form = actions.form(path)
+    gone = []
+
+    def refuse(*_args, **_kwargs):
+        if gone:
+            raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    def create_then_lose_the_database(*_args, **_kwargs):
+        db.session.rollback()  # what create_ticket does when its write fails
+        gone.append(True)
+        raise sa.exc.OperationalError("INSERT INTO tickets", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("portal.services.tickets.create_ticket", create_then_lose_the_database)
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        page = browser.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
+                            content_type="multipart/form-data")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert page.status_code == 503 and "briefly unavailable" in page.get_data(as_text=True)
