@@ -169,13 +169,27 @@ class SellerActions:
         return {"csrf_token": csrf_from(html), "submission_key": key.group(1) if key else ""}
 
     def submit(self, path: str, **fields):
-        data = {**self.form(path), "category": "delivery_delay", "tracking_numbers": "NVDEMO00001",
+        return self.post_form(path, self.form(path), **fields)
+
+    def post_form(self, path: str, form: dict, **fields):
+        """Submit a form loaded before (`form`): a valid ticket unless `fields` say otherwise."""
+        data = {**form, "category": "delivery_delay", "tracking_numbers": "NVDEMO00001",
                 "description": "Đơn hàng chưa được lấy hàng từ hôm qua.", **fields}
         return self.client.post(f"{path}/tickets", data=data, content_type="multipart/form-data")
 
 
 @pytest.fixture
 def seller(client, app):
+    return SellerActions(client, app)
+
+
+def seller_browser(app, lang: str | None = None) -> SellerActions:
+    """A seller's own browser: a client of its own, with a language cookie only if `lang` is given
+    (without one, a seller's pages speak the seller's language)."""
+    app.test_client_class = FreshGClient
+    client = app.test_client()
+    if lang:
+        client.set_cookie("lang", lang)
     return SellerActions(client, app)
 
 

@@ -2,24 +2,17 @@
 language: WTForms ships no Vietnamese, the portal's catalogue has them."""
 import pytest
 
-from tests.conftest import FreshGClient, SellerActions
-
-
-def _seller_reading(app, lang: str) -> SellerActions:
-    app.test_client_class = FreshGClient
-    client = app.test_client()
-    client.set_cookie("lang", lang)
-    return SellerActions(client, app)
+from tests.conftest import seller_browser
 
 
 @pytest.fixture
 def vi_seller(app):
-    return _seller_reading(app, "vi")
+    return seller_browser(app, "vi")
 
 
 @pytest.fixture
 def en_seller(app):
-    return _seller_reading(app, "en")
+    return seller_browser(app, "en")
 
 
 def test_a_forged_choice_is_refused_in_vietnamese(demo, vi_seller):

@@ -14,7 +14,7 @@ from sqlalchemy import event
 import forms.seller
 from portal.extensions import db
 from portal.models import Seller, Ticket
-from tests.conftest import FreshGClient, SellerActions
+from tests.conftest import seller_browser
 
 
 def _others_can_write(app) -> bool | None:
@@ -39,11 +39,7 @@ def _others_can_write(app) -> bool | None:
 def test_the_form_is_checked_without_the_write_lock(app, demo, monkeypatch, language_cookie):
     """Also without a language cookie, when the page's language would follow the seller's own: the
     form is built and checked before the language is needed, so before the seller is read."""
-    app.test_client_class = FreshGClient
-    browser = app.test_client()
-    if language_cookie:
-        browser.set_cookie("lang", "en")
-    seller = SellerActions(browser, app)
+    seller = seller_browser(app, "en" if language_cookie else None)
     seen = []
     validate = forms.seller.TicketForm.validate
 
@@ -59,7 +55,7 @@ def test_the_form_is_checked_without_the_write_lock(app, demo, monkeypatch, lang
     assert seen == [True if sqlite else None]
 
 
-def test_a_submission_is_one_transaction(app, client, seller, demo):
+def test_a_submission_is_one_transaction(app, seller, demo):
     path = seller.link_path()
     form = seller.form(path)
     db.session.commit()  # the test's own reads
@@ -69,8 +65,7 @@ def test_a_submission_is_one_transaction(app, client, seller, demo):
     for name, fn in listeners.items():
         event.listen(db.engine, name, fn)
     try:
-        response = client.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
-                               content_type="multipart/form-data")
+        response = seller.post_form(path, form)
     finally:
         for name, fn in listeners.items():
             event.remove(db.engine, name, fn)
@@ -78,15 +73,13 @@ def test_a_submission_is_one_transaction(app, client, seller, demo):
     assert seen == ["begin", "commit"]
 
 
-def test_a_revoked_link_is_refused_when_the_submission_writes(app, client, seller, demo, runner):
+def test_a_revoked_link_is_refused_when_the_submission_writes(app, seller, demo, runner):
     path = seller.link_path("DEMO-003")
     form = seller.form(path)
     assert runner.invoke(args=["sellers", "revoke", "DEMO-003"]).exit_code == 0
-    data = {**form, "category": "finance", "description": "Phí COD sai"}
-    assert client.post(f"{path}/tickets", data=data, content_type="multipart/form-data").status_code == 410
+    assert seller.post_form(path, form).status_code == 410
     # a refused form on that link is refused for the link first
-    bad = {**form, "category": "finance", "description": ""}
-    assert client.post(f"{path}/tickets", data=bad, content_type="multipart/form-data").status_code == 410
+    assert seller.post_form(path, form, description="").status_code == 410
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
 
 
@@ -97,13 +90,9 @@ def test_a_refused_form_speaks_the_sellers_language(app, demo):
     shop = db.session.scalar(sa.select(Seller).where(Seller.code == "DEMO-001"))
     shop.locale = "vi"
     db.session.commit()
-    app.test_client_class = FreshGClient
-    browser = app.test_client()  # no language cookie, no Accept-Language
-    actions = SellerActions(browser, app)
+    actions = seller_browser(app)  # no language cookie, no Accept-Language
     path = actions.link_path()
-    form = actions.form(path)
-    page = browser.post(f"{path}/tickets", data={**form, "category": "no-such-choice", "description": ""},
-                        content_type="multipart/form-data")
+    page = actions.submit(path, category="no-such-choice", description="")
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert 'lang="vi"' in html and "Lựa chọn không hợp lệ." in html
@@ -113,9 +102,7 @@ def test_a_refused_form_speaks_the_sellers_language(app, demo):
 def test_a_database_failure_while_reading_the_seller_answers_503(app, demo, monkeypatch, method):
     """The page's language may follow the seller's, so an error page may ask for the seller again:
     when the database failed, that must not turn the clean 503 into a 500."""
-    app.test_client_class = FreshGClient
-    browser = app.test_client()  # no language cookie: the language would follow the seller
-    actions = SellerActions(browser, app)
+    actions = seller_browser(app)  # no language cookie: the language would follow the seller
     path = actions.link_path()
     form = actions.form(path)
 
@@ -123,11 +110,7 @@ def test_a_database_failure_while_reading_the_seller_answers_503(app, demo, monk
         raise sa.exc.OperationalError("SELECT sellers", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr("portal.services.links.seller_of_link", down)
-    if method == "GET":
-        page = browser.get(path)
-    else:
-        page = browser.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
-                            content_type="multipart/form-data")
+    page = actions.client.get(path) if method == "GET" else actions.post_form(path, form)
     assert page.status_code == 503 and page.headers["Retry-After"]
 
 
@@ -135,9 +118,7 @@ def test_a_database_lost_while_writing_answers_503_in_the_browsers_language(app,
     """The write fails after the seller was read: the rollback expires the seller, and the error
     page, which asks for the language first then, must not read the seller again from a database
     that is gone."""
-    app.test_client_class = FreshGClient
-    browser = app.test_client()  # no language cookie: the language would follow the seller
-    actions = SellerActions(browser, app)
+    actions = seller_browser(app)  # no language cookie: the language would follow the seller
     path = actions.link_path()
     form = actions.form(path)
     gone = []
@@ -154,8 +135,7 @@ def test_a_database_lost_while_writing_answers_503_in_the_browsers_language(app,
     monkeypatch.setattr("portal.services.tickets.create_ticket", create_then_lose_the_database)
     event.listen(db.engine, "before_cursor_execute", refuse)
     try:
-        page = browser.post(f"{path}/tickets", data={**form, "category": "finance", "description": "Phí COD sai"},
-                            content_type="multipart/form-data")
+        page = actions.post_form(path, form)
     finally:
         event.remove(db.engine, "before_cursor_execute", refuse)
     assert page.status_code == 503 and "briefly unavailable" in page.get_data(as_text=True)
