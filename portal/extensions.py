@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
-from . import rate_limit_storage  # noqa: F401  (memory:// storage that threaded workers can share)
+from . import rate_limit_storage  # noqa: F401  (memory:// storage: one expiry thread per process)
 
 # stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL
 naming = {
