@@ -85,3 +85,26 @@ def test_refusals_of_the_services_speak_the_page_language(app, demo, fresh):
         "attachments": [(io.BytesIO(b"MZ\x90\x00 not an image"), "loi.exe")]})
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "không phải ảnh chụp màn hình (PNG, JPEG, GIF, WebP) hoặc PDF" in html
+
+
+@pytest.mark.parametrize("lang, said", [("vi", "Báo cáo vấn đề"), ("en", "Report a problem")])
+def test_a_page_finds_its_catalogue_once_and_says_what_babel_says(app, monkeypatch, lang, said):
+    """`_()` in a page is bound to the request's catalogue when rendering starts (i18n.page_gettext):
+    the same words, escaping and formatting as Flask-Babel's own, for one catalogue look-up."""
+    import flask_babel
+    from flask import render_template_string
+
+    from portal import i18n
+
+    looked_up = []
+    real = flask_babel.get_translations
+    monkeypatch.setattr(i18n, "get_translations", lambda: looked_up.append(1) or real())
+    page = ("{{ _('Report a problem') }}|{{ _('in %(time)s', time='<b>4h</b>') }}|{{ _('Report a problem') }}"
+            "|{% autoescape false %}{{ _('in %(time)s', time='<b>') }}{% endautoescape %}")
+    with app.test_request_context(f"/login?lang={lang}"):
+        html = render_template_string(page)
+        expected = [flask_babel.gettext("Report a problem"),
+                    str(flask_babel.gettext("in %(time)s", time="&lt;b&gt;4h&lt;/b&gt;")),
+                    flask_babel.gettext("Report a problem"), flask_babel.gettext("in %(time)s", time="<b>")]
+    assert html.split("|") == expected and expected[0] == said
+    assert len(looked_up) == 1
