@@ -1,18 +1,23 @@
 """gunicorn settings for production; the SLA scheduler runs as its own process, never in here."""
 import os
 
-# Two worker processes per CPU, two threads each. Each process runs Python code on one CPU at a time,
-# and a seller's keep-alive connection stays with the worker that accepted it: with only one
-# process per CPU, a process holding the busier half of the connections saturates its CPU while the
-# other idles (measured on 2 CPUs: 2 x 4 served about a tenth fewer submissions than 4 x 2 on SQLite).
-# One thread per worker served a few percent more (bench/README.md), but such a worker answers
-# nothing else while it streams a long export: the connections it holds would wait.
+# Two worker processes per CPU, one request at a time each (gunicorn's sync worker; WEB_THREADS > 1
+# selects its threaded worker instead). Measured on 2 CPUs under 16 concurrent sellers (bench/README.md):
+# 4 x 1 served about a quarter more submissions than 4 x 2, which left one CPU partly idle. Threads of
+# one process take turns on its interpreter lock, a threaded worker keeps each keep-alive connection
+# (so the busier worker saturates while another idles), and on SQLite a thread waiting for the write
+# lock sleeps in SQLite's growing back-off (1, 2, 5, 10 … ms) where a sync worker is simply not
+# accepting: the request goes to a worker that is free.
+# A sync worker answers one connection at a time and closes it after the response: it belongs behind
+# a buffering proxy (docs/deploy.md), which also shields it from slow clients. While one streams a
+# long CSV export, the other workers accept everything else. `timeout` bounds a single request in a
+# sync worker: an export of 1M tickets takes about 15 s; WEB_TIMEOUT raises it for larger ones.
 # The CPUs this process may run on (not the host's, where a container is pinned to fewer), and at
 # most 8 workers unless WEB_WORKERS says otherwise: each holds its own copy of the app in memory.
 CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 workers = int(os.environ.get("WEB_WORKERS") or min(2 * CPUS, 8))
-threads = int(os.environ.get("WEB_THREADS") or 2)
-timeout = 60
+threads = int(os.environ.get("WEB_THREADS") or 1)
+timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
 graceful_timeout = 30
 # no access log: its request lines would carry seller link tokens; the app logs each request
 # itself as JSON with the token redacted (portal/observability.py)
