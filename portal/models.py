@@ -34,6 +34,7 @@ OPEN_STATUSES = ("new", "open", "waiting_on_seller")
 # are in them, so a sweep costs what is near or past due, not what is in the database.
 _WAITING = "first_responded_at IS NULL AND status IN ('new', 'open', 'waiting_on_seller')"
 SWEEP_AT_RISK = f"{_WAITING} AND at_risk_marked_at IS NULL"
+MERGED = "merged_into_id IS NOT NULL"
 SWEEP_BREACH = f"{_WAITING} AND breached_at IS NULL"
 SWEEP_ESCALATE = f"{_WAITING} AND manager_escalated_at IS NULL"
 # condition of the inbox's partial indexes (migration 0009)
@@ -126,7 +127,8 @@ class Ticket(db.Model):
     __tablename__ = "tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    # no index of its own: ix_tickets_seller_created and the (seller, submission key) key start with it
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
     category: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     priority: Mapped[str] = mapped_column(String(16), default="normal")
@@ -153,7 +155,7 @@ class Ticket(db.Model):
     csat_score: Mapped[int | None] = mapped_column(SmallInteger)
     csat_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     submission_key: Mapped[str | None] = mapped_column(String(64))
     seller: Mapped[Seller] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
@@ -175,6 +177,9 @@ class Ticket(db.Model):
               postgresql_where=text(SWEEP_ESCALATE)),
         # the seller's page lists their latest tickets straight from this index
         Index("ix_tickets_seller_created", "seller_id", "created_at", "id"),
+        # the few merged tickets only (for the foreign key's checks): a new ticket adds no entry
+        Index("ix_tickets_merged_into_id", "merged_into_id", sqlite_where=text(MERGED),
+              postgresql_where=text(MERGED)),
         # SQLite only: the inbox's default view, open tickets soonest due first, for one department
         # or for all (used when a query names the statuses literally, as inbox.queue does);
         # PostgreSQL reads ix_tickets_queue's three status ranges in order without them
