@@ -70,8 +70,9 @@ def switch_url(code: str) -> str:
 def page_gettext() -> dict:
     """`_()` in a template, bound to the catalogue of the request once per page.
 
-    Flask-Babel's `_()` looks up the locale and its catalogue again on every call: on a seller's
-    page, a dozen texts each cost more than the rest of their line of markup. This context processor
+    Flask-Babel's `_()` asks for the locale and the domain's catalogue again on every call (the
+    domain keeps the catalogue, but the asking still goes through Flask-Babel's request context):
+    on a seller's page, a dozen texts each cost more than the rest of their line. This context processor
     gives the page a `gettext` over the catalogue found once; it behaves as Jinja's "newstyle"
     gettext does (autoescaped as Markup, always %-formatted with its keyword arguments). Macros
     imported from another template without its context keep Flask-Babel's own, which says the same."""

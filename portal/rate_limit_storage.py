@@ -1,5 +1,5 @@
-"""The rate limiter's in-memory storage (`memory://`, the default without Redis), for threaded
-workers that serve many requests a second.
+"""The rate limiter's in-memory storage (`memory://`, the default without Redis), for workers that
+serve many requests a second, with or without threads.
 
 limits' MemoryStorage drops expired counters from a timer thread that runs 10 ms after a hit and
 is started again by the next hit: under steady traffic every limited request starts a new thread.
