@@ -44,6 +44,8 @@ run: $(VENV)/.installed translations
 	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 serve: $(VENV)/.installed translations
+	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is missing: set it to a long random value, e.g." \
+	  "SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))') make serve" >&2; exit 1; }
 	$(BIN)/flask --app wsgi db upgrade
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/flask --app wsgi sla scheduler & \

@@ -22,3 +22,12 @@ graceful_timeout = 30
 # no access log: its request lines would carry seller link tokens; the app logs each request
 # itself as JSON with the token redacted (portal/observability.py)
 accesslog = None
+
+
+def on_starting(server):
+    # No key lives in the code, and a web server never makes one up: links and sessions signed with a
+    # key only this process knows would break at the next start, and with a published one anybody could
+    # forge them. gunicorn prints this and exits 1 (the app itself refuses too, without this file).
+    if not (os.environ.get("SECRET_KEY") or server.cfg.env.get("SECRET_KEY")):
+        raise RuntimeError("SECRET_KEY is missing: set it to a long random value before starting gunicorn, e.g. "
+                           "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')")

@@ -1,10 +1,13 @@
 """The order-issue resolution portal: application factory."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import click
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from .config import DEV_SECRET_KEY, Config
+from .config import MISSING_SECRET_KEY, Config, development_secret_key
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -13,13 +16,24 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _install_secret_key(app: Flask) -> None:
+    """No key lives in the code. Without SECRET_KEY only the `flask` command line (the development
+    server `flask run`, and the commands beside it that sign links with the same key) may start, with
+    a random key of its own kept under instance/; anything else (gunicorn, any WSGI server) refuses,
+    and so does every process when PORTAL_ENV=production."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("PRODUCTION") or click.get_current_context(silent=True) is None:
+        raise RuntimeError(MISSING_SECRET_KEY)
+    app.config["SECRET_KEY"] = development_secret_key(Path(app.config["INSTANCE_DIR"]))
+
+
 def create_app(config: object | None = None) -> Flask:
     """Build the Flask app. Starts no scheduler and touches no data: that is the CLI's job."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates",
                 static_folder="../static")
     app.config.from_object(config or Config())
-    if app.config.get("PRODUCTION") and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set in production")
+    _install_secret_key(app)
 
     from . import db_setup, extensions, models, multipart, sessions  # noqa: F401  (models register their tables)
 

@@ -131,6 +131,15 @@ def sellers_revoke(code: str):
     click.echo(f"revoked all links of {code}; new key version {version}")
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Repeat: "):
+        raise click.ClickException("The passwords differ.")
+    return password
+
+
 @users_cli.command("add")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -139,17 +148,28 @@ def sellers_revoke(code: str):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(email, name, role, departments, password_stdin):
     """Add a staff account."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat: "):
-            raise click.ClickException("The passwords differ.")
+    password = _read_password(password_stdin)
     try:
         user = staff.add_user(email, name, role, password, list(departments), actor="cli", now=utcnow())
     except PortalError as exc:
         fail(exc)
     click.echo(f"added {user.role} {user.email}")
+
+
+@users_cli.command("password")
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def users_password(email: str, password_stdin: bool):
+    """Set a new password for a staff account; every session of that account ends."""
+    from .services import api_tokens
+
+    password = _read_password(password_stdin)
+    try:
+        user, _password = staff.reset_password(api_tokens.user_by_email(email).id, password, actor="cli",
+                                               now=utcnow())
+    except PortalError as exc:
+        fail(exc)
+    click.echo(f"password changed for {user.email}; their sessions have ended")
 
 
 @users_cli.command("token")

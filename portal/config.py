@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+# where the development server keeps the random key it makes for itself when SECRET_KEY is unset
+DEV_KEY_FILE = "secret_key"
+MISSING_SECRET_KEY = (
+    "SECRET_KEY is missing: set it to a long random value, e.g. "
+    "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'). "
+    "Only the development server (make run, flask run) makes a key of its own.")
 
 
 def _float(name: str, default: float) -> float:
@@ -16,6 +22,37 @@ def _float(name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def key_list(raw: str | None) -> list[str]:
+    """Keys given in one variable, separated by commas or white space (SECRET_KEY_FALLBACKS)."""
+    return [key for key in (raw or "").replace(",", " ").split() if key]
+
+
+def development_secret_key(instance_dir: Path) -> str:
+    """The development server's own key: random, made once and kept in `instance_dir` (mode 0600), so
+    that seller links and staff sessions survive a restart. Two processes starting at once (`make run`
+    starts the server and the scheduler together) agree on one key: the file appears whole or not at
+    all (written aside, then linked into place, which fails if it already exists)."""
+    path = instance_dir / DEV_KEY_FILE
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    aside = instance_dir / f".{DEV_KEY_FILE}.{os.getpid()}"
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        pass  # another process was first: its key wins
+    finally:
+        aside.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def database_url() -> str:
@@ -38,7 +75,11 @@ class Config:
     """Settings for a deployment, from environment variables with safe defaults."""
 
     def __init__(self) -> None:
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+        self.INSTANCE_DIR = str(INSTANCE_DIR)  # the development server's own key is kept here
+        # None: create_app refuses to start, except the development server (see portal.secret_key)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
+        # older keys still accepted while a new SECRET_KEY is rolled out (newest last; Flask 3.1's setting)
+        self.SECRET_KEY_FALLBACKS = key_list(os.environ.get("SECRET_KEY_FALLBACKS"))
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
@@ -67,7 +108,9 @@ class Config:
         # try again (templating.http_error)
         self.RATELIMIT_HEADERS_ENABLED = False
         self.WTF_CSRF_TIME_LIMIT = None
+        # a staff session ends this long after login whatever happens, and after this long unused
         self.PERMANENT_SESSION_LIFETIME = int(_float("SESSION_HOURS", 12) * 3600)
+        self.SESSION_IDLE_MINUTES = _float("SESSION_IDLE_MINUTES", 60)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PUBLIC_BASE_URL.startswith("https://")

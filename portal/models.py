@@ -109,6 +109,32 @@ class User(UserMixin, db.Model):
     def sees_all_departments(self) -> bool:
         return self.role in ("manager", "admin")
 
+    # the key of the staff session this object was loaded for (services.staff_sessions): what
+    # Flask-Login keeps in the cookie, so that ending the session on the server ends it for good
+    session_key = None
+
+    def get_id(self) -> str:
+        if not self.session_key:
+            raise RuntimeError("a user is logged in through services.staff_sessions.start")
+        return self.session_key
+
+
+class StaffSession(db.Model):
+    """One login of a staff member. The cookie carries a random key whose SHA-256 is stored here;
+    the session works while its row is not ended and younger than the absolute lifetime. Logout,
+    a password change, a deactivation or a role change end rows, so copied cookies stop working."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # logout, password, deactivated, role
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    user: Mapped[User] = relationship(lazy="joined")
+    __table_args__ = (Index("ix_staff_sessions_user", "user_id", "ended_at"),)
+
 
 class Seller(db.Model):
     __tablename__ = "sellers"

@@ -29,7 +29,7 @@ def authenticate(_endpoint, _values):
     # runs before the rate limiter's check, so each seller has a budget of their own
     token = bearer_token(REALM, "Send your link token as `Authorization: Bearer <token>`.",
                          "The Authorization header must be `Bearer <token>`, the token of your seller link.")
-    g.seller = links.seller_for_token(token, runtime().secret_key)
+    g.seller = links.seller_for_token(token, runtime().link_keys)
 
 
 def _seller_limit() -> str:

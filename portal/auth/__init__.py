@@ -1,6 +1,9 @@
-"""Staff login with Flask-Login; sessions expire, logout is a POST with CSRF."""
+"""Staff login with Flask-Login over sessions kept on the server (services.staff_sessions): they end
+at logout, after an idle and an absolute lifetime, and when the account changes; logout is a POST
+with CSRF."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,17 +15,29 @@ from forms.staff import LoginForm
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..services import staff
+from ..services import staff, staff_sessions
+from ..services.runtime import utcnow
 
 bp = Blueprint("auth", __name__)
+SEEN = "seen"  # in the signed session cookie: when the session was last used (seconds since the epoch)
+SEEN_STEP = 60  # refreshed at most this often, so most responses leave the cookie as it was
+
+
+def _absolute() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+def load_user(key: str) -> User | None:
+    now = utcnow()
+    seen = session.get(SEEN)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if not isinstance(seen, int) or not 0 <= now.timestamp() - seen <= idle:
         return None
+    user = staff_sessions.user_for(key, now, _absolute())
+    if user is not None and now.timestamp() - seen >= SEEN_STEP:
+        session[SEEN] = int(now.timestamp())
+    return user
 
 
 def _login_limit() -> str:
@@ -43,8 +58,12 @@ def login():
     if form.validate_on_submit():
         user = staff.authenticate(form.email.data, form.password.data)
         if user is not None:
+            now = utcnow()
+            staff_sessions.start(user, now, _absolute(), request.headers.get("User-Agent", ""))
+            db.session.commit()
             session.clear()
             session.permanent = True
+            session[SEEN] = int(now.timestamp())
             login_user(user)
             return redirect(_safe_next(request.args.get("next")), 303)
         form.password.errors = [_("Wrong e-mail or password.")]
@@ -56,6 +75,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    staff_sessions.end(current_user.get_id(), utcnow(), "logout")
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."))

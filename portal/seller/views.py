@@ -43,7 +43,7 @@ def load_seller(_endpoint, values):
     transaction reads the seller first."""
     g.token = values.pop("token")
     try:
-        g.link = links.link_of_token(g.token, runtime().secret_key)
+        g.link = links.link_of_token(g.token, runtime().link_keys)
     except PortalError as exc:
         abort(exc.status_code, exc.message)
     g.seller_if_valid = _seller_if_valid  # the page's language may follow the seller's (i18n)

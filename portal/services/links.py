@@ -20,22 +20,25 @@ _sellers = Seller.__table__
 _SELLER = select(_sellers).where(_sellers.c.id == bindparam("id"))
 
 
+Keys = str | tuple[str, ...]  # one key, or several during a rotation: the last one signs, any one opens
+
+
 @functools.lru_cache(maxsize=4)
-def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt=_SALT)
+def _serializer(secret_key: Keys) -> URLSafeSerializer:
+    return URLSafeSerializer(list(secret_key) if isinstance(secret_key, tuple) else secret_key, salt=_SALT)
 
 
-def link_token(seller: Seller, secret_key: str) -> str:
+def link_token(seller: Seller, secret_key: Keys) -> str:
     """A token that identifies `seller` until the seller's links are revoked."""
     return _serializer(secret_key).dumps([seller.id, seller.link_version])
 
 
-def link_url(seller: Seller, secret_key: str, base_url: str) -> str:
+def link_url(seller: Seller, secret_key: Keys, base_url: str) -> str:
     """The seller's activation URL under `base_url`."""
     return f"{base_url.rstrip('/')}/s/{link_token(seller, secret_key)}"
 
 
-def url_maker(secret_key: str, base_url: str) -> Callable[[int, int], str]:
+def url_maker(secret_key: Keys, base_url: str) -> Callable[[int, int], str]:
     """A function of (seller id, key version) giving the activation URL: for many links at once."""
     serializer, prefix = _serializer(secret_key), f"{base_url.rstrip('/')}/s/"
     signer = serializer.make_signer()  # what dumps() builds on every call: built once here
@@ -46,7 +49,7 @@ def url_maker(secret_key: str, base_url: str) -> Callable[[int, int], str]:
     return url
 
 
-def link_of_token(token: str, secret_key: str) -> tuple[int, int]:
+def link_of_token(token: str, secret_key: Keys) -> tuple[int, int]:
     """The (seller id, key version) a token was signed with, checked without the database. Raises
     NotFound for a tampered or malformed token."""
     try:
@@ -69,7 +72,7 @@ def seller_of_link(seller_id: int, version: int) -> Seller:
     return seller
 
 
-def seller_for_token(token: str, secret_key: str) -> Seller:
+def seller_for_token(token: str, secret_key: Keys) -> Seller:
     """The seller a token belongs to: link_of_token, then seller_of_link."""
     return seller_of_link(*link_of_token(token, secret_key))
 

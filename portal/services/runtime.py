@@ -24,6 +24,13 @@ class Runtime:
     upload_max_files: int
     secret_key: str
     public_base_url: str
+    # keys that still open links signed before a rotation (SECRET_KEY_FALLBACKS), oldest first
+    secret_key_fallbacks: tuple[str, ...] = ()
+
+    @property
+    def link_keys(self) -> tuple[str, ...]:
+        """Every key a seller link may be signed with, the current one last (it signs new links)."""
+        return (*self.secret_key_fallbacks, self.secret_key)
 
     @property
     def ruleset(self) -> routing.RuleSet:
@@ -46,6 +53,7 @@ def runtime() -> Runtime:
             upload_max_files=cfg["UPLOAD_MAX_FILES"],
             secret_key=cfg["SECRET_KEY"],
             public_base_url=cfg["PUBLIC_BASE_URL"],
+            secret_key_fallbacks=tuple(cfg.get("SECRET_KEY_FALLBACKS") or ()),
         )
         routing_rules.reset(app)  # reads the rules file now, so a bad ROUTING_RULES_FILE fails early
         app.extensions["portal.runtime"] = cached

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import OPEN_STATUSES, ROLES, Department, Ticket, User
-from . import audit, history
+from . import audit, history, staff_sessions
 from .errors import Conflict, InvalidInput, NotFound
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -157,6 +157,8 @@ def edit_user(user_id: int, name: str, role: str, department_codes: list[str], *
     after = snapshot(user)
     if after != before:
         _audit("user.edited", user, before, after, actor=actor, now=now)
+    if after["role"] != before["role"]:
+        staff_sessions.end_all(user.id, now, "role")  # what they may do changed: they log in again
     db.session.commit()
     return user
 
@@ -184,6 +186,8 @@ def set_active(user_id: int, active: bool, *, actor: Actor, now: dt.datetime) ->
     before = snapshot(user)
     user.active = active
     unassigned = [] if active else _unassign_open_tickets(user, actor=actor, now=now)
+    if not active:
+        staff_sessions.end_all(user.id, now, "deactivated")  # so reactivating later revives none
     after = snapshot(user) | ({"open_tickets_unassigned": unassigned} if unassigned else {})
     _audit("user.reactivated" if active else "user.deactivated", user, before, after, actor=actor, now=now)
     db.session.commit()
@@ -198,7 +202,8 @@ def generate_password() -> str:
 def reset_password(user_id: int, new_password: str | None, *, actor: Actor, now: dt.datetime) -> tuple[User, str]:
     """Give the account a new password: `new_password`, or a generated one when None. Returns the
     user and the password (to show once). The audit event (user.password_reset) says that the
-    password changed and how, never what it is. Committed."""
+    password changed and how, never what it is. Every session of the account ends (but the one of
+    an actor changing their own password). Committed."""
     user = get(user_id)
     generated = new_password is None
     password = generate_password() if generated else new_password
@@ -206,7 +211,10 @@ def reset_password(user_id: int, new_password: str | None, *, actor: Actor, now:
     _check_password(password, errors)
     _refuse(errors)
     user.password_hash = generate_password_hash(password)
+    own = isinstance(actor, User) and actor.id == user.id
+    ended = staff_sessions.end_all(user.id, now, "password", keep=actor.session_key if own else None)
     _audit("user.password_reset", user, {"password": "previous"},
-           {"password": "generated" if generated else "set by an administrator"}, actor=actor, now=now)
+           {"password": "generated" if generated else "set by an administrator", "sessions_ended": ended},
+           actor=actor, now=now)
     db.session.commit()
     return user, password
