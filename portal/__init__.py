@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import MISSING_SECRET_KEY, Config, development_secret_key
@@ -34,6 +35,11 @@ def create_app(config: object | None = None) -> Flask:
                 static_folder="../static")
     app.config.from_object(config or Config())
     _install_secret_key(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # the client's address, scheme and host as the proxies in front saw them (nothing else may
+        # set them): what login limits count and what the links and redirects name
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import db_setup, extensions, models, multipart, sessions  # noqa: F401  (models register their tables)
 

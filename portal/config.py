@@ -101,7 +101,12 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "portal"
         self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
+        # failed logins per client address, and per account: above what one address may try, so that no
+        # single client can lock another person out
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute"
+        self.RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT") or "30 per minute"
+        # how many proxies in front set X-Forwarded-For/-Proto/-Host (0: the headers are ignored)
+        self.TRUSTED_PROXIES = int(_float("TRUSTED_PROXIES", 0))
         self.RATELIMIT_STAFF_API = os.environ.get("RATELIMIT_STAFF_API") or "120 per minute"  # per API token
         # no X-RateLimit-* headers on every limited response (and Flask-Limiter's Retry-After on a
         # successful 303 would ask a browser to wait before following it): a 429 alone says when to
@@ -136,6 +141,7 @@ class TestConfig(Config):
         # limits stay on, high enough for the suite; the rate-limit tests lower them per request
         self.RATELIMIT_SELLER = "10000 per minute"
         self.RATELIMIT_LOGIN = "10000 per minute"
+        self.RATELIMIT_LOGIN_ACCOUNT = "10000 per minute"
         self.RATELIMIT_STAFF_API = "10000 per minute"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SESSION_COOKIE_SECURE = False

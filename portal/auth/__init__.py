@@ -44,6 +44,20 @@ def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def _account_key() -> str:
+    # the account tried, however it is spelled; a form without one is limited by its address alone
+    return "login-account:" + ((request.form.get("email") or "").strip().lower()[:254] or "-")
+
+
+def _failed(response) -> bool:
+    """Only wrong credentials count towards the login limits: a successful login costs nothing."""
+    return response.status_code == 401
+
+
 def _safe_next(target: str | None) -> str:
     parts = urlsplit(target or "")
     if target and not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
@@ -52,7 +66,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], deduct_when=_failed, key_func=_account_key)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
