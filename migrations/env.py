@@ -117,6 +117,10 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # rebuilding an index of a big table may take longer than a web request may; the
+                # lock timeout stays: a migration queued behind a long lock would stall every request
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
 
 

@@ -55,6 +55,7 @@ def create_app(config: object | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth import init_app as init_auth
     from .cli import register as register_cli
+    from .faults import init_app as init_faults
     from .health import bp as health_bp
     from .i18n import init_app as init_i18n
     from .inbox.views import bp as inbox_bp
@@ -68,6 +69,7 @@ def create_app(config: object | None = None) -> Flask:
     init_auth(app)
     init_i18n(app)
     init_templating(app)
+    init_faults(app)
     init_observability(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(seller_bp)

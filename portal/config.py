@@ -65,10 +65,19 @@ def database_url() -> str:
     return url
 
 
-def engine_options(url: str) -> dict:
+def engine_options(url: str, statement_timeout: float = 0, lock_timeout: float = 0) -> dict:
+    """SQLAlchemy engine options for `url`. On PostgreSQL, `statement_timeout` and `lock_timeout`
+    (seconds; 0 for none) bound what one statement may take and wait for, so that a request stuck
+    behind a long lock answers 503 before gunicorn kills its worker (which the client sees as a bare
+    500). Long jobs of the command line lift them for their own transaction (db_setup.no_timeouts)."""
     # a database server may restart under the app: each pooled connection is tested before use.
     # An SQLite file has no server to lose, and the test would cost a query per request
-    return {"pool_pre_ping": not url.startswith("sqlite")}
+    options: dict = {"pool_pre_ping": not url.startswith("sqlite")}
+    if url.startswith("postgresql") and (statement_timeout or lock_timeout):
+        settings = [f"-c {name}={int(seconds * 1000)}" for name, seconds in
+                    (("statement_timeout", statement_timeout), ("lock_timeout", lock_timeout)) if seconds]
+        options["connect_args"] = {"options": " ".join(settings)}
+    return options
 
 
 class Config:
@@ -81,7 +90,15 @@ class Config:
         # older keys still accepted while a new SECRET_KEY is rolled out (newest last; Flask 3.1's setting)
         self.SECRET_KEY_FALLBACKS = key_list(os.environ.get("SECRET_KEY_FALLBACKS"))
         self.SQLALCHEMY_DATABASE_URI = database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        # PostgreSQL: a statement may run, and wait for locks, this many seconds (0: no limit); by
+        # default a few seconds below gunicorn's WEB_TIMEOUT, so the request answers 503 itself
+        web_timeout = _float("WEB_TIMEOUT", 60)
+        self.DATABASE_STATEMENT_TIMEOUT = _float("DATABASE_STATEMENT_TIMEOUT", max(web_timeout - 5, 1))
+        # SQLite: how long a write waits for another process's write lock before answering 503
+        self.SQLITE_BUSY_TIMEOUT = _float("SQLITE_BUSY_TIMEOUT", min(30, max(web_timeout - 10, 1)))
+        self.DATABASE_LOCK_TIMEOUT = _float("DATABASE_LOCK_TIMEOUT", min(10, self.DATABASE_STATEMENT_TIMEOUT))
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI, self.DATABASE_STATEMENT_TIMEOUT,
+                                                        self.DATABASE_LOCK_TIMEOUT)
         self.PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE") or "Asia/Ho_Chi_Minh"
         # language of pages when neither the visitor, the seller nor the browser chose one (vi or en)
@@ -130,7 +147,8 @@ class TestConfig(Config):
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = database_uri
-        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(database_uri)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(database_uri, self.DATABASE_STATEMENT_TIMEOUT,
+                                                        self.DATABASE_LOCK_TIMEOUT)
         self.UPLOAD_DIR = upload_dir
         self.REPORTS_DIR = str(Path(upload_dir).parent / "reports")
         self.PUBLIC_BASE_URL = "http://portal.test"

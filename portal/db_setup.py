@@ -1,5 +1,5 @@
-"""Engine tuning: SQLite in WAL mode with a busy timeout, so several workers can write; a database
-that does not answer gives a clean 503 page instead of a 500."""
+"""Engine tuning: SQLite in WAL mode with a busy timeout, so several workers can write; requests
+end their transaction and session cleanly even when the database went away (faults.py answers 503)."""
 from __future__ import annotations
 
 import functools
@@ -19,14 +19,12 @@ from .extensions import db
 log = logging.getLogger("portal.db")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that never write
 T = TypeVar("T")
-UNAVAILABLE = "The service is briefly unavailable. Please try again in a minute."
-RETRY_AFTER_SECONDS = 10
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # the timeout first: even switching to WAL may have to wait for another connection
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -38,9 +36,17 @@ def _begin(conn) -> None:
     # when another writer committed in between; taking the write lock up front makes writers
     # queue on the busy timeout instead. Safe methods never write, so they keep cheap reads.
     read_only = has_request_context() and request.method in SAFE_METHODS
-    # straight to the driver: SQLAlchemy keeps no state about this statement, and its execution
-    # path would cost more than SQLite takes to run it (this is on every request)
-    conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    # through SQLAlchemy (its documented recipe for pysqlite), so that a lock still held by another
+    # process when the busy timeout ends is an OperationalError like any other: a 503, not a 500
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def no_statement_timeout() -> None:
+    """Lift PostgreSQL's statement timeout (config.engine_options) for the session's current
+    transaction: for the command line's long jobs (bulk generation, index builds), not for requests."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
 def commit_keeping_state() -> None:
@@ -83,19 +89,6 @@ def as_loaded(model: type[T], values: Mapping[str, Any]) -> T:
     make_transient_to_detached(loaded)
     session.add(loaded)
     return loaded
-
-
-def database_unavailable(exc: OperationalError | InterfaceError):
-    """A database that is down, restarting or unreachable (or an SQLite lock that outlived the busy
-    timeout): 503 with a plain message and Retry-After, one log line without the SQL or its values."""
-    from .observability import redact
-    from .templating import _error
-
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-    log.warning("database unavailable: %s %s: %s: %s", request.method, redact(request.path),
-                type(getattr(exc, "orig", None) or exc).__name__, reason)
-    response, status = _error(503, UNAVAILABLE)
-    return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def end_reads(response: Response) -> Response:
@@ -141,14 +134,13 @@ def end_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(OperationalError, database_unavailable)
-    app.register_error_handler(InterfaceError, database_unavailable)
     app.teardown_appcontext(end_session)
     app.after_request(end_reads)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT"] * 1000)
+            event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
             # let SQLAlchemy, not pysqlite, decide when transactions begin
             event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
             event.listen(engine, "begin", _begin)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db
 from .services import reports, sla_jobs, webhooks
@@ -20,51 +23,60 @@ from .services.runtime import runtime, utcnow
 log = logging.getLogger("portal.scheduler")
 
 
-def sweep_job(app: Flask) -> None:
+@contextmanager
+def job(app: Flask, name: str) -> Iterator[None]:
+    """A job's run in an app context of its own. A database that is down, busy past the timeout or
+    locked leaves one warning line and nothing half-written: every job is idempotent and catches up
+    at its next run (the sweep from the stored due times)."""
     with app.app_context():
         try:
-            manager_after = dt.timedelta(minutes=app.config["SLA_MANAGER_ESCALATION_MINUTES"])
-            result = sla_jobs.sweep(utcnow(), manager_after, app.config["SLA_BUMP_PRIORITY_ON_BREACH"])
-            sla_jobs.beat("sla-sweep", utcnow(), result.line())
-            log.info("sla sweep %s", result.line())
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            db.session.rollback()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+            log.warning("%s: database unavailable (%s); tried again at the next run", name, reason)
         finally:
             db.session.remove()
+
+
+def sweep_job(app: Flask) -> None:
+    with job(app, "sla sweep"):
+        manager_after = dt.timedelta(minutes=app.config["SLA_MANAGER_ESCALATION_MINUTES"])
+        result = sla_jobs.sweep(utcnow(), manager_after, app.config["SLA_BUMP_PRIORITY_ON_BREACH"])
+        sla_jobs.beat("sla-sweep", utcnow(), result.line())
+        log.info("sla sweep %s", result.line())
 
 
 def webhooks_job(app: Flask) -> None:
     """One webhook delivery pass; safe beside another scheduler's (deliveries are claimed)."""
-    with app.app_context():
-        try:
-            result = webhooks.deliver_due(utcnow())
-            if result != webhooks.DeliveryPass(0, 0, 0):
-                log.info("webhooks %s", result.line())
-        finally:
-            db.session.remove()
+    with job(app, "webhooks"):
+        result = webhooks.deliver_due(utcnow())
+        if result != webhooks.DeliveryPass(0, 0, 0):
+            log.info("webhooks %s", result.line())
 
 
-def _scheduled_report(app: Flask, name: str, days: int, by: str) -> Path:
-    """Write the report of the `days` local days before today into REPORTS_DIR; returns the file."""
-    with app.app_context():
-        try:
-            rt = runtime()
-            last = utcnow().astimezone(rt.timezone).date() - dt.timedelta(days=1)
-            first = last - dt.timedelta(days=days - 1)
-            folder = Path(app.config["REPORTS_DIR"])
-            folder.mkdir(parents=True, exist_ok=True)
-            out = folder / name.format(first=first, last=last)
-            reports.write_report(out, first, last, by, now=utcnow(), timezone=rt.timezone)
-            log.info("report written to %s", out)
-            return out
-        finally:
-            db.session.remove()
+def _scheduled_report(app: Flask, name: str, days: int, by: str) -> Path | None:
+    """Write the report of the `days` local days before today into REPORTS_DIR; returns the file
+    (None when the database was unavailable)."""
+    with job(app, f"report {name}"):
+        rt = runtime()
+        last = utcnow().astimezone(rt.timezone).date() - dt.timedelta(days=1)
+        first = last - dt.timedelta(days=days - 1)
+        folder = Path(app.config["REPORTS_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / name.format(first=first, last=last)
+        reports.write_report(out, first, last, by, now=utcnow(), timezone=rt.timezone)
+        log.info("report written to %s", out)
+        return out
+    return None
 
 
-def daily_report_job(app: Flask) -> Path:
+def daily_report_job(app: Flask) -> Path | None:
     """Yesterday's per-ticket SLA report, as sla-YYYY-MM-DD.csv."""
     return _scheduled_report(app, "sla-{last}.csv", 1, "ticket")
 
 
-def weekly_report_job(app: Flask) -> Path:
+def weekly_report_job(app: Flask) -> Path | None:
     """The past week's summary per department, as sla-week-FIRST-LAST.csv."""
     return _scheduled_report(app, "sla-week-{first}-{last}.csv", 7, "department")
 

@@ -164,19 +164,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return _error(400, _("This form has expired or was sent from elsewhere. Please reload the page and try again."))
+        return error_response(
+            400, _("This form has expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
             limit = app.config["UPLOAD_MAX_MB"]
-            return _error(413, _("The upload is too large. Each file may be at most %(limit)s MB.", limit=f"{limit:g}"))
+            return error_response(
+                413, _("The upload is too large. Each file may be at most %(limit)s MB.", limit=f"{limit:g}"))
         if exc.code == 429:
-            response, status = _error(429, _("Too many requests. Please wait a minute and try again."))
+            response, status = error_response(429, _("Too many requests. Please wait a minute and try again."))
             return response, status, {"Retry-After": str(_retry_after(exc))}
         if exc.code and exc.code < 400:
             return exc
-        return _error(exc.code or 500, exc.description or exc.name)
+        return error_response(exc.code or 500, exc.description or exc.name)
 
 
 def _retry_after(exc: HTTPException) -> int:
@@ -190,8 +192,9 @@ def _retry_after(exc: HTTPException) -> int:
     return limit.get_expiry() if limit is not None else 60
 
 
-def _error(status: int, message: str):
+def error_response(status: int, message: str):
+    """The error page, or the API's JSON error body, with `status`."""
     message = str(message)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return {"error": {"status": status, "message": message}}, status
+        return {"error": {"status": status, "message": message, "fields": {}}}, status
     return render_template("error.html", status=status, message=message), status

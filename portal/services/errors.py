@@ -32,3 +32,9 @@ class Conflict(PortalError):
 
 class Forbidden(PortalError):
     status_code = 403
+
+
+class StorageUnavailable(Exception):
+    """Files could not be written (a full disk, an unwritable or missing upload folder): the request
+    is refused as a whole with 503, and every file written for it is removed. Not a PortalError: it
+    is no fault of the input, and the same request can succeed later."""

@@ -10,6 +10,7 @@ from sqlalchemy import Index, func, insert, select, text
 import sla
 
 from .. import search_index
+from ..db_setup import no_statement_timeout
 from ..extensions import db
 from ..models import Department, Seller, Ticket, TicketTracking, User, user_departments
 from .runtime import Runtime, calendar_for
@@ -66,6 +67,7 @@ def generate_tickets(count: int, days: int, seed: int, *, now: dt.datetime, rt: 
     # benchmark data: nothing is committed until the end, SQLite's write lock (BEGIN IMMEDIATE) is
     # held throughout, and on PostgreSQL the dropped index locks the table against readers too.
     try:
+        no_statement_timeout()  # one transaction writes them all and rebuilds the index
         paused = _pause_search_index(count, postgresql)
         last_id = db.session.scalar(select(func.max(Ticket.id))) or 0
         next_id, done = last_id + 1, 0
@@ -99,7 +101,11 @@ def generate_tickets(count: int, days: int, seed: int, *, now: dt.datetime, rt: 
         # reads of the new rows high enough to JIT-compile small queries (bench/README.md)
         progress("vacuuming and analysing tickets…")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE tickets"))
+            conn.exec_driver_sql("SET statement_timeout = 0")
+            try:
+                conn.execute(text("VACUUM ANALYZE tickets"))
+            finally:
+                conn.exec_driver_sql("RESET statement_timeout")
     return done
 
 

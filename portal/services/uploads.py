@@ -11,7 +11,7 @@ from pathlib import Path
 import filetype
 from flask_babel import lazy_gettext as _l
 
-from .errors import InvalidInput
+from .errors import InvalidInput, StorageUnavailable
 
 ALLOWED_TYPES = {
     "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "application/pdf": "pdf",
@@ -57,16 +57,22 @@ def check_upload(filename: str | None, data: bytes, max_bytes: int) -> Upload:
 
 
 def store(upload: Upload, upload_dir: str) -> str:
-    """Write the file under a random name; returns that name (the path stays private)."""
+    """Write the file under a random name; returns that name (the path stays private). A file that
+    cannot be written whole (disk full, folder unwritable) leaves nothing behind and raises
+    StorageUnavailable."""
     stored_name = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[upload.content_type]}"
     path = stored_path(stored_name, upload_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as f:
-        f.write(upload.data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(upload.data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise StorageUnavailable(f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     return stored_name
 
 
@@ -74,7 +80,14 @@ def stored_path(stored_name: str, upload_dir: str) -> Path:
     return Path(upload_dir) / stored_name[:2] / stored_name
 
 
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a folder that cannot be reached holds no file of ours either
+
+
 def discard(stored_names: list[str], upload_dir: str) -> None:
     """Remove files written for a transaction that did not commit."""
     for name in stored_names:
-        stored_path(name, upload_dir).unlink(missing_ok=True)
+        _remove(stored_path(name, upload_dir))
