@@ -19,12 +19,17 @@ workers = int(os.environ.get("WEB_WORKERS") or min(2 * CPUS, 8))
 threads = int(os.environ.get("WEB_THREADS") or 1)
 timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
 graceful_timeout = 30
-# no access log: its request lines would carry seller link tokens; the app logs each request
-# itself as JSON with the token redacted (portal/observability.py)
+# no access log by default: the app logs each request itself as one JSON line (portal/observability.py).
+# One given with --access-logfile is redacted like every other line (on_starting below).
 accesslog = None
 
 
 def on_starting(server):
+    # seller link tokens and bearer tokens never reach gunicorn's error or access log, from this
+    # process or from the workers it forks (portal/logredact.py)
+    from portal import logredact
+
+    logredact.install()
     # No key lives in the code, and a web server never makes one up: links and sessions signed with a
     # key only this process knows would break at the next start, and with a published one anybody could
     # forge them. gunicorn prints this and exits 1 (the app itself refuses too, without this file).

@@ -9,8 +9,9 @@ import uuid
 
 from flask import Flask, abort, g, request
 
+from . import logredact
+
 log = logging.getLogger("portal.request")
-_TOKEN_PATH = re.compile(r"^/s/[^/]+")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -19,7 +20,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def redact(path: str) -> str:
     """The path with a seller's link token removed: links are secrets and must not reach logs."""
-    return _TOKEN_PATH.sub("/s/<token>", path)
+    return logredact.redact(path)
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,6 +34,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def init_app(app: Flask) -> None:
+    logredact.install()
     if not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
