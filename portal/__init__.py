@@ -41,14 +41,13 @@ def create_app(config: object | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import db_setup, extensions, models, multipart, sessions  # noqa: F401  (models register their tables)
+    from . import db_setup, extensions, models, sessions  # noqa: F401  (models register their tables)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(app.root_path + "/../migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     db_setup.init_app(app)
-    multipart.init_app(app)
     sessions.init_app(app)
 
     from .admin import bp as admin_bp

@@ -115,7 +115,8 @@ class Config:
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_DIR / "reports")
         self.ROUTING_RULES_FILE = os.environ.get("ROUTING_RULES_FILE") or None
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # this process's memory (portal/rate_limit_storage.py); redis://… to share one budget between processes
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "portal-memory://"
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "portal"
         self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
         # failed logins per client address, and per account: above what one address may try, so that no
@@ -161,5 +162,5 @@ class TestConfig(Config):
         self.RATELIMIT_LOGIN = "10000 per minute"
         self.RATELIMIT_LOGIN_ACCOUNT = "10000 per minute"
         self.RATELIMIT_STAFF_API = "10000 per minute"
-        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_STORAGE_URI = "portal-memory://"
         self.SESSION_COOKIE_SECURE = False

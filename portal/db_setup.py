@@ -2,12 +2,13 @@
 end their transaction and session cleanly even when the database went away (faults.py answers 503)."""
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, request
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -18,6 +19,9 @@ from .extensions import db
 
 log = logging.getLogger("portal.db")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that never write
+# Whether the work under way only reads: set for each request from its method (init_app), False for
+# the command line and the scheduler, whose transactions write.
+reads_only: contextvars.ContextVar[bool] = contextvars.ContextVar("portal_reads_only", default=False)
 T = TypeVar("T")
 
 
@@ -35,10 +39,9 @@ def _begin(conn) -> None:
     # A deferred transaction that reads and then writes fails at once with "database is locked"
     # when another writer committed in between; taking the write lock up front makes writers
     # queue on the busy timeout instead. Safe methods never write, so they keep cheap reads.
-    read_only = has_request_context() and request.method in SAFE_METHODS
-    # through SQLAlchemy (its documented recipe for pysqlite), so that a lock still held by another
+    # Sent through SQLAlchemy (its documented recipe for pysqlite), so that a lock still held by another
     # process when the busy timeout ends is an OperationalError like any other: a 503, not a 500
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN" if reads_only.get() else "BEGIN IMMEDIATE")
 
 
 def no_statement_timeout() -> None:
@@ -133,7 +136,19 @@ def end_session(_exc: BaseException | None) -> None:
         db.session.registry.clear()
 
 
+def _declare_intent(_endpoint, _values) -> None:
+    # the app's own URL value preprocessor runs first of all the request's hooks, before a blueprint's
+    # (the seller link's reads its seller there)
+    reads_only.set(request.method in SAFE_METHODS)
+
+
+def _forget_intent(_exc: BaseException | None) -> None:
+    reads_only.set(False)
+
+
 def init_app(app: Flask) -> None:
+    app.url_value_preprocessor(_declare_intent)
+    app.teardown_request(_forget_intent)
     app.teardown_appcontext(end_session)
     app.after_request(end_reads)
     with app.app_context():

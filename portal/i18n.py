@@ -8,9 +8,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Domain, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
+from sqlalchemy import inspect
 
 from .extensions import babel
 
@@ -35,30 +36,10 @@ def select_locale() -> str:
         seller = g.seller_if_valid()
     # the locale as it was read: after a failed write the session has expired it, and reading it
     # again (for the error page's language) could fail in turn, as when the database went away
-    locale = vars(seller).get("locale") if seller is not None else None
+    locale = seller.locale if seller is not None and "locale" not in inspect(seller).unloaded else None
     if locale in LANGUAGES:
         return locale
     return request.accept_languages.best_match(LANGUAGES) or current_app.config["PORTAL_DEFAULT_LOCALE"]
-
-
-class RequestCatalogDomain(Domain):
-    """Flask-Babel's message domain, keeping the request's catalogue on the request.
-
-    Every translated text a page shows (a label, a status, a choice) asks the domain for the
-    catalogue, which Flask-Babel finds again each time by the locale's identifier: a seller's
-    page does that about eighty times. Here it is found once per request and per locale (a
-    `force_locale` block gets its own), then each text is one dictionary look-up."""
-
-    def get_translations(self):
-        if not g:
-            return super().get_translations()  # outside a request: untranslated
-        locale = get_locale()
-        kept = g.get("_portal_catalog")
-        if kept is not None and kept[0] is locale:
-            return kept[1]
-        translations = super().get_translations()
-        g._portal_catalog = (locale, translations)
-        return translations
 
 
 def switch_url(code: str) -> str:
@@ -91,7 +72,6 @@ def page_gettext() -> dict:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
-    babel.domain_instance = RequestCatalogDomain()  # the "messages" domain, from BABEL_TRANSLATION_DIRECTORIES
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, switch_url=switch_url,
                                  current_locale=lambda: str(get_locale() or "en"))
     app.context_processor(page_gettext)

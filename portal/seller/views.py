@@ -6,7 +6,6 @@ import uuid
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +17,6 @@ from ..models import Attachment, Seller
 from ..services import links, tickets, uploads
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import runtime, utcnow
-from .blank_form import blank_home, blank_ticket_form, upload_mb
 
 bp = Blueprint("seller", __name__, url_prefix="/s/<token>")
 HOME_TICKETS = 10  # the latest tickets under the form; the rest are a link away
@@ -90,19 +88,23 @@ def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
                  for f in files)
 
 
+def upload_mb() -> int:
+    """The upload limit per file as the form's hint states it."""
+    return int(round(current_app.config["UPLOAD_MAX_MB"]))
+
+
 def _home(form: TicketForm | None, status: int = 200):
     """The link's page: a fresh form (form None), or a refused one with its values and errors."""
     seller = current_seller()
     latest, older = tickets.seller_tickets(seller, limit=HOME_TICKETS)
+    reattach = False
     if form is None:
-        blank = blank_ticket_form(action=url_for(".create"), csrf_token=generate_csrf(),
-                                  submission_key=uuid.uuid4().hex, contact_phone=seller.phone)
-        return blank_home(seller_name=seller.name, seller_code=seller.code, form=blank, tickets=latest,
-                          older=older), status
+        form = TicketForm(formdata=None, contact_phone=seller.phone)
+    else:
+        # a browser never re-sends chosen files after an error page: say so instead of losing them silently
+        reattach = any(f.filename for f in request.files.getlist("attachments"))
     form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
-    # a browser never re-sends chosen files after an error page: say so instead of losing them silently
-    reattach = any(f.filename for f in request.files.getlist("attachments"))
-    return render_template("seller/home.html", seller=seller, form=form, blank_form=None, upload_mb=upload_mb(),
+    return render_template("seller/home.html", seller=seller, form=form, upload_mb=upload_mb(),
                            reattach=reattach, tickets=latest, older=older), status
 
 

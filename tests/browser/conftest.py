@@ -99,7 +99,7 @@ def _portal_env(tmp: Path, port: int) -> dict[str, str]:
         REPORTS_DIR=str(tmp / "reports"),
         RATELIMIT_SELLER="1000 per minute",
         RATELIMIT_LOGIN="1000 per minute",
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI="portal-memory://",
         PYTHONUNBUFFERED="1",
     )
     for name in ("ROUTING_RULES_FILE", "UPLOAD_MAX_MB", "UPLOAD_MAX_FILES"):

@@ -53,7 +53,7 @@ def portal_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
         REPORTS_DIR=str(tmp / "reports"),
         RATELIMIT_SELLER="1000000 per minute",
         RATELIMIT_LOGIN="1000000 per minute",
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI="portal-memory://",
         # the layout the load tests are about, whatever gunicorn.conf.py's default for this machine
         WEB_WORKERS="2",
         WEB_THREADS="4",
