@@ -74,6 +74,7 @@ def app(_migrated, tmp_path):
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     app.config["REPORTS_DIR"] = str(tmp_path / "reports")
     app.config.update(RATELIMIT_SELLER="10000 per minute", RATELIMIT_LOGIN="10000 per minute",
+                      RATELIMIT_LOGIN_ACCOUNT="10000 per minute",
                       RATELIMIT_STAFF_API="10000 per minute")
     for key in [key for key in app.extensions if key.startswith("portal.")]:
         app.extensions.pop(key)  # caches of the previous test's data

@@ -203,13 +203,14 @@ def test_a_file_the_disk_takes_only_part_of_leaves_no_part_behind(tmp_path):
     assert uploads.store(upload, str(tmp_path / "uploads"))  # with room again, it is written whole
 
 
-def test_a_full_disk_while_an_upload_arrives_answers_503_and_stores_nothing(app, demo, seller, tmp_path):
+def test_a_full_disk_while_an_upload_arrives_answers_503_and_stores_nothing(app, demo, seller, tmp_path, monkeypatch):
     from werkzeug.test import EnvironBuilder
 
     uploads = tmp_path / "uploads"
     app.config["UPLOAD_DIR"] = str(uploads)
     limit = _room_for_the_database(tmp_path)
-    app.config.update(UPLOAD_MAX_MB=limit // (1024 * 1024) + 4, MAX_CONTENT_LENGTH=limit + 8 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_MB", limit // (1024 * 1024) + 4)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", limit + 8 * 1024 * 1024)
     app.extensions.pop("portal.runtime", None)
     link = seller.link_path()
     data = {**seller.form(link), "category": "delivery_delay", "tracking_numbers": "NVDEMO00001",
