@@ -332,11 +332,13 @@ def routing_save(file: Path, comment: str):
 
 
 @webhooks_cli.command("add")
-@click.option("--url", required=True, help="http:// or https:// URL that receives the JSON posts.")
+@click.option("--url", required=True, help="http:// or https:// URL that receives the JSON posts; its host must "
+              "resolve to public addresses unless OUTBOUND_ALLOW_PRIVATE=1.")
 @click.option("--events", required=True, help=f"Comma separated, from: {','.join(webhooks.EVENT_KINDS)}.")
 @click.option("--secret", help="HMAC secret (at least 16 characters); generated when omitted.")
 def webhooks_add(url: str, events: str, secret: str | None):
-    """Register an endpoint; prints its id and the secret that signs its posts."""
+    """Register an endpoint (its URL checked as every delivery will be); prints its id and the secret
+    that signs its posts."""
     try:
         endpoint = webhooks.add_endpoint(url, events, secret, now=utcnow(), actor="cli")
     except PortalError as exc:
@@ -359,7 +361,7 @@ def webhooks_list():
 @webhooks_cli.command("deliver")
 @click.option("--now", "now_raw", help="Evaluate at this instant (ISO 8601).")
 def webhooks_deliver(now_raw: str | None):
-    """One delivery pass; the last line is delivered=N retrying=N failed=N."""
+    """One delivery pass; the last line is delivered=N retrying=N failed=N refused=N."""
     click.echo(webhooks.deliver_due(parse_now(now_raw)).line())
 
 

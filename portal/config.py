@@ -115,6 +115,8 @@ class Config:
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_DIR / "reports")
         self.ROUTING_RULES_FILE = os.environ.get("ROUTING_RULES_FILE") or None
+        # outbound HTTP (webhooks, notifications) may reach loopback, private and link-local addresses
+        self.OUTBOUND_ALLOW_PRIVATE = os.environ.get("OUTBOUND_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
         # this process's memory (portal/rate_limit_storage.py); redis://… to share one budget between processes
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "portal-memory://"
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "portal"
@@ -153,6 +155,7 @@ class TestConfig(Config):
         self.UPLOAD_DIR = upload_dir
         self.REPORTS_DIR = str(Path(upload_dir).parent / "reports")
         self.PUBLIC_BASE_URL = "http://portal.test"
+        self.OUTBOUND_ALLOW_PRIVATE = False  # whatever the shell says; tests that need it set it
         self.SLA_FIRST_RESPONSE_HOURS = 4
         self.SLA_AT_RISK_MINUTES = 60
         self.UPLOAD_MAX_MB = 1

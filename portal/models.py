@@ -329,7 +329,8 @@ class CannedReply(db.Model):
 
 
 WEBHOOK_EVENTS = ("sla_at_risk", "sla_breached", "escalated", "ticket_created", "ticket_replied", "ticket_resolved")
-WEBHOOK_STATUSES = ("pending", "delivered", "failed")
+# refused: the outbound guard refused the destination (portal/outbound.py); not retried
+WEBHOOK_STATUSES = ("pending", "delivered", "failed", "refused")
 
 
 class WebhookEndpoint(db.Model):
@@ -350,7 +351,8 @@ class WebhookEndpoint(db.Model):
 
 class WebhookDelivery(db.Model):
     """One event to post to one endpoint (the outbox): written in the event's own transaction,
-    sent later by the delivery pass, retried with backoff until delivered or failed."""
+    sent later by the delivery pass, retried with backoff until delivered or failed, or refused at
+    once when the outbound guard refuses its destination."""
 
     __tablename__ = "webhook_deliveries"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,7 +369,7 @@ class WebhookDelivery(db.Model):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined")
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'delivered', 'failed', 'refused')", name="status"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
 

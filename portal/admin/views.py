@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.admin import WebhookEndpointForm
 
+from .. import outbound
 from ..services import webhooks
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import utcnow
@@ -42,6 +43,23 @@ EVENT_LABELS = {
     "ticket_resolved": _l("Ticket resolved — its status became resolved"),
 }
 
+# the short reasons the delivery log stores (outbound.py), in the reader's language
+DELIVERY_ERRORS = {
+    outbound.ADDRESS_NOT_ALLOWED: _l("address not allowed"),
+    outbound.CREDENTIALS_IN_URL: _l("credentials in the URL"),
+    outbound.SCHEME_NOT_ALLOWED: _l("scheme not allowed"),
+    outbound.IP_SPELLING: _l("IP address spelling not allowed"),
+    outbound.INVALID_URL: _l("invalid URL"),
+    outbound.HOST_NOT_FOUND: _l("host not found"),
+    outbound.COULD_NOT_CONNECT: _l("could not connect"),
+    outbound.CONNECTION_LOST: _l("connection lost"),
+    outbound.TIMED_OUT: _l("timed out"),
+    outbound.TLS_ERROR: _l("TLS error"),
+    outbound.REDIRECT_NOT_FOLLOWED: _l("redirect not followed"),
+    "endpoint deactivated": _l("endpoint deactivated"),
+    "delivery error": _l("delivery error"),
+}
+
 
 @bp.before_request
 @login_required
@@ -67,7 +85,8 @@ def _endpoint_form() -> WebhookEndpointForm:
 def _page(form: WebhookEndpointForm | None = None, status: int = 200):
     return render_template("admin/webhooks.html", form=form or _endpoint_form(), endpoints=webhooks.endpoints(),
                            deliveries=webhooks.recent_deliveries(100), can_change=current_user.role == "admin",
-                           max_attempts=webhooks.MAX_ATTEMPTS), status
+                           max_attempts=webhooks.MAX_ATTEMPTS, retryable=webhooks.RETRYABLE,
+                           delivery_errors=DELIVERY_ERRORS), status
 
 
 @bp.get("/webhooks")

@@ -5,17 +5,18 @@ event recorded exactly once (the SLA sweep's guarantee) is enqueued exactly once
 claims due deliveries, posts them with no transaction open, records each result in a transaction
 of its own, and retries failures with growing backoff until they are delivered or given up.
 Receivers should still treat `X-Portal-Delivery` as an idempotency key: a pass that dies between
-a post and its record sends that delivery again once its claim expires."""
+a post and its record sends that delivery again once its claim expires. Every post goes through
+the outbound guard (portal/outbound.py), which checks the URL again each time: a destination it
+refuses is recorded as `refused` and not retried."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
+from .. import outbound
 from ..extensions import db
 from ..models import WEBHOOK_EVENTS, Department, Message, Seller, Ticket, WebhookDelivery, WebhookEndpoint
 from . import audit
@@ -32,6 +34,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .runtime import runtime
 
 EVENT_KINDS = WEBHOOK_EVENTS
+RETRYABLE = ("failed", "refused")  # the statuses an admin can send again
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = dt.timedelta(hours=1)
 TIMEOUT_SECONDS = 5.0
@@ -43,7 +46,9 @@ USER_AGENT = "seller-support-portal-webhooks/1"
 SUBSCRIBERS_TTL_SECONDS = 5.0
 _CACHE_KEY = "portal.webhook_subscribers"
 
+# (url, body, headers, timeout) -> HTTP status; raises outbound.OutboundRefused / OutboundFailed
 HttpPost = Callable[[str, bytes, dict[str, str], float], int]
+log = logging.getLogger(__name__)
 
 
 # --- enqueueing ----------------------------------------------------------------------------
@@ -191,9 +196,10 @@ class DeliveryPass:
     delivered: int
     retrying: int
     failed: int
+    refused: int = 0  # the guard refused the destination (outbound.py): never retried
 
     def line(self) -> str:
-        return f"delivered={self.delivered} retrying={self.retrying} failed={self.failed}"
+        return f"delivered={self.delivered} retrying={self.retrying} failed={self.failed} refused={self.refused}"
 
 
 @dataclass(frozen=True)
@@ -204,27 +210,6 @@ class _Claim:
     attempts: int  # including the one being made
     url: str
     secret: str
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # a redirect is an answer, not a delivery: following it would re-send the event to a URL nobody registered
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST `body` to `url`; returns the HTTP status code. Network failures raise (OSError, ValueError…)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(64 * 1024)
-            return response.status
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -268,20 +253,35 @@ def _claim(now: dt.datetime, limit: int) -> list[_Claim]:
                    for r in rows), key=lambda c: c.id)
 
 
-def _send(claim: _Claim, http_post: HttpPost) -> tuple[int | None, str | None]:
+@dataclass(frozen=True)
+class _Result:
+    status_code: int | None = None
+    error: str | None = None  # a short reason from outbound.py, safe to show
+    refused: bool = False
+
+
+def _send(claim: _Claim, http_post: HttpPost) -> _Result:
     body = claim.payload_json.encode("utf-8")
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Portal-Event": claim.event_kind,
                "X-Portal-Delivery": str(claim.id), "X-Portal-Signature": signature(claim.secret, body)}
     try:
-        return http_post(claim.url, body, headers, TIMEOUT_SECONDS), None
-    except Exception as exc:  # any failure of one endpoint is that delivery's result, not the pass's end
-        return None, (f"{type(exc).__name__}: {exc}")[:500]
+        status_code = http_post(claim.url, body, headers, TIMEOUT_SECONDS)
+    except outbound.OutboundRefused as exc:
+        return _Result(error=exc.reason, refused=True)
+    except outbound.OutboundError as exc:
+        return _Result(error=exc.reason)
+    except Exception:  # any failure of one endpoint is that delivery's result, not the pass's end
+        log.exception("webhook delivery %s failed unexpectedly", claim.id)
+        return _Result(error="delivery error")
+    return _Result(status_code, outbound.status_reason(status_code))
 
 
-def _record(claim: _Claim, now: dt.datetime, status_code: int | None, error: str | None) -> str:
+def _record(claim: _Claim, now: dt.datetime, result: _Result) -> str:
     """Store one attempt's result in a transaction of its own; returns the delivery's new status
-    ('delivered', 'pending' for a retry, 'failed')."""
-    if status_code is not None and 200 <= status_code < 300:
+    ('delivered', 'pending' for a retry, 'failed', 'refused')."""
+    if result.refused:
+        outcome, values = "refused", {"status": "refused"}
+    elif result.status_code is not None and 200 <= result.status_code < 300:
         outcome, values = "delivered", {"status": "delivered", "delivered_at": now}
     elif claim.attempts >= MAX_ATTEMPTS:
         outcome, values = "failed", {"status": "failed"}
@@ -292,7 +292,7 @@ def _record(claim: _Claim, now: dt.datetime, status_code: int | None, error: str
         update(WebhookDelivery)
         .where(WebhookDelivery.id == claim.id, WebhookDelivery.status == "pending",
                WebhookDelivery.attempts == claim.attempts)
-        .values(last_status_code=status_code, last_error=error, **values),
+        .values(last_status_code=result.status_code, last_error=result.error, **values),
         execution_options={"synchronize_session": False})
     db.session.commit()
     return outcome
@@ -300,14 +300,15 @@ def _record(claim: _Claim, now: dt.datetime, status_code: int | None, error: str
 
 def deliver_due(now: dt.datetime, http_post: HttpPost | None = None, limit: int = 100) -> DeliveryPass:
     """One delivery pass at `now`: claims up to `limit` pending deliveries that are due (safe with
-    several passes at once), posts each, and records it as delivered (2xx), due again after
-    backoff, or failed after MAX_ATTEMPTS. No transaction is open during a post."""
-    post = http_post or post_json
-    counts = {"delivered": 0, "pending": 0, "failed": 0}
+    several passes at once), posts each through the guarded client (outbound.py, checked again at
+    every attempt), and records it as delivered (2xx), refused (a destination the guard refuses:
+    not retried), due again after backoff, or failed after MAX_ATTEMPTS. No transaction is open
+    during a post."""
+    post = http_post or outbound.app_client().post
+    counts = {"delivered": 0, "pending": 0, "failed": 0, "refused": 0}
     for claim in _claim(now, limit):
-        status_code, error = _send(claim, post)
-        counts[_record(claim, now, status_code, error)] += 1
-    return DeliveryPass(counts["delivered"], counts["pending"], counts["failed"])
+        counts[_record(claim, now, _send(claim, post))] += 1
+    return DeliveryPass(counts["delivered"], counts["pending"], counts["failed"], counts["refused"])
 
 
 # --- administration ------------------------------------------------------------------------
@@ -325,6 +326,10 @@ def _check_url(raw: str | None) -> tuple[str, list[str]]:
         return url, [_l("Enter an http:// or https:// URL, e.g. https://chat.example.com/hooks/support.")]
     if len(url) > MAX_URL:
         return url, [_l("The URL may be at most %(max)s characters.", max=MAX_URL)]
+    try:  # the rules every delivery is held to, its host resolved now
+        outbound.app_client().check(url)
+    except outbound.OutboundError as exc:
+        return url, [outbound.explain(exc)]
     return url, []
 
 
@@ -411,21 +416,23 @@ def recent_deliveries(limit: int = 100) -> list[tuple[WebhookDelivery, str | Non
 
 
 def retry_delivery(delivery_id: int, now: dt.datetime, actor="system") -> WebhookDelivery:
-    """Make a failed delivery due at once with a fresh series of attempts, committed."""
+    """Make a failed or refused delivery due at once with a fresh series of attempts, committed (a
+    refused one is checked again, e.g. after the operator set OUTBOUND_ALLOW_PRIVATE)."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None:
         raise NotFound(_l("No such webhook delivery."))
-    if delivery.status != "failed":
-        raise Conflict(_l("Delivery %(id)s is %(status)s; only failed deliveries can be retried.", id=delivery_id,
-                          status=delivery.status))
+    if delivery.status not in RETRYABLE:
+        raise Conflict(_l("Delivery %(id)s is %(status)s; only failed or refused deliveries can be retried.",
+                          id=delivery_id, status=delivery.status))
     if not delivery.endpoint.active:
         raise Conflict(_l("Its endpoint is deactivated; add the endpoint again to receive new events."))
+    status = delivery.status
     changed = db.session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "failed")
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == status)
         .values(status="pending", attempts=0, next_attempt_at=now),
         execution_options={"synchronize_session": False}).rowcount
     if changed:
-        _audit("webhook.delivery_retried", delivery.endpoint, {"delivery": delivery_id, "status": "failed"},
+        _audit("webhook.delivery_retried", delivery.endpoint, {"delivery": delivery_id, "status": status},
                {"delivery": delivery_id, "status": "pending"}, now, actor)
     db.session.commit()
     if not changed:

@@ -15,6 +15,7 @@ from portal.services.errors import Conflict
 from portal.services.links import link_token
 from portal.services.runtime import runtime
 from tests.integration.test_webhooks import SECRET, T0, deliveries, hooks, make, signed_ok  # noqa: F401
+from tests.outbound_helpers import dns  # noqa: F401
 
 MIN = dt.timedelta(minutes=1)
 TICKET_EVENTS = "ticket_created,ticket_replied,ticket_resolved"
@@ -57,6 +58,7 @@ def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks): 
     assert all(signed_ok(r, SECRET) for r in hooks.received) and endpoint.active
 
 
+@pytest.mark.usefixtures("dns")
 def test_only_subscribed_events_and_active_endpoints_get_deliveries(app, demo):
     only_resolved = webhooks.add_endpoint("https://shop.example.com/resolved", "ticket_resolved", None, now=T0)
     sla_only = webhooks.add_endpoint("https://chat.example.com/sla", "sla_breached", None, now=T0)
@@ -70,6 +72,7 @@ def test_only_subscribed_events_and_active_endpoints_get_deliveries(app, demo):
     assert len(deliveries()) == 1 and sla_only.active  # a deactivated endpoint is forgotten at once
 
 
+@pytest.mark.usefixtures("dns")
 def test_a_change_rolled_back_announces_nothing(app, demo):
     webhooks.add_endpoint("https://shop.example.com/all", TICKET_EVENTS, None, now=T0)
     ticket = make(T0)
@@ -82,6 +85,7 @@ def test_a_change_rolled_back_announces_nothing(app, demo):
     assert [d.event_kind for d in deliveries()] == ["ticket_created"]
 
 
+@pytest.mark.usefixtures("dns")
 def test_a_seller_app_mirror_through_the_api(app, demo, client):
     webhooks.add_endpoint("https://shop.example.com/mirror", "ticket_created", None, now=T0)
     token = link_token(sellers.by_code("DEMO-002"), runtime().secret_key)

@@ -1,8 +1,11 @@
 """The audit log lists administrative changes with who, when, before and after, and filters them."""
 import datetime as dt
 
+import pytest
+
 from portal.extensions import db
 from portal.services import audit
+from tests.outbound_helpers import dns  # noqa: F401  (webhook URLs are resolved when added)
 
 
 def _seed(demo, now):
@@ -56,6 +59,7 @@ def test_audit_pages_older_entries(client, demo, auth, now):
     assert "S-004" in second and "S-000" in second and "S-104" not in second
 
 
+@pytest.mark.usefixtures("dns")
 def test_canned_replies_and_webhooks_changes_are_audited(client, demo, auth, runner):
     from sqlalchemy import select
 

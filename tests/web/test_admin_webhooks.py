@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import WebhookDelivery, WebhookEndpoint
 from portal.services import webhooks
+from tests.outbound_helpers import dns  # noqa: F401
 
 ADMIN, MANAGER = "admin@demo.test", "manager@demo.test"
 PAGE = "/admin/webhooks"
@@ -17,7 +18,7 @@ T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def endpoint(demo):
+def endpoint(demo, dns):  # noqa: F811
     return webhooks.add_endpoint("https://chat.example.com/hooks/support", "sla_breached,escalated", None, now=T0)
 
 
@@ -76,6 +77,7 @@ def test_manager_reads_but_cannot_change(client, auth, endpoint):
     assert db.session.get(WebhookEndpoint, endpoint.id).active
 
 
+@pytest.mark.usefixtures("dns")
 def test_admin_adds_an_endpoint_with_a_generated_secret(client, auth, demo):
     auth.login(ADMIN)
     response = auth.post(PAGE, PAGE, url=" https://chat.example.com/new ", events=["escalated", "sla_at_risk"],
@@ -97,6 +99,7 @@ def test_admin_adds_an_endpoint_with_a_generated_secret(client, auth, demo):
     ({"url": "https://chat.example.com/x", "events": "sla_breached", "secret": "short"}, ["16 to 128 characters"]),
     ({"url": "https://chat.example.com/x", "events": "ticket_deleted"}, ["Unknown event: ticket_deleted"]),
 ])
+@pytest.mark.usefixtures("dns")
 def test_invalid_endpoint_shows_errors_and_saves_nothing(client, auth, demo, fields, messages):
     auth.login(ADMIN)
     response = auth.post(PAGE, PAGE, **fields)
@@ -129,7 +132,7 @@ def test_retry_button_makes_a_failed_delivery_due_now(client, auth, endpoint, no
 
     refused = auth.post(f"{PAGE}/deliveries/{sent.id}/retry", PAGE)
     assert refused.status_code == 409
-    assert "only failed deliveries can be retried" in refused.get_data(as_text=True)
+    assert "only failed or refused deliveries can be retried" in refused.get_data(as_text=True)
     assert auth.post(f"{PAGE}/deliveries/999999/retry", PAGE).status_code == 404
 
 
