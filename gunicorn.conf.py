@@ -1,5 +1,7 @@
 """gunicorn settings for production; the SLA scheduler runs as its own process, never in here."""
+import glob
 import os
+import tempfile
 
 # Two worker processes per CPU, one request at a time each (gunicorn's sync worker; WEB_THREADS > 1
 # selects its threaded worker instead). Measured on 2 CPUs under 16 concurrent sellers (bench/README.md):
@@ -22,3 +24,21 @@ graceful_timeout = 30
 # no access log: its request lines would carry seller link tokens; the app logs each request
 # itself as JSON with the token redacted (portal/observability.py)
 accesslog = None
+
+# --- Prometheus metrics (portal/metrics.py) --------------------------------------------------------
+# Each worker writes its request counts to files in PROMETHEUS_MULTIPROC_DIR and GET /metrics adds
+# them up (prometheus_client's multiprocess mode). The variable must be set before a worker imports
+# the app, and the folder must not keep an earlier run's counts: unset, a fresh folder per start;
+# given, it is emptied of counts at start (and at a reload, which starts the counts afresh).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    for _stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(_stale)
+else:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
