@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from .extensions import db
-from .services import reports, sla_jobs, webhooks
+from .services import reports, retention, sla_jobs, webhooks
 from .services.runtime import runtime, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -38,6 +38,19 @@ def webhooks_job(app: Flask) -> None:
             result = webhooks.deliver_due(utcnow())
             if result != webhooks.DeliveryPass(0, 0, 0):
                 log.info("webhooks %s", result.line())
+        finally:
+            db.session.remove()
+
+
+def retention_job(app: Flask) -> None:
+    """Remove attachments and contact phones of tickets closed PORTAL_RETENTION_DAYS ago; says what
+    it removed in the log and in its heartbeat."""
+    with app.app_context():
+        try:
+            result = retention.apply_retention(utcnow(), app.config["PORTAL_RETENTION_DAYS"], runtime().upload_dir,
+                                               actor_label="scheduler")
+            sla_jobs.beat("retention", utcnow(), result.line())
+            log.info("retention %s", result.line())
         finally:
             db.session.remove()
 
@@ -80,6 +93,9 @@ def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int
     scheduler.add_job(weekly_report_job, CronTrigger(day_of_week="mon", hour=0, minute=10, timezone=tz), args=[app],
                       id="weekly-report")
     scheduler.add_job(webhooks_job, IntervalTrigger(seconds=webhook_seconds), args=[app], id="webhooks")
+    if app.config.get("PORTAL_RETENTION_DAYS"):  # unset: personal data is kept
+        scheduler.add_job(retention_job, IntervalTrigger(hours=1), args=[app], id="retention",
+                          next_run_time=dt.datetime.now(tz))
     return scheduler
 
 
