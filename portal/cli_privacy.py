@@ -1,5 +1,5 @@
-"""The commands that end personal data: `retention apply` (kept apart from cli.py, which holds
-the rest of PRODUCT.md's commands)."""
+"""The commands that end personal data: `retention apply` and `sellers forget CODE`
+(kept apart from cli.py, which holds the rest of PRODUCT.md's commands)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +8,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .cli import parse_now
-from .services import retention
-from .services.runtime import runtime
+from .cli import fail, parse_now, sellers_cli
+from .services import erasure, retention
+from .services.errors import PortalError
+from .services.runtime import runtime, utcnow
 
 retention_cli = AppGroup("retention", help="How long personal data of closed tickets is kept.")
 
@@ -33,3 +34,23 @@ def retention_apply(now_raw: str | None, days: int | None):
                   f"{result.phones} contact phone(s) from {result.tickets} ticket(s)"))
     click.echo(result.line())
 
+
+@sellers_cli.command("forget")
+@click.argument("code")
+def sellers_forget(code: str):
+    """Erase the seller's personal data (name, phone, message text, files) and revoke their links;
+    their tickets stay, anonymous, and keep counting in reports. The last line has the counts."""
+    try:
+        result = erasure.forget_seller(code, now=utcnow(), upload_dir=runtime().upload_dir, actor_label="cli")
+    except PortalError as exc:
+        fail(exc)
+    if result.nothing:
+        click.echo(f"nothing left to erase for seller {code}")
+    else:
+        click.echo(f"erased the personal data of seller {code}: name {'yes' if result.name else 'no (blank)'}, "
+                   f"phone {'yes' if result.phone else 'no (none)'}, {result.tickets} ticket(s) (description, "
+                   f"contact phone, CSAT comment, search words), {result.messages} message text(s), "
+                   f"{result.attachments} attachment(s) ({result.files} file(s) on disk), "
+                   f"{result.webhook_deliveries} webhook payload(s), {result.audit_events} audit record(s); "
+                   f"links revoked (key version {result.link_version})")
+    click.echo(result.line())
