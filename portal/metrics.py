@@ -91,23 +91,21 @@ class _StartClock:
 
 # --- read from the database at scrape time --------------------------------------------------------
 
-_tickets, _departments = Ticket.__table__, Department.__table__
+_tickets = Ticket.__table__
 _WAITING = _tickets.c.first_responded_at.is_(None)
 _NOW = bindparam("now", type_=Ticket.first_response_due_at.type)
-# One grouped query over open tickets only. Each department is joined to its open tickets through
-# an index that starts with the department: on PostgreSQL ix_tickets_queue (department, status, …),
-# whose three open-status ranges are read; on SQLite ix_tickets_open_queue, a partial index of open
-# tickets, used because the condition names the statuses literally (OPEN_TICKET). Closed tickets,
-# most of a large database, are never read. Departments without open tickets report zeros.
+# One grouped query over open tickets only, which are a fraction of a large database: closed ones are
+# never read. It finds them through an index that starts with the department: on PostgreSQL
+# ix_tickets_queue (department, status, …), in its three open-status ranges; on SQLite the partial
+# index of open tickets ix_tickets_open_queue, which the planner takes only for a condition that
+# names the statuses literally (OPEN_TICKET), and only in a query of the tickets alone: joined to
+# the departments, SQLite builds a temporary index of every ticket instead.
 _TICKET_COUNTS = (
-    select(_departments.c.code,
-           func.count(_tickets.c.id),
-           func.count(_tickets.c.id).filter(and_(_WAITING, _tickets.c.at_risk_at <= _NOW,
-                                                 _tickets.c.first_response_due_at > _NOW)),
-           func.count(_tickets.c.id).filter(and_(_WAITING, _tickets.c.first_response_due_at <= _NOW)))
-    .select_from(_departments)
-    .outerjoin(_tickets, and_(_tickets.c.department_id == _departments.c.id, text(f"tickets.{OPEN_TICKET}")))
-    .group_by(_departments.c.code).order_by(_departments.c.code))
+    select(_tickets.c.department_id,
+           func.count(),
+           func.count().filter(and_(_WAITING, _tickets.c.at_risk_at <= _NOW, _tickets.c.first_response_due_at > _NOW)),
+           func.count().filter(and_(_WAITING, _tickets.c.first_response_due_at <= _NOW)))
+    .where(text(OPEN_TICKET)).group_by(_tickets.c.department_id))
 
 
 @dataclass(frozen=True)
@@ -118,9 +116,13 @@ class TicketCounts:
 
 
 def ticket_counts(now: dt.datetime) -> dict[str, TicketCounts]:
-    """Open, at-risk and breached tickets per department code, as of `now`, from the tickets'
-    stored due times (so the figures hold even while the scheduler is stopped)."""
-    return {code: TicketCounts(*counts) for code, *counts in db.session.execute(_TICKET_COUNTS, {"now": now})}
+    """Open, at-risk and breached tickets per department code (every department, zeros included),
+    as of `now`, from the tickets' stored due times: the figures hold while the scheduler is stopped."""
+    found = {department_id: TicketCounts(*counts)
+             for department_id, *counts in db.session.execute(_TICKET_COUNTS, {"now": now})}
+    return {code: found.get(department_id, TicketCounts(0, 0, 0))
+            for department_id, code in db.session.execute(select(Department.id, Department.code)
+                                                          .order_by(Department.code))}
 
 
 @dataclass(frozen=True)
