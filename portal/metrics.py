@@ -207,8 +207,9 @@ class DatabaseCollector:
             failed.add_metric((outbox.name,), found.failed)
             oldest.add_metric((outbox.name,), found.oldest_due_seconds)
         yield from (pending, failed, oldest)
+        # not "job": Prometheus gives every scraped series a job label of its own (the scrape job's name)
         ages = GaugeMetricFamily("portal_scheduler_heartbeat_age_seconds",
-                                 "Seconds since each scheduler job last finished", labels=("job",))
+                                 "Seconds since each scheduler job last finished", labels=("scheduler_job",))
         for job, age in sorted(heartbeat_ages(now).items()):
             ages.add_metric((job,), age)
         yield ages

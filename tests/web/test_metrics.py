@@ -179,8 +179,8 @@ def test_heartbeat_age_per_scheduler_job(client, token, app, now):
     sla_jobs.beat("sla-sweep", now - dt.timedelta(seconds=90), "at_risk=0 breached=0 escalated=0")
     sla_jobs.beat("retention", now - dt.timedelta(hours=2), "")
     samples = scrape(client)
-    assert 90 <= value(samples, "portal_scheduler_heartbeat_age_seconds", job="sla-sweep") < 150
-    assert 7200 <= value(samples, "portal_scheduler_heartbeat_age_seconds", job="retention") < 7260
+    assert 90 <= value(samples, "portal_scheduler_heartbeat_age_seconds", scheduler_job="sla-sweep") < 150
+    assert 7200 <= value(samples, "portal_scheduler_heartbeat_age_seconds", scheduler_job="retention") < 7260
     assert metrics.heartbeat_ages(now) == {"sla-sweep": 90.0, "retention": 7200.0}
 
 
