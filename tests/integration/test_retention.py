@@ -170,3 +170,20 @@ def test_the_scheduler_runs_it_hourly_only_when_configured_and_says_what_it_remo
     assert beat.detail == "tickets=3 attachments=3 phones=3 files=3"
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.applied")).all()
     assert event.actor_label == "scheduler" and json.loads(event.after_json)["attachments"] == 3
+
+
+@pytest.mark.parametrize(("raw", "days"), [("", None), ("365", 365), (" 30 ", 30)])
+def test_the_variable_is_a_whole_number_of_days_or_unset(monkeypatch, raw, days):
+    from portal.config import Config
+
+    monkeypatch.setenv("PORTAL_RETENTION_DAYS", raw)
+    assert Config().PORTAL_RETENTION_DAYS == days
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "1.5", "a year"])
+def test_a_wrong_value_stops_the_start_and_names_the_variable(monkeypatch, raw):
+    from portal.config import Config
+
+    monkeypatch.setenv("PORTAL_RETENTION_DAYS", raw)
+    with pytest.raises(RuntimeError, match="PORTAL_RETENTION_DAYS"):
+        Config()
