@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.load.loadkit import Service, free_port, portal_env
@@ -44,27 +45,42 @@ def served(app, database_url, tmp_path):
         web.stop()
 
 
-def count(text: str, endpoint: str) -> float:
-    return sum(s.value for family in text_string_to_metric_families(text) for s in family.samples
+def count(families, endpoint: str) -> float:
+    return sum(s.value for family in families for s in family.samples
                if s.name == "portal_http_request_duration_seconds_count" and s.labels.get("endpoint") == endpoint)
+
+
+def scrape(base: str) -> list:
+    response = requests.get(base + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    return list(text_string_to_metric_families(response.text))
+
+
+def per_worker(folder) -> dict[str, list]:
+    """Each worker's own counts, read from its file as the scrape reads all of them."""
+    return {path.stem.rsplit("_", 1)[1]: list(MultiProcessCollector.merge([str(path)]))
+            for path in folder.glob("histogram_*.db")}
 
 
 def test_a_scrape_adds_up_the_requests_of_every_worker(served):
     base, folder = served
-    before = requests.get(base + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
-    assert before.status_code == 200
+    deadline = time.monotonic() + 30
+    while len(per_worker(folder)) < 2:  # until both workers have started and answered something
+        assert time.monotonic() < deadline, per_worker(folder)
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: requests.get(base + "/healthz", timeout=10), range(8)))
+    before = scrape(base)
+    before_each = {pid: count(families, "static") for pid, families in per_worker(folder).items()}
     # a sync worker answers one request at a time: with eight at once, both workers take some.
     # (A static file: the start-up's /healthz polls may still be answered, and counted, after "before".)
     with ThreadPoolExecutor(8) as pool:
         statuses = Counter(pool.map(lambda _: requests.get(base + "/static/portal.css", timeout=10).status_code,
                                     range(REQUESTS)))
     assert statuses == Counter({200: REQUESTS})
-    writers = {path.stem.rsplit("_", 1)[1] for path in folder.glob("histogram_*.db")}
-    assert len(writers) == 2, writers  # each worker kept its own counts
-    totals = set()
+    served_each = {pid: count(families, "static") - before_each.get(pid, 0)
+                   for pid, families in per_worker(folder).items()}
+    assert len(served_each) == 2 and all(served_each.values()), served_each  # both workers served some
+    assert sum(served_each.values()) == REQUESTS
     for _ in range(4):  # every scrape gives the sum, whichever worker answers it
-        after = requests.get(base + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
-        assert after.status_code == 200 and after.headers["Content-Type"].startswith("text/plain")
-        totals.add(count(after.text, "static") - count(before.text, "static"))
-    assert totals == {REQUESTS}
+        assert count(scrape(base), "static") - count(before, "static") == REQUESTS
     assert requests.get(base + "/metrics", timeout=10).status_code == 401
