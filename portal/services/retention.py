@@ -21,7 +21,8 @@ from ..models import Attachment, Ticket
 from . import audit, uploads
 
 log = logging.getLogger("portal.retention")
-BATCH = 500
+BATCH = 500  # tickets changed per transaction at most
+SCAN = 20_000  # ids read per transaction at most
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,17 @@ def closed_before(cutoff: dt.datetime):
 _HOLDS_PERSONAL_DATA = or_(Ticket.contact_phone.is_not(None), exists().where(Attachment.ticket_id == Ticket.id))
 
 
-def _batch(cutoff: dt.datetime, after_id: int, now: dt.datetime, days: int, actor_label: str
-           ) -> tuple[int, int, RetentionResult, list[str]]:
-    """One batch in the caller's transaction: (candidates seen, last id seen, counts, files to remove)."""
+def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, days: int, actor_label: str
+           ) -> tuple[int, RetentionResult, list[str]]:
+    """One batch in the caller's transaction, among tickets with after_id < id <= upper_id: returns
+    the id to go on after, the counts, and the stored names of the files to remove after the commit."""
     candidates = db.session.execute(
-        select(Ticket.id, Ticket.reference).where(Ticket.id > after_id, closed_before(cutoff), _HOLDS_PERSONAL_DATA)
+        select(Ticket.id, Ticket.reference)
+        .where(Ticket.id > after_id, Ticket.id <= upper_id, closed_before(cutoff), _HOLDS_PERSONAL_DATA)
         .order_by(Ticket.id).limit(BATCH).with_for_update(of=Ticket, skip_locked=True)).all()
+    next_id = candidates[-1][0] if len(candidates) == BATCH else upper_id
     if not candidates:
-        return 0, after_id, RetentionResult(0, 0, 0, 0), []
+        return next_id, RetentionResult(0, 0, 0, 0), []
     ids = [ticket_id for ticket_id, _reference in candidates]
     removed = db.session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ids))
                                  .returning(Attachment.ticket_id, Attachment.stored_name),
@@ -65,8 +69,7 @@ def _batch(cutoff: dt.datetime, after_id: int, now: dt.datetime, days: int, acto
                      after={"days": days, "attachments": len(removed), "phones": len(blanked),
                             "tickets": [reference for ticket_id, reference in candidates if ticket_id in changed]},
                      now=now, actor_label=actor_label)
-    return (len(candidates), ids[-1], RetentionResult(len(changed), len(removed), len(blanked), 0),
-            [name for _ticket_id, name in removed])
+    return next_id, RetentionResult(len(changed), len(removed), len(blanked), 0), [name for _id, name in removed]
 
 
 def remove_files(stored_names: list[str], upload_dir: str) -> int:
@@ -86,13 +89,20 @@ def remove_files(stored_names: list[str], upload_dir: str) -> int:
 
 def apply_retention(now: dt.datetime, days: int, upload_dir: str, *, actor_label: str) -> RetentionResult:
     """Remove attachments and contact phones of tickets closed or resolved more than `days` days
-    before `now`, in batches of BATCH tickets, each committed with an audit event (`retention.applied`,
-    by `actor_label`) naming its tickets; then remove the batch's files. Returns what was removed."""
+    before `now`, in batches of at most BATCH tickets, each committed with an audit event
+    (`retention.applied`, by `actor_label`) naming its tickets; then remove the batch's files.
+    Returns what was removed."""
     cutoff = now - dt.timedelta(days=days)
+    last_id = db.session.scalar(select(func.max(Ticket.id))) or 0
+    db.session.commit()
     totals, after_id = RetentionResult(0, 0, 0, 0), 0
-    while True:
+    # The tickets are read in ranges of SCAN ids, one short transaction each: finding the candidates
+    # reads every ticket (closing times are not indexed), and on SQLite a writing transaction holds
+    # the one write lock, which web requests wait for, from its first statement.
+    while after_id < last_id:
         try:
-            seen, after_id, counts, names = _batch(cutoff, after_id, now, days, actor_label)
+            after_id, counts, names = _batch(cutoff, after_id, min(after_id + SCAN, last_id), now, days,
+                                             actor_label)
             db.session.commit()
         except BaseException:
             db.session.rollback()
@@ -100,7 +110,6 @@ def apply_retention(now: dt.datetime, days: int, upload_dir: str, *, actor_label
         files = remove_files(names, upload_dir)
         totals = RetentionResult(totals.tickets + counts.tickets, totals.attachments + counts.attachments,
                                  totals.phones + counts.phones, totals.files + files)
-        if seen < BATCH:
-            return totals
         if db.engine.dialect.name == "sqlite":
-            time.sleep(0.05)  # let waiting writers take the lock between batches (see sla_jobs.sweep)
+            time.sleep(0.01)  # let waiting writers take the lock between transactions (see sla_jobs.sweep)
+    return totals

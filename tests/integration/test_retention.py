@@ -112,7 +112,9 @@ def test_files_stay_when_the_transaction_does_not_commit(app, aged, now, monkeyp
 
 
 def test_two_runs_at_once_remove_each_thing_once(app, aged, now, monkeypatch):
-    monkeypatch.setattr(retention, "BATCH", 1)  # many small transactions, so the two runs interleave
+    # many small transactions (one ticket changed, two ids read at most), so that the two runs interleave
+    monkeypatch.setattr(retention, "BATCH", 1)
+    monkeypatch.setattr(retention, "SCAN", 2)
     results: list = []
     errors: list = []
 
