@@ -9,8 +9,9 @@ Two kinds of figures:
   adds them up (prometheus_client's multiprocess mode; gunicorn.conf.py sets the folder up).
 * read from the database when scraped (a custom collector): open, at-risk and breached tickets per
   department, the backlog of each outbox (webhook deliveries; seller notifications slot in as one
-  more `Outbox`), and the age of each scheduler job's heartbeat. A handful of small queries, each
-  answered from an index (see `ticket_counts`), so a scrape costs the same at a million tickets.
+  more `Outbox`), and the age of each scheduler job's heartbeat. A handful of queries, each
+  answered from an index: a scrape reads the open tickets (see `_TICKET_COUNTS`), never the
+  closed ones that make up most of a large database.
 
 The page answers only `Authorization: Bearer $METRICS_TOKEN`, from any address; without a
 METRICS_TOKEN it does not exist (404). It reads no session and sets no cookie."""
