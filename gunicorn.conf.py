@@ -1,5 +1,7 @@
 """gunicorn settings for production; the SLA scheduler runs as its own process, never in here."""
+import glob
 import os
+import tempfile
 
 # Two worker processes per CPU, one request at a time each (gunicorn's sync worker; WEB_THREADS > 1
 # selects its threaded worker instead). Measured on 2 CPUs under 16 concurrent sellers (bench/README.md):
@@ -36,3 +38,22 @@ def on_starting(server):
     if not (os.environ.get("SECRET_KEY") or server.cfg.env.get("SECRET_KEY")):
         raise RuntimeError("SECRET_KEY is missing: set it to a long random value before starting gunicorn, e.g. "
                            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+
+
+# --- Prometheus metrics (portal/metrics.py) --------------------------------------------------------
+# Each worker writes its request counts to files in PROMETHEUS_MULTIPROC_DIR and GET /metrics adds
+# them up (prometheus_client's multiprocess mode). The variable must be set before a worker imports
+# the app, and the folder must not keep an earlier run's counts: unset, a fresh folder per start;
+# given, it is emptied of counts at start (and at a reload, which starts the counts afresh).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    for _stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(_stale)
+else:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

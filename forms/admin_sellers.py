@@ -35,3 +35,10 @@ class ConfirmImportForm(AdminForm):
 
     import_id = HiddenField(validators=[InputRequired(_l("This import is unknown: upload the file again."))])
     digest = HiddenField(validators=[InputRequired(_l("The preview is missing: upload the file again."))])
+
+
+class ForgetSellerForm(AdminForm):
+    """Erasing a seller's personal data cannot be undone: the admin types the seller's code to confirm."""
+
+    confirm_code = StringField(_l("Type the seller code to confirm"),
+                               render_kw={"autocomplete": "off", "maxlength": 64})

@@ -77,4 +77,6 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     register_cli(app)
+    from .metrics import init_app as init_metrics
+    init_metrics(app)
     return app

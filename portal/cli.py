@@ -411,6 +411,8 @@ def departments_calendar(code: str, business: bool, timezone: str, holidays: tup
 
 
 def register(app: Flask) -> None:
+    from .cli_privacy import retention_cli  # adds `sellers forget` too
+
     for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli, webhooks_cli,
-                  departments_cli):
+                  departments_cli, retention_cli):
         app.cli.add_command(group)

@@ -55,6 +55,15 @@ def development_secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _days(name: str) -> int | None:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise RuntimeError(f"{name} must be a whole number of days (1 or more), got {raw!r}")
+    return int(raw)
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     # plain postgresql:// would pick psycopg2, which we do not ship
@@ -140,6 +149,10 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PUBLIC_BASE_URL.startswith("https://")
         self.PRODUCTION = os.environ.get("PORTAL_ENV", "").lower() == "production"
+        # GET /metrics answers only this bearer token; unset, the page does not exist
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+        # closed or resolved tickets lose their attachments and contact phone this many days later
+        self.PORTAL_RETENTION_DAYS = _days("PORTAL_RETENTION_DAYS")
 
 
 class TestConfig(Config):

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db
-from .services import reports, sla_jobs, webhooks
+from .services import reports, retention, sla_jobs, webhooks
 from .services.runtime import runtime, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -53,6 +53,16 @@ def webhooks_job(app: Flask) -> None:
         result = webhooks.deliver_due(utcnow())
         if result != webhooks.DeliveryPass(0, 0, 0):
             log.info("webhooks %s", result.line())
+
+
+def retention_job(app: Flask) -> None:
+    """Remove attachments and contact phones of tickets closed PORTAL_RETENTION_DAYS ago; says what
+    it removed in the log and in its heartbeat."""
+    with job(app, "retention"):
+        result = retention.apply_retention(utcnow(), app.config["PORTAL_RETENTION_DAYS"], runtime().upload_dir,
+                                           actor_label="scheduler")
+        sla_jobs.beat("retention", utcnow(), result.line())
+        log.info("retention %s", result.line())
 
 
 def _scheduled_report(app: Flask, name: str, days: int, by: str) -> Path | None:
@@ -92,6 +102,9 @@ def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int
     scheduler.add_job(weekly_report_job, CronTrigger(day_of_week="mon", hour=0, minute=10, timezone=tz), args=[app],
                       id="weekly-report")
     scheduler.add_job(webhooks_job, IntervalTrigger(seconds=webhook_seconds), args=[app], id="webhooks")
+    if app.config.get("PORTAL_RETENTION_DAYS"):  # unset: personal data is kept
+        scheduler.add_job(retention_job, IntervalTrigger(hours=1), args=[app], id="retention",
+                          next_run_time=dt.datetime.now(tz))
     return scheduler
 
 

@@ -11,9 +11,9 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forms.admin_sellers import ConfirmImportForm, SellerForm, SellerImportForm
+from forms.admin_sellers import ConfirmImportForm, ForgetSellerForm, SellerForm, SellerImportForm
 
-from ..services import links, sellers
+from ..services import erasure, links, sellers
 from ..services.errors import Conflict, PortalError
 from ..services.runtime import runtime, utcnow
 from .views import bp
@@ -88,7 +88,8 @@ def add_seller():
     return redirect(url_for("admin.seller_page", seller_id=seller.id, link="new", _anchor="link"), 303)
 
 
-def _detail_page(seller, form: SellerForm | None = None, status: int = 200):
+def _detail_page(seller, form: SellerForm | None = None, status: int = 200,
+                 forget_form: ForgetSellerForm | None = None):
     link = qr = None
     if _can_change():  # a link opens the seller's account: only those who may revoke it see it
         rt = runtime()
@@ -96,7 +97,7 @@ def _detail_page(seller, form: SellerForm | None = None, status: int = 200):
         qr = _qr_data_uri(link)
     return render_template("admin/sellers_detail.html", seller=seller, form=form or SellerForm(obj=seller),
                            link=link, qr=qr, show_link=request.args.get("link") != "revoked",
-                           can_change=_can_change()), status
+                           can_change=_can_change(), forget_form=forget_form or ForgetSellerForm(formdata=None)), status
 
 
 @bp.get("/sellers/<int:seller_id>")
@@ -135,6 +136,27 @@ def revoke_seller_links(seller_id: int):
     sellers.revoke_links(seller, now=utcnow(), actor=_actor())
     flash(_("Every link of %(code)s is revoked. Show the new link only when the seller needs one.", code=seller.code))
     return redirect(url_for("admin.seller_page", seller_id=seller_id, link="revoked", _anchor="link"), 303)
+
+
+@bp.post("/sellers/<int:seller_id>/forget")
+def forget_seller(seller_id: int):
+    """Erase the seller's personal data (as `sellers forget`), once the admin typed the seller's code."""
+    seller = _seller_or_404(seller_id)
+    form = ForgetSellerForm()
+    if not form.validate() or (form.confirm_code.data or "").strip() != seller.code:
+        form.confirm_code.errors = [_("Type %(code)s to confirm: nothing was erased.", code=seller.code)]
+        return _detail_page(seller, status=422, forget_form=form)
+    try:
+        result = erasure.forget_seller(seller.code, now=utcnow(), upload_dir=runtime().upload_dir, actor=_actor())
+    except PortalError as exc:
+        abort(exc.status_code, exc.message)
+    if result.nothing:
+        flash(_("Nothing was left to erase for %(code)s.", code=seller.code))
+    else:
+        flash(_("The personal data of %(code)s is erased: %(tickets)s ticket(s), %(messages)s message(s), "
+                "%(files)s file(s). Their links are revoked; their tickets stay, anonymous.", code=seller.code,
+                tickets=result.tickets, messages=result.messages, files=result.attachments))
+    return redirect(url_for("admin.seller_page", seller_id=seller_id, link="revoked"), 303)
 
 
 @bp.post("/sellers/import")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
@@ -11,18 +12,32 @@ from gunicorn.config import Config
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
+@pytest.fixture(autouse=True)
+def metrics_folder(monkeypatch, tmp_path) -> Path:
+    # the file sets PROMETHEUS_MULTIPROC_DIR for the workers it starts: here a folder of the test's
+    # own, and the variable is put back as it was afterwards
+    folder = tmp_path / "metrics"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    return folder
+
+
 def load(monkeypatch, **env: str) -> Config:
     for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    settings: dict = {}
-    exec(compile(CONF.read_text(), str(CONF), "exec"), settings)  # as gunicorn's -c does
+    settings = read(CONF)
     config = Config()
     for name, value in settings.items():
         if name in config.settings:
             config.set(name, value)
     return config
+
+
+def read(path: Path) -> dict:
+    settings: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), settings)  # as gunicorn's -c does
+    return settings
 
 
 def test_the_default_is_sync_workers_two_per_cpu(monkeypatch):
@@ -41,3 +56,36 @@ def test_threads_select_the_threaded_worker(monkeypatch):
 @pytest.mark.parametrize("value", ["120", "600"])
 def test_the_request_timeout_follows_web_timeout(monkeypatch, value):
     assert load(monkeypatch, WEB_TIMEOUT=value).timeout == int(value)
+
+
+def test_without_a_metrics_folder_each_start_makes_a_fresh_one(monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    load(monkeypatch)
+    first = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    load(monkeypatch)
+    second = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    try:
+        assert first != second and first.is_dir() and second.is_dir() and not any(second.iterdir())
+    finally:
+        first.rmdir()
+        second.rmdir()
+
+
+def test_a_given_metrics_folder_is_made_or_emptied_of_an_earlier_runs_counts(monkeypatch, metrics_folder):
+    load(monkeypatch)
+    assert metrics_folder.is_dir()
+    (metrics_folder / "counter_4242.db").write_bytes(b"old counts")
+    (metrics_folder / "README").write_text("not ours")
+    load(monkeypatch)
+    assert sorted(p.name for p in metrics_folder.iterdir()) == ["README"]
+
+
+def test_a_worker_that_exits_is_marked_dead_for_the_metrics(monkeypatch, metrics_folder):
+    settings = read(CONF)
+    live = metrics_folder / "gauge_livesum_4242.db"
+    live.write_bytes(b"")
+    kept = metrics_folder / "histogram_4242.db"  # a dead worker's counts still count
+    kept.write_bytes(b"")
+    settings["child_exit"](None, SimpleNamespace(pid=4242))
+    assert not live.exists() and kept.exists()
