@@ -210,3 +210,16 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def dns(app):
+    """The app's resolver for this test: names under example.com resolve to PUBLIC_ADDRESS (so
+    endpoints that are only enqueued to can be added); tests add their own names."""
+    from portal import outbound
+    from tests.outbound_helpers import PUBLIC_ADDRESS, TableResolver
+
+    resolver = TableResolver({".example.com": PUBLIC_ADDRESS})
+    app.extensions[outbound.RESOLVER_EXTENSION] = resolver
+    yield resolver
+    app.extensions.pop(outbound.RESOLVER_EXTENSION, None)

@@ -1,14 +1,9 @@
 """For tests of outbound HTTP: a resolver that answers from a table (the guard takes its resolver
-as a parameter for this), and a fixture that installs one in the app. Import the fixture into a
-test module to use it."""
+as a parameter for this); tests/conftest.py's `dns` fixture installs one in the app."""
 from __future__ import annotations
 
 import socket
 from pathlib import Path
-
-import pytest
-
-from portal import outbound
 
 # a global unicast address (example.com's, once): names resolving to it pass the guard; no test
 # connects to it
@@ -38,13 +33,3 @@ class TableResolver:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port, 0, 0)) if ":" in a
                 else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
-
-
-@pytest.fixture
-def dns(app) -> TableResolver:
-    """The app's resolver for this test: names under example.com resolve to PUBLIC_ADDRESS (so
-    endpoints that are only enqueued to can be added); tests add their own names."""
-    resolver = TableResolver({".example.com": PUBLIC_ADDRESS})
-    app.extensions[outbound.RESOLVER_EXTENSION] = resolver
-    yield resolver
-    app.extensions.pop(outbound.RESOLVER_EXTENSION, None)

@@ -22,7 +22,7 @@ SECRETS = ("Quỳnh", "quynh", PHONE, "0987654321", "tôi ở 12 Lý Thường K
 
 
 @pytest.fixture
-def customer(demo, now):
+def customer(demo, now, dns):
     """A seller with a history: added, renamed (new code), three tickets with replies, notes, files,
     a rating with a comment, and webhook deliveries of their replies."""
     webhooks.add_endpoint("https://chat.example.com/portal", "ticket_created,ticket_replied", None, now=now)

@@ -15,7 +15,6 @@ from portal.services.errors import Conflict
 from portal.services.links import link_token
 from portal.services.runtime import runtime
 from tests.integration.test_webhooks import SECRET, T0, deliveries, hooks, make, signed_ok  # noqa: F401
-from tests.outbound_helpers import dns  # noqa: F401
 
 MIN = dt.timedelta(minutes=1)
 TICKET_EVENTS = "ticket_created,ticket_replied,ticket_resolved"

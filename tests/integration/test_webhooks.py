@@ -22,7 +22,6 @@ from portal.extensions import db
 from portal.models import WebhookDelivery
 from portal.services import sellers, sla_jobs, tickets, webhooks
 from portal.services.runtime import runtime
-from tests.outbound_helpers import dns  # noqa: F401
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 HOURS = dt.timedelta(hours=1)

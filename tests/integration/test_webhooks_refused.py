@@ -21,7 +21,7 @@ from tests.integration.test_webhooks import (  # noqa: F401
     hooks,
     make,
 )
-from tests.outbound_helpers import PUBLIC_ADDRESS, dns  # noqa: F401
+from tests.outbound_helpers import PUBLIC_ADDRESS
 
 HOURS = dt.timedelta(hours=1)
 

@@ -5,7 +5,6 @@ import pytest
 
 from portal.extensions import db
 from portal.services import audit
-from tests.outbound_helpers import dns  # noqa: F401  (webhook URLs are resolved when added)
 
 
 def _seed(demo, now):

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import WebhookDelivery, WebhookEndpoint
 from portal.services import webhooks
-from tests.outbound_helpers import dns  # noqa: F401
 
 ADMIN = "admin@demo.test"
 PAGE = "/admin/webhooks"
