@@ -70,6 +70,8 @@ def create_app(config: object | None = None) -> Flask:
     init_templating(app)
     init_faults(app)
     init_observability(app)
+    # browsers ask for it on every site: the portal's icon, not a 404 in every log
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.register_blueprint(health_bp)
     app.register_blueprint(seller_bp)
     app.register_blueprint(inbox_bp)
