@@ -26,9 +26,11 @@ from sqlalchemy import func, or_, select
 
 import sla
 from sla import metrics
+from sla.cells import csv_text, csv_texts
 
 from ..extensions import db
 from ..models import Department, Event, Message, Seller, Ticket, User
+from . import spreadsheets
 from .errors import InvalidInput
 from .runtime import calendar_for
 
@@ -93,7 +95,7 @@ def header_labels(lang: str | None, labels: dict = COLUMN_LABELS) -> dict[str, s
 
 def _header_line(columns: list[str], labels: dict[str, str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([labels.get(name, name) for name in columns])
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_text(labels.get(name, name)) for name in columns])
     return buffer.getvalue()
 
 
@@ -444,8 +446,9 @@ def sla_csv(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, ti
             department: str | None = None, lang: str | None = None) -> Iterator[str]:
     """The report as CSV text chunks: UTF-8 BOM first (for Excel), then the header and rows.
     The header is the column names, or their labels in `lang` (see header_labels); the rows are the
-    same in every language. Per-ticket reports stream chunk by chunk in bounded memory. Bad input
-    raises InvalidInput here, before anything is produced."""
+    same in every language. Text that starts like a formula gets a leading ' (sla.cells). Per-ticket
+    reports stream chunk by chunk in bounded memory. Bad input raises InvalidInput here, before
+    anything is produced."""
     check_by(by)
     labels = header_labels(lang)
     start, end = local_range(day_from, day_to, timezone)
@@ -465,7 +468,7 @@ def _stream(start, end, by, now, tz, department_id, labels: dict[str, str] | Non
     table = _aggregates(start, end, department_id, now, [by], tz).table(by)
     if labels is not None:
         table = table.rename(columns=labels)
-    yield table.to_csv(index=False, lineterminator="\r\n")
+    yield csv_texts(table).to_csv(index=False, lineterminator="\r\n")
 
 
 def grouped(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
@@ -480,7 +483,8 @@ def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, t
              department: str | None = None, lang: str | None = None) -> bytes:
     """An aggregate report as an Excel workbook: sheet "SLA" with the same columns as the CSV,
     sheet "About" with the parameters; their header rows and parameter names in `lang` as in
-    sla_csv. Per-ticket exports are CSV only (they can be very long)."""
+    sla_csv. Text is written as text cells, never formulas (spreadsheets). Per-ticket exports are
+    CSV only (they can be very long)."""
     if by == "ticket":
         raise InvalidInput(_l("XLSX is for grouped reports; export per-ticket reports as CSV."),
                            {"by": [_l("Use CSV for by=ticket.")]})
@@ -493,15 +497,7 @@ def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, t
         table = table.rename(columns=labels)
         about["parameter"] = about["parameter"].map(about_labels)
         about = about.rename(columns=about_labels)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="SLA", index=False, freeze_panes=(1, 0))
-        about.to_excel(writer, sheet_name="About", index=False)
-        for sheet in writer.sheets.values():
-            for column in sheet.columns:
-                width = max(len(str(cell.value or "")) for cell in column)
-                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 40)
-    return buffer.getvalue()
+    return spreadsheets.workbook([("SLA", table), ("About", about)])
 
 
 def write_report(path: str | Path, day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
