@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select
 import sla
 from sla import metrics
 from sla.cells import csv_text, csv_texts
+from sla.timeutil import convertible_days, day_start
 
 from ..extensions import db
 from ..models import Department, Event, Message, Seller, Ticket, User
@@ -99,15 +100,29 @@ def _header_line(columns: list[str], labels: dict[str, str]) -> str:
     return buffer.getvalue()
 
 
+def check_days(days: dict[str, dt.date], timezone: ZoneInfo) -> None:
+    """InvalidInput naming every one of `days` (parameter name -> local day) outside the days whose
+    times the calendar holds in UTC (sla.timeutil.convertible_days): such a day cannot become the
+    instants a report is read by."""
+    first, last = convertible_days(timezone)
+    outside = [name for name, day in days.items() if not first <= day <= last]
+    if outside:
+        raise InvalidInput(
+            _l("Report dates must be between %(first)s and %(last)s, the days of %(zone)s whose times the "
+               "calendar can hold.", first=first.isoformat(), last=last.isoformat(), zone=str(timezone)),
+            {name: [_l("Choose a day from %(first)s to %(last)s.", first=first.isoformat(), last=last.isoformat())]
+             for name in outside})
+
+
 def local_range(day_from: dt.date, day_to: dt.date, timezone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """UTC instants [start, end) covering local days day_from..day_to, both inclusive."""
+    """UTC instants [start, end) covering local days day_from..day_to, both inclusive. InvalidInput
+    for a day the conversion cannot hold (check_days), a reversed or a too long range."""
+    check_days({"from": day_from, "to": day_to}, timezone)
     if day_to < day_from:
         raise InvalidInput(_l("The end date is before the start date."), {"to": [_l("Before the start date.")]})
     if (day_to - day_from).days > MAX_DAYS:
         raise InvalidInput(_l("Choose a range of at most ten years."), {"to": [_l("Range too long.")]})
-    start = dt.datetime.combine(day_from, dt.time(), timezone)
-    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), timezone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return day_start(day_from, timezone), day_start(day_to + dt.timedelta(days=1), timezone)
 
 
 def parse_day(raw: str | None, name: str) -> dt.date:
@@ -116,6 +131,20 @@ def parse_day(raw: str | None, name: str) -> dt.date:
     except ValueError:
         raise InvalidInput(_l("%(name)s must be a date like 2026-11-23.", name=name),
                            {name: [_l("Use YYYY-MM-DD.")]}) from None
+
+
+def parse_range(raw_from: str | None, raw_to: str | None, *, today: dt.date, timezone: ZoneInfo,
+                days: int = 7) -> tuple[dt.date, dt.date]:
+    """The local days of `from` and `to` parameters (YYYY-MM-DD; either may be missing): `to` is
+    today by default, `from` the `days`-day range ending on `to`, cut at the first day the calendar
+    holds. InvalidInput for a malformed date or one outside check_days; the range itself is checked
+    by local_range."""
+    day_to = parse_day(raw_to, "to") if raw_to else today
+    if raw_from:
+        return parse_day(raw_from, "from"), day_to
+    check_days({"to": day_to}, timezone)
+    first, _last = convertible_days(timezone)
+    return day_to - dt.timedelta(days=min(days - 1, (day_to - first).days)), day_to
 
 
 def check_by(by: str, allowed: tuple[str, ...] = BYS) -> str:
