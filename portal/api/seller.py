@@ -1,14 +1,15 @@
 """The seller part of the JSON API (/api/v1/tickets…): the seller link's token as a bearer token."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 import sla
 
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from ..models import Message, Ticket
+from ..seller.budget import per_seller
 from ..services import api_schema, links, tickets
 from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound
@@ -26,18 +27,10 @@ TAGS = ("seller",)
 
 @bp.url_value_preprocessor
 def authenticate(_endpoint, _values):
-    # runs before the rate limiter's check, so each seller has a budget of their own
+    # runs before the rate limiter's check, so each seller has a budget of their own (seller.budget)
     token = bearer_token(REALM, "Send your link token as `Authorization: Bearer <token>`.",
                          "The Authorization header must be `Bearer <token>`, the token of your seller link.")
     g.seller = links.seller_for_token(token, runtime().link_keys)
-
-
-def _seller_limit() -> str:
-    return current_app.config["RATELIMIT_SELLER"]
-
-
-def _seller_key() -> str:
-    return f"api-seller:{g.seller.id}" if g.get("seller") else request.remote_addr or "?"
 
 
 # --- representations ------------------------------------------------------------------------------
@@ -123,7 +116,7 @@ def _same_submission(ticket: Ticket, data: api_schema.TicketInput) -> bool:
                                     200: (docs.TicketDetail, "Replayed: this Idempotency-Key already opened it")},
                                    401, 404, 410, 415, 422, 429),
                tags=TAGS, security=SECURITY)
-@limiter.limit(_seller_limit, key_func=_seller_key)
+@per_seller
 def create_ticket():
     """Open a ticket
 
@@ -168,7 +161,7 @@ def ticket(reference: str):
 @docs.document(json=docs.SellerReply,
                resp=docs.responses({201: (docs.SellerReplyCreated, "Sent")}, 401, 404, 409, 410, 415, 422, 429),
                tags=TAGS, security=SECURITY)
-@limiter.limit(_seller_limit, key_func=_seller_key)
+@per_seller
 def reply(reference: str):
     """Reply on a ticket
 
@@ -187,7 +180,7 @@ def reply(reference: str):
 @docs.document(json=docs.NewRating,
                resp=docs.responses({201: (docs.RatingCreated, "Rated")}, 401, 404, 409, 410, 415, 422, 429),
                tags=TAGS, security=SECURITY)
-@limiter.limit(_seller_limit, key_func=_seller_key)
+@per_seller
 def rating(reference: str):
     """Rate the answer (CSAT 1–5)
 
