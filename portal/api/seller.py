@@ -15,7 +15,16 @@ from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound
 from ..services.runtime import runtime, utcnow
 from . import docs
-from .common import bearer_token, decode_cursor, encode_cursor, iso_time, json_body, ticket_summary
+from .common import (
+    INVALID_TOKEN,
+    Unauthenticated,
+    bearer_token,
+    decode_cursor,
+    encode_cursor,
+    iso_time,
+    json_body,
+    ticket_summary,
+)
 
 bp = Blueprint("seller", __name__)
 # bearer tokens, not cookies: a cross-site form cannot forge these requests
@@ -27,10 +36,18 @@ TAGS = ("seller",)
 
 @bp.url_value_preprocessor
 def authenticate(_endpoint, _values):
+    """The caller's seller, from their link token: 401 (invalid_token) for a token that is not a
+    seller link's (tampered, signed with another key, or of a seller that no longer exists), 410
+    for a link the seller's revocation replaced. (A revoked link is a token the seller really had:
+    410 tells their app to ask for the new link rather than to retry with the same token.)"""
     # runs before the rate limiter's check, so each seller has a budget of their own (seller.budget)
     token = bearer_token(REALM, "Send your link token as `Authorization: Bearer <token>`.",
                          "The Authorization header must be `Bearer <token>`, the token of your seller link.")
-    g.seller = links.seller_for_token(token, runtime().link_keys)
+    try:
+        g.seller = links.seller_for_token(token, runtime().link_keys)
+    except NotFound:
+        raise Unauthenticated("This token is not valid: send the token of your seller link, the part after "
+                              "`/s/` of the link.", REALM, INVALID_TOKEN) from None
 
 
 # --- representations ------------------------------------------------------------------------------
@@ -84,8 +101,7 @@ def _decode_cursor(raw: str) -> Ticket:
 # --- endpoints ------------------------------------------------------------------------------------
 
 @bp.get("/tickets")
-@docs.document(query=docs.SellerListQuery, resp=docs.responses({200: (docs.SellerTicketPage, "One page")},
-                                                               401, 404, 410),
+@docs.document(query=docs.SellerListQuery, resp=docs.responses({200: (docs.SellerTicketPage, "One page")}, 401, 410),
                tags=TAGS, security=SECURITY)
 def list_tickets():
     """The seller's tickets, newest first
