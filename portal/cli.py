@@ -30,13 +30,17 @@ def fail(exc: PortalError) -> None:
 
 
 def parse_now(raw: str | None) -> dt.datetime:
+    """--now as a UTC instant (the portal's zone when it names none); a usage error for anything else."""
     if not raw:
         return utcnow()
     try:
         value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return (value if value.tzinfo else value.replace(tzinfo=runtime().timezone)).astimezone(dt.UTC)
     except ValueError:
         raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T09:30:00+07:00", param_hint="--now") from None
-    return value if value.tzinfo else value.replace(tzinfo=runtime().timezone)
+    except OverflowError:
+        raise click.BadParameter("the instant is outside what the calendar holds in UTC (years 1 to 9999)",
+                                 param_hint="--now") from None
 
 
 @demo_cli.command("load")
@@ -212,7 +216,10 @@ def orders_import(file: Path):
 def sla_sweep(now_raw: str | None):
     """One enforcement pass; the last line is at_risk=N breached=N escalated=N."""
     manager_after = dt.timedelta(minutes=current_app.config["SLA_MANAGER_ESCALATION_MINUTES"])
-    result = sla_jobs.sweep(parse_now(now_raw), manager_after, current_app.config["SLA_BUMP_PRIORITY_ON_BREACH"])
+    now, earliest = parse_now(now_raw), dt.datetime.min.replace(tzinfo=dt.UTC) + manager_after
+    if now < earliest:  # the sweep looks back SLA_MANAGER_ESCALATION_MINUTES from now
+        raise click.BadParameter(f"use an instant from {earliest.isoformat()} on", param_hint="--now")
+    result = sla_jobs.sweep(now, manager_after, current_app.config["SLA_BUMP_PRIORITY_ON_BREACH"])
     click.echo(result.line())
 
 
@@ -288,6 +295,9 @@ def report_sla(day_from, day_to, by, department, out: Path, lang: str):
         reports.write_report(out, day_from.date(), day_to.date(), by, now=utcnow(), timezone=runtime().timezone,
                              department=department, lang=lang)
     except PortalError as exc:
+        refused = [f"--{name}" for name in ("from", "to", "department") if name in exc.fields]
+        if refused:  # a value of the command line: a usage error naming the option
+            raise click.BadParameter(str(exc.message), param_hint=" / ".join(refused)) from None
         fail(exc)
     click.echo(f"wrote {out}")
 

@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from .calendars import AlwaysOpen, Calendar
+from .cells import any_needs_mark, csv_text, csv_texts
 
 OPEN_STATUSES = ("new", "open", "waiting_on_seller")
 TIME_COLUMNS = ("created_at", "first_response_due_at", "first_responded_at", "resolved_at")
@@ -377,7 +378,8 @@ def _flag(values: pd.Series) -> pd.Series:
 
 def format_tickets(facts: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """The per-ticket report from :func:`ticket_facts`: times in ``timezone`` as ISO 8601 with
-    offset, minutes to 0.1, sla_met and self_resolved as 'true'/'false' (sla_met '' while pending)."""
+    offset, minutes to 0.1, sla_met and self_resolved as 'true'/'false' (sla_met '' while pending),
+    text that starts like a formula marked as text (:func:`sla.cells.csv_text`)."""
     out = pd.DataFrame(index=facts.index)
     for column in ("reference", "seller_code", "department", "category", "priority", "status"):
         out[column] = facts[column]
@@ -394,7 +396,7 @@ def format_tickets(facts: pd.DataFrame, timezone: str) -> pd.DataFrame:
     out["responses"] = facts["responses"].astype(int)
     out["reopens"] = facts["reopens"].astype(int)
     out["self_resolved"] = _flag(facts["self_resolved"])
-    return out[TICKET_COLUMNS].reset_index(drop=True)
+    return csv_texts(out[TICKET_COLUMNS].reset_index(drop=True))
 
 
 def ticket_table(frame: pd.DataFrame, now: dt.datetime, timezone: str, messages: pd.DataFrame | None = None,
@@ -436,20 +438,23 @@ def _coded(values: pd.Series | np.ndarray, text, missing: str = ",") -> _Piece:
 
 
 def _text_cells(values: pd.Series) -> list[str]:
-    """Text as CSV cells: '' for missing, quoted when needed (for a column of distinct texts)."""
+    """Text as CSV cells: '' for missing, marked when it starts like a formula, quoted when needed
+    (for a column of distinct texts)."""
     cells = values.tolist()
     try:
         joined = "".join(cells)
     except TypeError:  # missing values, or something other than text, among them
         cells = [c if isinstance(c, str) else "" if pd.isna(c) else str(c) for c in cells]
         joined = "".join(cells)
+    if any_needs_mark(cells):
+        cells = [csv_text(c) for c in cells]
     if any(mark in joined for mark in _CSV_SPECIAL):  # one scan of the column decides for all of it
         return [_quoted(c) for c in cells]
     return cells
 
 
 def _text_piece(values: pd.Series) -> _Piece:
-    return _coded(values, lambda v: "," + _quoted(v if isinstance(v, str) else str(v)))
+    return _coded(values, lambda v: "," + _quoted(csv_text(v) if isinstance(v, str) else str(v)))
 
 
 _DECIMAL_TEXTS: dict[int, str] = {}  # ',' + text per float's bits: chunk after chunk the same minutes recur
@@ -546,8 +551,9 @@ def _ticket_pieces(facts: pd.DataFrame, timezone: str) -> list[_Piece]:
 
 def ticket_csv(facts: pd.DataFrame, timezone: str, header: bool = True) -> str:
     """The per-ticket report of :func:`ticket_facts` as CSV text with CRLF line ends: the same text
-    as ``format_tickets(facts, timezone).to_csv(index=False, header=header, lineterminator="\\r\\n")``,
-    several times faster (see the pieces above)."""
+    as ``format_tickets(facts, timezone).to_csv(index=False, header=header, lineterminator="\\r\\n")``
+    (text that starts like a formula marked with a ``'`` alike), several times faster (see the
+    pieces above)."""
     lines = [",".join(TICKET_COLUMNS)] if header else []
     if len(facts):
         pieces = [piece.table if piece.codes is None else piece.table[piece.codes].tolist()

@@ -5,20 +5,28 @@ import datetime as dt
 
 from flask import render_template, request
 
+from sla.timeutil import convertible_days, day_start
+
 from ..services import audit
 from ..services.runtime import runtime
 from .views import bp
 
 
 def _local_day(value: str | None, *, end: bool = False) -> dt.datetime | None:
-    """The start of a local day (the day after, for `end`), in UTC; None for an empty or bad date."""
+    """The start of a local day (the day after, for `end`), in UTC; None for an empty or bad date.
+    A day beyond those the calendar holds (sla.timeutil.convertible_days) is the first or the last
+    instant a datetime holds."""
     try:
         day = dt.date.fromisoformat((value or "").strip())
     except ValueError:
         return None
-    if end:
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), tzinfo=runtime().timezone).astimezone(dt.UTC)
+    timezone = runtime().timezone
+    first, last = convertible_days(timezone)
+    if day < first:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    if day > last:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+    return day_start(day + dt.timedelta(days=1) if end else day, timezone)
 
 
 @bp.get("/audit")

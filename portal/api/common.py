@@ -14,34 +14,43 @@ from ..services.api_schema import ApiInputError
 from ..services.errors import PortalError
 from ..services.runtime import runtime
 
+INVALID_TOKEN = "invalid_token"  # RFC 6750 § 3.1
+
 
 class Unauthenticated(PortalError):
+    """401 with a Bearer challenge. `error` is RFC 6750's error code: INVALID_TOKEN when a bearer
+    token came and is not valid (malformed, tampered, unknown, revoked), None when none came at all
+    (no header, another scheme, an empty token), for which the RFC asks for no code."""
+
     status_code = 401
 
-    def __init__(self, message: str, realm: str) -> None:
+    def __init__(self, message: str, realm: str, error: str | None = None) -> None:
         super().__init__(message)
-        self.realm = realm
+        self.realm, self.error = realm, error
 
 
 def error_response(status: int, message: str, fields: dict[str, list[str]] | None = None, *,
-                   realm: str | None = None):
-    """{"error": {"status", "message", "fields"}} with `status`; a 401 says which token it wants."""
+                   realm: str | None = None, error: str | None = None):
+    """{"error": {"status", "message", "fields"}} with `status`; a 401 says which token it wants
+    (`WWW-Authenticate: Bearer realm="…"`) and, given `error`, what is wrong with the one it got."""
     response = jsonify({"error": {"status": status, "message": message, "fields": fields or {}}})
     response.status_code = status
     if status == 401:
-        response.headers["WWW-Authenticate"] = f'Bearer realm="{realm or "api"}"'
+        challenge = f'Bearer realm="{realm or "api"}"'
+        response.headers["WWW-Authenticate"] = f'{challenge}, error="{error}"' if error else challenge
     return response
 
 
 def bearer_token(realm: str, missing: str, garbled: str) -> str:
-    """The token of `Authorization: Bearer <token>`, or Unauthenticated with the given messages."""
+    """The token of `Authorization: Bearer <token>`, or Unauthenticated: `missing` without a bearer
+    token, `garbled` (invalid_token) for a token with spaces in it, which no token has."""
     header = request.headers.get("Authorization", "")
-    if not header.strip():
-        raise Unauthenticated(missing, realm)
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
-        raise Unauthenticated(garbled, realm)
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated(missing, realm)
+    if any(ch.isspace() for ch in token):
+        raise Unauthenticated(garbled, realm, INVALID_TOKEN)
     return token
 
 

@@ -65,10 +65,13 @@ class ErrorResponse(Model):
 
 ERRORS = {
     400: "The JSON has the wrong shape or types, or a parameter or header is malformed.",
-    401: "The Authorization header is missing, malformed, or its token is not (or no longer) valid.",
-    404: "No such ticket or file for this caller (also for a seller link token that is not valid).",
+    401: ("No bearer token came (`WWW-Authenticate: Bearer realm=…`), or its token is not valid: malformed, "
+          "tampered, unknown, or (staff tokens) revoked or of a deactivated holder "
+          '(`WWW-Authenticate: Bearer realm=…, error="invalid_token"`, RFC 6750).'),
+    404: "No such ticket or file for this caller.",
     409: "The ticket is in a state that does not allow this.",
-    410: "The seller's links were revoked; ask for the new link.",
+    410: ("The seller link token was valid, but the seller's links were revoked since: ask for the new link "
+          "(a retry with the same token will never work)."),
     415: "The body is not `application/json`.",
     422: "Some fields have values the portal refuses; `fields` names them.",
     429: "Too many requests; wait a minute.",

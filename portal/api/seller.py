@@ -1,20 +1,30 @@
 """The seller part of the JSON API (/api/v1/tickets…): the seller link's token as a bearer token."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 import sla
 
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from ..models import Message, Ticket
+from ..seller.budget import per_seller
 from ..services import api_schema, links, tickets
 from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound
 from ..services.runtime import runtime, utcnow
 from . import docs
-from .common import bearer_token, decode_cursor, encode_cursor, iso_time, json_body, ticket_summary
+from .common import (
+    INVALID_TOKEN,
+    Unauthenticated,
+    bearer_token,
+    decode_cursor,
+    encode_cursor,
+    iso_time,
+    json_body,
+    ticket_summary,
+)
 
 bp = Blueprint("seller", __name__)
 # bearer tokens, not cookies: a cross-site form cannot forge these requests
@@ -26,18 +36,18 @@ TAGS = ("seller",)
 
 @bp.url_value_preprocessor
 def authenticate(_endpoint, _values):
-    # runs before the rate limiter's check, so each seller has a budget of their own
+    """The caller's seller, from their link token: 401 (invalid_token) for a token that is not a
+    seller link's (tampered, signed with another key, or of a seller that no longer exists), 410
+    for a link the seller's revocation replaced. (A revoked link is a token the seller really had:
+    410 tells their app to ask for the new link rather than to retry with the same token.)"""
+    # runs before the rate limiter's check, so each seller has a budget of their own (seller.budget)
     token = bearer_token(REALM, "Send your link token as `Authorization: Bearer <token>`.",
                          "The Authorization header must be `Bearer <token>`, the token of your seller link.")
-    g.seller = links.seller_for_token(token, runtime().link_keys)
-
-
-def _seller_limit() -> str:
-    return current_app.config["RATELIMIT_SELLER"]
-
-
-def _seller_key() -> str:
-    return f"api-seller:{g.seller.id}" if g.get("seller") else request.remote_addr or "?"
+    try:
+        g.seller = links.seller_for_token(token, runtime().link_keys)
+    except NotFound:
+        raise Unauthenticated("This token is not valid: send the token of your seller link, the part after "
+                              "`/s/` of the link.", REALM, INVALID_TOKEN) from None
 
 
 # --- representations ------------------------------------------------------------------------------
@@ -91,8 +101,7 @@ def _decode_cursor(raw: str) -> Ticket:
 # --- endpoints ------------------------------------------------------------------------------------
 
 @bp.get("/tickets")
-@docs.document(query=docs.SellerListQuery, resp=docs.responses({200: (docs.SellerTicketPage, "One page")},
-                                                               401, 404, 410),
+@docs.document(query=docs.SellerListQuery, resp=docs.responses({200: (docs.SellerTicketPage, "One page")}, 401, 410),
                tags=TAGS, security=SECURITY)
 def list_tickets():
     """The seller's tickets, newest first
@@ -123,7 +132,7 @@ def _same_submission(ticket: Ticket, data: api_schema.TicketInput) -> bool:
                                     200: (docs.TicketDetail, "Replayed: this Idempotency-Key already opened it")},
                                    401, 404, 410, 415, 422, 429),
                tags=TAGS, security=SECURITY)
-@limiter.limit(_seller_limit, key_func=_seller_key)
+@per_seller
 def create_ticket():
     """Open a ticket
 
@@ -168,7 +177,7 @@ def ticket(reference: str):
 @docs.document(json=docs.SellerReply,
                resp=docs.responses({201: (docs.SellerReplyCreated, "Sent")}, 401, 404, 409, 410, 415, 422, 429),
                tags=TAGS, security=SECURITY)
-@limiter.limit(_seller_limit, key_func=_seller_key)
+@per_seller
 def reply(reference: str):
     """Reply on a ticket
 
@@ -187,7 +196,7 @@ def reply(reference: str):
 @docs.document(json=docs.NewRating,
                resp=docs.responses({201: (docs.RatingCreated, "Rated")}, 401, 404, 409, 410, 415, 422, 429),
                tags=TAGS, security=SECURITY)
-@limiter.limit(_seller_limit, key_func=_seller_key)
+@per_seller
 def rating(reference: str):
     """Rate the answer (CSAT 1–5)
 

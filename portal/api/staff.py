@@ -16,7 +16,16 @@ from ..services import api_schema, api_tokens, inbox, staff_actions
 from ..services.errors import NotFound
 from ..services.runtime import utcnow
 from . import docs
-from .common import Unauthenticated, bearer_token, decode_cursor, encode_cursor, iso_time, json_body, ticket_summary
+from .common import (
+    INVALID_TOKEN,
+    Unauthenticated,
+    bearer_token,
+    decode_cursor,
+    encode_cursor,
+    iso_time,
+    json_body,
+    ticket_summary,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 csrf.exempt(bp)  # bearer tokens, not cookies: a cross-site form cannot forge these requests
@@ -35,7 +44,7 @@ def authenticate(_endpoint, _values):
     token = api_tokens.authenticate(raw, now=utcnow())
     if token is None:
         raise Unauthenticated("This API token is not valid: it was revoked, its holder was deactivated, "
-                              "or it was never issued.", REALM)
+                              "or it was never issued.", REALM, INVALID_TOKEN)
     # the prefix too: a budget never passes to another token that got the same id (say, after a restore)
     g.api_token_key, g.staff_user = f"{token.id}:{token.prefix}", token.user
 

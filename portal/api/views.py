@@ -22,8 +22,9 @@ bp.register_blueprint(staff.bp)
 
 @bp.errorhandler(PortalError)
 def portal_error(exc: PortalError):
-    return error_response(exc.status_code, exc.message, exc.fields,
-                          realm=exc.realm if isinstance(exc, Unauthenticated) else None)
+    if isinstance(exc, Unauthenticated):
+        return error_response(401, exc.message, exc.fields, realm=exc.realm, error=exc.error)
+    return error_response(exc.status_code, exc.message, exc.fields)
 
 
 @bp.errorhandler(HTTPException)

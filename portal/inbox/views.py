@@ -61,8 +61,7 @@ def _page(t: Ticket, status: int = 200, **forms):
     thread = list(db.session.scalars(select(Message).where(Message.ticket_id == t.id)
                                      .order_by(Message.created_at, Message.id)))
     events = list(db.session.scalars(select(Event).where(Event.ticket_id == t.id).order_by(Event.id)))
-    others = list(db.session.scalars(select(Ticket).where(Ticket.seller_id == t.seller_id, Ticket.id != t.id)
-                                     .order_by(Ticket.created_at.desc()).limit(5)))
+    others = inbox.sellers_other_tickets(current_user, t)
     colleagues = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
     colleagues = [u for u in colleagues if u.sees_all_departments or t.department_id in {d.id for d in u.departments}]
     seen = staff_actions.last_event_id(t)

@@ -1,7 +1,6 @@
 """Manager reports: the SLA dashboard and CSV / XLSX exports."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import pandas as pd
@@ -26,11 +25,9 @@ def managers_only():
 
 
 def _range():
-    today = utcnow().astimezone(runtime().timezone).date()
-    raw_from, raw_to = request.args.get("from"), request.args.get("to")
-    day_to = reports.parse_day(raw_to, "to") if raw_to else today
-    day_from = reports.parse_day(raw_from, "from") if raw_from else day_to - dt.timedelta(days=6)
-    return day_from, day_to
+    timezone = runtime().timezone
+    return reports.parse_range(request.args.get("from"), request.args.get("to"),
+                               today=utcnow().astimezone(timezone).date(), timezone=timezone)
 
 
 def _clean(value):
@@ -51,7 +48,10 @@ def dashboard():
         day_from, day_to = _range()
         data = reports.dashboard(day_from, day_to, now=utcnow(), timezone=runtime().timezone, department=department)
     except InvalidInput as exc:
-        abort(400, exc.message)
+        # the filters again, as they were given, with what is wrong beside the field
+        return render_template("reports/refused.html", message=exc.message, errors=exc.fields,
+                               day_from=request.args.get("from", ""), day_to=request.args.get("to", ""),
+                               department=department, departments=reports.department_codes()), exc.status_code
     totals = {k: int(v) if k in COUNT_COLUMNS else _clean(v) for k, v in data.totals.items()}
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:

@@ -12,24 +12,15 @@ from werkzeug.exceptions import HTTPException
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
 from ..db_setup import SAFE_METHODS
-from ..extensions import limiter
 from ..models import Attachment, Seller
 from ..services import links, tickets, uploads
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import runtime, utcnow
+from .budget import per_seller
 
 bp = Blueprint("seller", __name__, url_prefix="/s/<token>")
 HOME_TICKETS = 10  # the latest tickets under the form; the rest are a link away
 LIST_PAGE = 30
-
-
-def _seller_limit() -> str:
-    return current_app.config["RATELIMIT_SELLER"]
-
-
-def _token_key() -> str:
-    # one budget per seller (the token is taken off view_args and checked by load_seller)
-    return f"seller:{g.link[0]}" if g.get("link") else request.remote_addr or "?"
 
 
 @bp.url_value_preprocessor
@@ -123,7 +114,7 @@ def home():
 
 
 @bp.post("/tickets")
-@limiter.limit(_seller_limit, key_func=_token_key)
+@per_seller
 def create():
     form = TicketForm()
     if not form.validate():
@@ -161,7 +152,7 @@ def _own_ticket(reference: str):
 
 
 @bp.post("/tickets/<reference>/reply")
-@limiter.limit(_seller_limit, key_func=_token_key)
+@per_seller
 def reply(reference: str):
     ticket = _own_ticket(reference)
     form = ReplyForm()
@@ -180,7 +171,7 @@ def reply(reference: str):
 
 
 @bp.post("/tickets/<reference>/rating")
-@limiter.limit(_seller_limit, key_func=_token_key)
+@per_seller
 def rating(reference: str):
     ticket = _own_ticket(reference)
     form = RatingForm()
@@ -195,7 +186,7 @@ def rating(reference: str):
 
 
 @bp.post("/tickets/<reference>/resolve")
-@limiter.limit(_seller_limit, key_func=_token_key)
+@per_seller
 def resolve(reference: str):
     ticket = _own_ticket(reference)
     if not SelfResolveForm().validate():

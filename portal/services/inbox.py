@@ -198,3 +198,12 @@ def staff_ticket(user: User, reference: str) -> Ticket | None:
     """The ticket if the user may see it; None otherwise (answered as 404, not 403)."""
     ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
     return ticket if ticket is not None and access.can_see(user, ticket) else None
+
+
+def sellers_other_tickets(user: User, ticket: Ticket, limit: int = 5) -> list[Ticket]:
+    """The latest `limit` other tickets of the ticket's seller that `user` may see (access.visible),
+    newest first: a ticket page never names a ticket, nor its status, of a department the viewer
+    does not work in."""
+    query = select(Ticket).where(Ticket.seller_id == ticket.seller_id, Ticket.id != ticket.id)
+    return list(db.session.scalars(access.visible(user, query).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                                   .limit(limit)))

@@ -19,9 +19,13 @@ REQUIRED = {"tracking_number", "status", "event_at"}
 
 
 def parse_instant(raw: str) -> dt.datetime:
-    """An ISO 8601 instant; one without an offset is taken as UTC."""
+    """An ISO 8601 instant in UTC; one without an offset is taken as UTC. ValueError for anything
+    else, an instant outside the years 1–9999 in UTC included (0001-01-01T00:00+07:00)."""
     value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    except OverflowError:
+        raise ValueError(f"event_at {raw.strip()} is outside the years 1 to 9999 in UTC") from None
 
 
 @dataclass

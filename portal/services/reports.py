@@ -26,9 +26,12 @@ from sqlalchemy import func, or_, select
 
 import sla
 from sla import metrics
+from sla.cells import csv_text, csv_texts
+from sla.timeutil import convertible_days, day_start
 
 from ..extensions import db
 from ..models import Department, Event, Message, Seller, Ticket, User
+from . import spreadsheets
 from .errors import InvalidInput
 from .runtime import calendar_for
 
@@ -93,19 +96,33 @@ def header_labels(lang: str | None, labels: dict = COLUMN_LABELS) -> dict[str, s
 
 def _header_line(columns: list[str], labels: dict[str, str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([labels.get(name, name) for name in columns])
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_text(labels.get(name, name)) for name in columns])
     return buffer.getvalue()
 
 
+def check_days(days: dict[str, dt.date], timezone: ZoneInfo) -> None:
+    """InvalidInput naming every one of `days` (parameter name -> local day) outside the days whose
+    times the calendar holds in UTC (sla.timeutil.convertible_days): such a day cannot become the
+    instants a report is read by."""
+    first, last = convertible_days(timezone)
+    outside = [name for name, day in days.items() if not first <= day <= last]
+    if outside:
+        raise InvalidInput(
+            _l("Report dates must be between %(first)s and %(last)s, the days of %(zone)s whose times the "
+               "calendar can hold.", first=first.isoformat(), last=last.isoformat(), zone=str(timezone)),
+            {name: [_l("Choose a day from %(first)s to %(last)s.", first=first.isoformat(), last=last.isoformat())]
+             for name in outside})
+
+
 def local_range(day_from: dt.date, day_to: dt.date, timezone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """UTC instants [start, end) covering local days day_from..day_to, both inclusive."""
+    """UTC instants [start, end) covering local days day_from..day_to, both inclusive. InvalidInput
+    for a day the conversion cannot hold (check_days), a reversed or a too long range."""
+    check_days({"from": day_from, "to": day_to}, timezone)
     if day_to < day_from:
         raise InvalidInput(_l("The end date is before the start date."), {"to": [_l("Before the start date.")]})
     if (day_to - day_from).days > MAX_DAYS:
         raise InvalidInput(_l("Choose a range of at most ten years."), {"to": [_l("Range too long.")]})
-    start = dt.datetime.combine(day_from, dt.time(), timezone)
-    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), timezone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return day_start(day_from, timezone), day_start(day_to + dt.timedelta(days=1), timezone)
 
 
 def parse_day(raw: str | None, name: str) -> dt.date:
@@ -114,6 +131,20 @@ def parse_day(raw: str | None, name: str) -> dt.date:
     except ValueError:
         raise InvalidInput(_l("%(name)s must be a date like 2026-11-23.", name=name),
                            {name: [_l("Use YYYY-MM-DD.")]}) from None
+
+
+def parse_range(raw_from: str | None, raw_to: str | None, *, today: dt.date, timezone: ZoneInfo,
+                days: int = 7) -> tuple[dt.date, dt.date]:
+    """The local days of `from` and `to` parameters (YYYY-MM-DD; either may be missing): `to` is
+    today by default, `from` the `days`-day range ending on `to`, cut at the first day the calendar
+    holds. InvalidInput for a malformed date or one outside check_days; the range itself is checked
+    by local_range."""
+    day_to = parse_day(raw_to, "to") if raw_to else today
+    if raw_from:
+        return parse_day(raw_from, "from"), day_to
+    check_days({"to": day_to}, timezone)
+    first, _last = convertible_days(timezone)
+    return day_to - dt.timedelta(days=min(days - 1, (day_to - first).days)), day_to
 
 
 def check_by(by: str, allowed: tuple[str, ...] = BYS) -> str:
@@ -444,8 +475,9 @@ def sla_csv(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, ti
             department: str | None = None, lang: str | None = None) -> Iterator[str]:
     """The report as CSV text chunks: UTF-8 BOM first (for Excel), then the header and rows.
     The header is the column names, or their labels in `lang` (see header_labels); the rows are the
-    same in every language. Per-ticket reports stream chunk by chunk in bounded memory. Bad input
-    raises InvalidInput here, before anything is produced."""
+    same in every language. Text that starts like a formula gets a leading ' (sla.cells). Per-ticket
+    reports stream chunk by chunk in bounded memory. Bad input raises InvalidInput here, before
+    anything is produced."""
     check_by(by)
     labels = header_labels(lang)
     start, end = local_range(day_from, day_to, timezone)
@@ -465,7 +497,7 @@ def _stream(start, end, by, now, tz, department_id, labels: dict[str, str] | Non
     table = _aggregates(start, end, department_id, now, [by], tz).table(by)
     if labels is not None:
         table = table.rename(columns=labels)
-    yield table.to_csv(index=False, lineterminator="\r\n")
+    yield csv_texts(table).to_csv(index=False, lineterminator="\r\n")
 
 
 def grouped(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,
@@ -480,7 +512,8 @@ def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, t
              department: str | None = None, lang: str | None = None) -> bytes:
     """An aggregate report as an Excel workbook: sheet "SLA" with the same columns as the CSV,
     sheet "About" with the parameters; their header rows and parameter names in `lang` as in
-    sla_csv. Per-ticket exports are CSV only (they can be very long)."""
+    sla_csv. Text is written as text cells, never formulas (spreadsheets). Per-ticket exports are
+    CSV only (they can be very long)."""
     if by == "ticket":
         raise InvalidInput(_l("XLSX is for grouped reports; export per-ticket reports as CSV."),
                            {"by": [_l("Use CSV for by=ticket.")]})
@@ -493,15 +526,7 @@ def sla_xlsx(day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, t
         table = table.rename(columns=labels)
         about["parameter"] = about["parameter"].map(about_labels)
         about = about.rename(columns=about_labels)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="SLA", index=False, freeze_panes=(1, 0))
-        about.to_excel(writer, sheet_name="About", index=False)
-        for sheet in writer.sheets.values():
-            for column in sheet.columns:
-                width = max(len(str(cell.value or "")) for cell in column)
-                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 40)
-    return buffer.getvalue()
+    return spreadsheets.workbook([("SLA", table), ("About", about)])
 
 
 def write_report(path: str | Path, day_from: dt.date, day_to: dt.date, by: str, *, now: dt.datetime, timezone: ZoneInfo,

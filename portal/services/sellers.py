@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from forms import normalize
+from sla.cells import csv_text, csv_value
 
 from ..extensions import db
 from ..models import Seller, User
@@ -292,7 +293,8 @@ def _too_many(max_rows: int) -> InvalidInput:
 
 def parse_csv(text: str, *, max_rows: int | None = None) -> list[RawRow]:
     """The rows of CSV text with a header naming at least code and name (phone and locale optional,
-    other columns ignored), numbered as the file's lines. InvalidInput for a missing header."""
+    other columns ignored), numbered as the file's lines; a cell the export marked as text
+    (sla.cells.csv_text) is read without its mark. InvalidInput for a missing header."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     column = _column_reader()
     try:
@@ -301,7 +303,7 @@ def parse_csv(text: str, *, max_rows: int | None = None) -> list[RawRow]:
             raise InvalidInput(_l("The CSV needs a header row with at least the columns code and name."))
         rows: list[RawRow] = []
         for line, raw in enumerate(reader, start=2):
-            row = {column(k): (v or "").strip() for k, v in raw.items() if isinstance(v, str) or v is None}
+            row = {column(k): csv_value((v or "").strip()) for k, v in raw.items() if isinstance(v, str) or v is None}
             rows.append((line, row.get("code", ""), row.get("name", ""), row.get("phone", ""), row.get("locale", "")))
             if max_rows is not None and len(rows) > max_rows:
                 raise _too_many(max_rows)
@@ -560,17 +562,13 @@ def _column_reader():
     return column
 
 
-def _spreadsheet_safe(text: str) -> str:
-    # a cell starting like a formula would be run by the spreadsheet that opens the file
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_links(secret_key: str, base_url: str, *, now: dt.datetime, actor: User | None = None,
                  actor_label: str | None = None, lang: str | None = None) -> Iterator[str]:
     """Every seller with a working link, as CSV text chunks: a UTF-8 BOM (for Excel), the header (the
-    column names, or their labels when `lang` is vi), the rows in code order. The sellers are read and
-    the export recorded (`seller.links_exported`, committed) before this returns, so the streaming
-    holds no database transaction."""
+    column names, or their labels when `lang` is vi), the rows in code order, text that starts like a
+    formula marked with a leading ' (sla.cells). The sellers are read and the export recorded
+    (`seller.links_exported`, committed) before this returns, so the streaming holds no database
+    transaction."""
     lang = lang or "en"
     if lang not in HEADER_LANGUAGES:
         raise InvalidInput(_l("The header language is en or vi."), {"headers": [_l("Use en or vi.")]})
@@ -587,9 +585,10 @@ def _export_chunks(rows, url, header=EXPORT_COLUMNS) -> Iterator[str]:
     yield "\ufeff"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_text(cell) for cell in header])
     for i, (seller_id, code, name, phone, locale, version) in enumerate(rows, start=1):
-        writer.writerow((code, _spreadsheet_safe(name), phone or "", locale, url(seller_id, version)))
+        # every text through the formula guard: codes and phones come from imports as well as forms
+        writer.writerow([csv_text(cell) for cell in (code, name, phone or "", locale, url(seller_id, version))])
         if i % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -432,7 +432,8 @@ def test_export_has_bom_every_seller_and_working_links(admin, client):
     assert list(rows[0]) == ["code", "name", "phone", "locale", "link"] and len(rows) == 21
     by_code = {row["code"]: row for row in rows}
     assert by_code["DEMO-002"]["name"] == "Cửa hàng Bình An" and by_code["DEMO-002"]["phone"] == "0900000002"
-    assert by_code["EVIL-1"]["name"] == "'=HYPERLINK(\"http://x\")" and by_code["EVIL-1"]["phone"] == "+84901234567"
+    # text that starts like a formula is marked as text, the phone's "+" included (sla.cells)
+    assert by_code["EVIL-1"]["name"] == "'=HYPERLINK(\"http://x\")" and by_code["EVIL-1"]["phone"] == "'+84901234567"
     for code in ("DEMO-001", "DEMO-003", "EVIL-1"):
         assert client.get(urlsplit(by_code[code]["link"]).path).status_code == 200, code
     [event] = audits("seller.links_exported")

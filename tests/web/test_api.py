@@ -301,14 +301,15 @@ def test_missing_or_garbled_authorization_is_401(client, demo, header):
     assert ticket_count() == 0
 
 
-def test_tampered_or_unknown_token_is_404(client, app, demo):
+def test_tampered_or_unknown_token_is_401(client, app, demo):
     token = token_for(app)
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     unknown = links._serializer(app.config["SECRET_KEY"]).dumps([987654, 1])
     foreign = links._serializer("another-secret").dumps([sellers.by_code("DEMO-001").id, 1])
     for bad in (tampered, unknown, foreign, "not-a-token"):
-        assert_error(ApiClient(client, bad).get("/tickets"), 404)
-        assert_error(ApiClient(client, bad).create(), 404)
+        for response in (ApiClient(client, bad).get("/tickets"), ApiClient(client, bad).create()):
+            assert_error(response, 401)
+            assert response.headers["WWW-Authenticate"] == 'Bearer realm="seller-api", error="invalid_token"'
     assert ticket_count() == 0
 
 
