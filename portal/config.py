@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -42,8 +43,7 @@ def development_secret_key(instance_dir: Path) -> str:
     if key:
         return key
     instance_dir.mkdir(parents=True, exist_ok=True)
-    aside = instance_dir / f".{DEV_KEY_FILE}.{os.getpid()}"
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, aside = tempfile.mkstemp(prefix=f".{DEV_KEY_FILE}.", dir=instance_dir)  # mode 0600, a name of its own
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_hex(32) + "\n")
     try:
@@ -51,7 +51,7 @@ def development_secret_key(instance_dir: Path) -> str:
     except FileExistsError:
         pass  # another process was first: its key wins
     finally:
-        aside.unlink(missing_ok=True)
+        os.unlink(aside)
     return path.read_text().strip()
 
 
