@@ -7,7 +7,7 @@ from portal.db_setup import as_loaded
 from portal.extensions import db
 from portal.models import Seller, Ticket
 from portal.services import sellers
-from tests.integration.test_assignment import new
+from tests import factories
 
 
 def _row(model, id_: int) -> dict:
@@ -16,7 +16,7 @@ def _row(model, id_: int) -> dict:
 
 
 def test_the_object_holds_the_row_and_nothing_to_write(app, demo, now):
-    ticket_id = new(now).id
+    ticket_id = factories.ticket(now).id
     db.session.remove()
     values = _row(Ticket, ticket_id)
     ticket = as_loaded(Ticket, values)

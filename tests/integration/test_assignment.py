@@ -6,14 +6,7 @@ from portal.extensions import db
 from portal.models import Event, Message, Ticket, TicketTracking, User
 from portal.services import sellers, tickets
 from portal.services.runtime import runtime
-
-
-def new(now, description="Shipper chưa đến lấy hàng", category="delivery_delay", key=None):
-    seller = sellers.by_code("DEMO-001")
-    ticket, created = tickets.create_ticket(
-        seller, tickets.NewTicket(category=category, description=description, tracking_numbers=("NV12345678",),
-                                  submission_key=key), now=now, rt=runtime())
-    return ticket
+from tests import factories
 
 
 def agent(email) -> User:
@@ -22,7 +15,7 @@ def agent(email) -> User:
 
 def test_tickets_alternate_between_equally_loaded_agents(app, demo, now):
     a1, a2 = agent("agent1.delivery@demo.test"), agent("agent2.delivery@demo.test")
-    assigned = [new(now).assignee_id for _ in range(4)]
+    assigned = [factories.ticket(now).assignee_id for _ in range(4)]
     assert assigned == [a1.id, a2.id, a1.id, a2.id]
     first = db.session.scalar(select(Ticket).order_by(Ticket.id))
     assert db.session.scalar(select(Event).where(Event.ticket_id == first.id, Event.kind == "assigned")).data[
@@ -31,35 +24,35 @@ def test_tickets_alternate_between_equally_loaded_agents(app, demo, now):
 
 def test_resolved_tickets_do_not_count_as_load(app, demo, now):
     a1, a2 = agent("agent1.delivery@demo.test"), agent("agent2.delivery@demo.test")
-    t1 = new(now)
+    t1 = factories.ticket(now)
     assert t1.assignee_id == a1.id
     t1.status = "resolved"
     db.session.commit()
-    assert new(now).assignee_id == a1.id  # a1 has no open ticket again; lower id wins the tie
-    assert new(now).assignee_id == a2.id
+    assert factories.ticket(now).assignee_id == a1.id  # a1 has no open ticket again; lower id wins the tie
+    assert factories.ticket(now).assignee_id == a2.id
 
 
 def test_off_duty_and_inactive_agents_are_skipped_and_nobody_means_unassigned(app, demo, now):
     a1, a2 = agent("agent1.delivery@demo.test"), agent("agent2.delivery@demo.test")
     a1.on_duty = False
     db.session.commit()
-    assert new(now).assignee_id == a2.id
+    assert factories.ticket(now).assignee_id == a2.id
     a2.active = False
     db.session.commit()
-    ticket = new(now)
+    ticket = factories.ticket(now)
     assert ticket.assignee_id is None
     assert not db.session.scalars(select(Event).where(Event.ticket_id == ticket.id, Event.kind == "assigned")).all()
 
 
 def test_agents_of_other_departments_are_never_picked(app, demo, now):
-    ticket = new(now, description="Ứng dụng bị lỗi", category="app_bug")
+    ticket = factories.ticket(now, category="app_bug", description="Ứng dụng bị lỗi")
     assert ticket.department.code == "apps"
     assert ticket.assignee.email.endswith(".apps@demo.test")
 
 
 def test_same_submission_key_returns_the_first_ticket(app, demo, now):
-    first = new(now, key="abc123")
-    again = new(now, key="abc123")
+    first = factories.ticket(now, submission_key="abc123")
+    again = factories.ticket(now, submission_key="abc123")
     assert first.id == again.id
     assert db.session.query(Ticket).count() == 1
 
@@ -107,17 +100,17 @@ def counts():
 def test_least_loaded_agent_counts_only_open_tickets_of_the_departments_agents(app, demo, now):
     a1, a2 = agent("agent1.delivery@demo.test"), agent("agent2.delivery@demo.test")
     for status, assignee in (("open", a1), ("waiting_on_seller", a1), ("new", a2), ("resolved", a2), ("closed", a2)):
-        ticket = new(now)
+        ticket = factories.ticket(now)
         ticket.assignee_id, ticket.status = assignee.id, status
-    other = new(now, description="Ứng dụng bị lỗi", category="app_bug")  # another department's agent
+    other = factories.ticket(now, category="app_bug", description="Ứng dụng bị lỗi")  # another department's agent
     db.session.commit()
     assert other.assignee_id not in (a1.id, a2.id)
     assert tickets.least_loaded_agent(a1.departments[0].id) == a2.id
-    assert new(now).assignee_id == a2.id
+    assert factories.ticket(now).assignee_id == a2.id
 
 
 def test_reference_and_search_text_come_from_the_new_tickets_own_id(app, demo, now):
-    first, second = new(now), new(now)
+    first, second = factories.ticket(now), factories.ticket(now)
     assert second.id == first.id + 1
     for ticket in (first, second):
         assert ticket.reference == tickets.make_reference(ticket.id, now, runtime())
@@ -127,7 +120,7 @@ def test_reference_and_search_text_come_from_the_new_tickets_own_id(app, demo, n
 def test_the_new_ticket_is_read_without_loading_it_again(app, demo, now):
     from sqlalchemy import event
 
-    ticket = new(now)
+    ticket = factories.ticket(now)
     statements = []
 
     def count(*_args):
@@ -143,9 +136,9 @@ def test_the_new_ticket_is_read_without_loading_it_again(app, demo, now):
 
 
 def test_a_retried_submission_stores_nothing_more(app, demo, now):
-    first = new(now, key="retry-1")
+    first = factories.ticket(now, submission_key="retry-1")
     before = counts()
-    again = new(now, key="retry-1")
+    again = factories.ticket(now, submission_key="retry-1")
     assert again.id == first.id and counts() == before
     assert tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
         category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",),
@@ -164,11 +157,11 @@ def test_a_failure_after_the_ticket_row_is_written_leaves_nothing(app, demo, now
     before = counts()
     monkeypatch.setattr(history, "record_many", failing)
     with pytest.raises(RuntimeError):
-        new(now, key="half")
+        factories.ticket(now, submission_key="half")
     db.session.expire_all()
     assert counts() == before
     monkeypatch.setattr(history, "record_many", record_many)
-    assert new(now, key="half").reference  # the same submission goes through once it can
+    assert factories.ticket(now, submission_key="half").reference  # the same submission goes through once it can
 
 
 def test_concurrent_submissions_each_get_their_own_id_and_reference(app, demo, now):

@@ -15,6 +15,7 @@ from portal.models import Attachment, AuditEvent, Message, Seller, Ticket, User,
 from portal.services import erasure, inbox, links, sellers, staff_actions, tickets, uploads, webhooks
 from portal.services.errors import LinkRevoked
 from portal.services.runtime import runtime
+from tests import factories
 from tests.files import png
 
 NAME, PHONE, OLD_CODE, CODE = "Cửa hàng Quỳnh Như", "0912345678", "QN-OLD", "QN-001"
@@ -32,18 +33,16 @@ def customer(demo, now, dns):
     agent = db.session.scalar(select(User).where(User.email == "agent1.delivery@demo.test"))
     references = []
     for hours, category in ((30, "delivery_delay"), (20, "finance"), (2, "delivery_delay")):
-        ticket, _ = tickets.create_ticket(seller, tickets.NewTicket(
-            category=category, description="Quỳnh đây, tôi ở 12 Lý Thường Kiệt, gọi 0987654321",
-            tracking_numbers=("NVQN0001",), contact_phone="0987654321",
-            uploads=(uploads.check_upload("cmnd.png", png(), 1024 * 1024),)), now=now - dt.timedelta(hours=hours),
-            rt=runtime())
+        ticket = factories.ticket(now - dt.timedelta(hours=hours), seller=CODE, category=category,
+                                  description="Quỳnh đây, tôi ở 12 Lý Thường Kiệt, gọi 0987654321",
+                                  tracking=("NVQN0001",), phone="0987654321", files=(("cmnd.png", png()),))
         references.append(ticket.reference)
-        tickets.seller_reply(ticket, "Quỳnh gửi thêm ảnh", (uploads.check_upload("more.png", png(), 1024 * 1024),),
-                             now=now - dt.timedelta(hours=hours - 1), rt=runtime())
-        staff_actions.reply(ticket, agent, "Chào Quỳnh, chúng tôi đang kiểm tra", internal=False,
-                            now=now - dt.timedelta(hours=hours - 1, minutes=-5))
-        staff_actions.reply(ticket, agent, "Gọi 0987654321 không được", internal=True,
-                            now=now - dt.timedelta(hours=hours - 2))
+        factories.message(ticket, "Quỳnh gửi thêm ảnh", now=now - dt.timedelta(hours=hours - 1),
+                          files=(("more.png", png()),))
+        factories.message(ticket, "Chào Quỳnh, chúng tôi đang kiểm tra", by=agent,
+                          now=now - dt.timedelta(hours=hours - 1, minutes=-5))
+        factories.message(ticket, "Gọi 0987654321 không được", by=agent, internal=True,
+                          now=now - dt.timedelta(hours=hours - 2))
     first = tickets.seller_ticket(seller, references[0])
     staff_actions.change_status(first, agent, "resolved", now=now - dt.timedelta(hours=3))
     tickets.rate(first, 2, "rất tệ, Quỳnh không hài lòng", now=now - dt.timedelta(hours=2))

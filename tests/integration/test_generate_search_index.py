@@ -16,7 +16,8 @@ from portal.extensions import db
 from portal.models import Ticket
 from portal.services import generate, inbox
 from portal.services.runtime import runtime
-from tests.integration.test_search_index import found, make
+from tests import factories
+from tests.inbox_search import found
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +58,7 @@ def assert_search_works(now) -> None:
         assert found(" ".join(words)) == expected
         if db.engine.dialect.name == "sqlite":
             assert sorted(inbox._indexed_candidates(words)) == expected
-    fresh = make(now, "Kiện hàng bị móp méo khi giao")
+    fresh = factories.ticket(now, description="Kiện hàng bị móp méo khi giao", tracking=())
     assert found("mop meo") == [fresh.id]
     if db.engine.dialect.name == "sqlite":
         assert inbox._indexed_candidates(["mop", "meo"]) == [fresh.id]
@@ -72,7 +73,8 @@ def run(count: int, now) -> list[str]:
 @pytest.fixture
 def existing(demo, now) -> list[int]:
     """Tickets there before the load: the new ones are indexed after these."""
-    ids = [make(now, "Đối soát COD tháng trước chưa khớp").id, make(now, "Phí vận chuyển bị tính hai lần").id]
+    ids = [factories.ticket(now, description=text, tracking=()).id
+           for text in ("Đối soát COD tháng trước chưa khớp", "Phí vận chuyển bị tính hai lần")]
     db.session.commit()
     return ids
 

@@ -8,17 +8,16 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
-from portal.services import reports, sellers, tickets
+from portal.services import reports
 from portal.services.runtime import runtime
 from sla import metrics
+from tests import factories
 
 
 @pytest.fixture
 def day(demo, now):
     for code in ("DEMO-001", "DEMO-002"):
-        tickets.create_ticket(sellers.by_code(code), tickets.NewTicket(
-            category="delivery_delay", description="Đơn hàng chưa được lấy"), now=now - dt.timedelta(minutes=5),
-            rt=runtime())
+        factories.ticket(now - dt.timedelta(minutes=5), seller=code, description="Đơn hàng chưa được lấy", tracking=())
     return str(now.astimezone(runtime().timezone).date())
 
 

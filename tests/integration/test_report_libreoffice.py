@@ -10,17 +10,17 @@ import subprocess
 import openpyxl
 import pytest
 
-from portal.services import reports, sellers, tickets
+from portal.services import reports
 from portal.services.runtime import runtime
+from tests import factories
 
 SOFFICE = shutil.which("soffice")
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed: apt-get install libreoffice-calc-nogui")
 def test_libreoffice_reads_vietnamese_from_the_csv(app, demo, now, tmp_path):
-    seller = sellers.by_code("DEMO-002")  # Cửa hàng Bình An
-    ticket, _ = tickets.create_ticket(seller, tickets.NewTicket(
-        category="finance", description="Chưa nhận tiền đối soát COD"), now=now, rt=runtime())
+    ticket = factories.ticket(now, seller="DEMO-002", category="finance", description="Chưa nhận tiền đối soát COD",
+                              tracking=())  # DEMO-002: Cửa hàng Bình An
     today = now.astimezone(runtime().timezone).date()
     csv_path = tmp_path / "sla.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as f:

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Department, User
-from portal.services import reports, sellers, staff_actions, tickets
+from portal.services import reports, staff_actions, tickets
 from portal.services.errors import InvalidInput
 from portal.services.runtime import runtime
 from sla import metrics
+from tests import factories
 
 ICT = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=ICT)
@@ -30,12 +31,6 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 def user(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
-
-
-def make(seller_code: str, category: str, description: str, when: dt.datetime):
-    ticket, _ = tickets.create_ticket(sellers.by_code(seller_code), tickets.NewTicket(
-        category=category, description=description), now=when, rt=runtime())
-    return ticket
 
 
 def csv_rows(day_from, day_to, by, department=None, now=NOW) -> tuple[str, pd.DataFrame]:
@@ -55,7 +50,7 @@ def scenario(app, demo):
     finance.calendar_json = json.dumps(FINANCE_CALENDAR)
     db.session.commit()
     rt = runtime()
-    a = make("DEMO-002", "delivery_delay", "Đơn hàng giao chậm ba ngày.", at(6, 9))
+    a = factories.ticket(at(6, 9), seller="DEMO-002", description="Đơn hàng giao chậm ba ngày.")
     agent1, agent2 = user("agent1.delivery@demo.test"), user("agent2.delivery@demo.test")
     staff_actions.assign(a, agent1, "agent1.delivery@demo.test", now=at(6, 9, 1))
     staff_actions.reply(a, agent1, "Chúng tôi đang kiểm tra.", False, now=at(6, 9, 30))
@@ -66,7 +61,7 @@ def scenario(app, demo):
     staff_actions.change_status(a, agent1, "resolved", now=at(6, 11))
     tickets.rate(a, 5, "Tốt", now=at(6, 11, 30))
 
-    b = make("DEMO-001", "delivery_delay", "Shipper chưa giao hàng.", at(6, 20))
+    b = factories.ticket(at(6, 20), seller="DEMO-001", description="Shipper chưa giao hàng.")
     staff_actions.assign(b, agent2, "agent2.delivery@demo.test", now=at(6, 20, 1))
     staff_actions.reply(b, agent2, "Xin lỗi vì chậm trễ.", False, now=at(7, 1))
     staff_actions.change_status(b, agent2, "resolved", now=at(7, 1, 30))
@@ -75,12 +70,14 @@ def scenario(app, demo):
     staff_actions.change_status(b, agent2, "resolved", now=at(7, 3))
     tickets.rate(b, 3, None, now=at(7, 3, 10))
 
-    c = make("DEMO-002", "finance", "Chưa nhận được tiền đối soát COD.", at(6, 16))
+    c = factories.ticket(at(6, 16), seller="DEMO-002", category="finance",
+                         description="Chưa nhận được tiền đối soát COD.")
     manager = user("manager@demo.test")
     staff_actions.assign(c, manager, "manager@demo.test", now=at(6, 16, 5))
     staff_actions.reply(c, manager, "Kế toán sẽ chuyển khoản hôm nay.", False, now=at(10, 9))
 
-    d = make("DEMO-003", "app_bug", "Ứng dụng bị treo khi in vận đơn.", at(9, 23, 30))
+    d = factories.ticket(at(9, 23, 30), seller="DEMO-003", category="app_bug",
+                         description="Ứng dụng bị treo khi in vận đơn.")
     return {"A": a.reference, "B": b.reference, "C": c.reference, "D": d.reference}
 
 
@@ -256,7 +253,7 @@ def test_empty_range_gives_headers_only(app, demo):
 def test_backlog_counts_old_open_tickets_whatever_their_creation_date(scenario):
     # E: created before the range and never answered; it is not one of the range's tickets, but it is
     # in the backlog at the end of the range (here now): 9 days old
-    old = make("DEMO-001", "delivery_delay", "Đơn hàng cũ chưa ai trả lời.", at(1, 10))
+    old = factories.ticket(at(1, 10), seller="DEMO-001", description="Đơn hàng cũ chưa ai trả lời.")
     _text, tickets_ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")
     assert old.reference not in set(tickets_["reference"])
     _text, frame = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "department")
@@ -269,7 +266,7 @@ def test_backlog_counts_old_open_tickets_whatever_their_creation_date(scenario):
 
 
 def test_backlog_of_a_past_range_is_what_was_open_at_its_end(scenario):
-    old = make("DEMO-001", "delivery_delay", "Đơn hàng cũ chưa ai trả lời.", at(1, 10))
+    old = factories.ticket(at(1, 10), seller="DEMO-001", description="Đơn hàng cũ chưa ai trả lời.")
     # the 6th ends at 7th 00:00 local: B (20:00, resolved only at 01:30 on the 7th) and C (16:00) were
     # open, 4 and 8 hours old; A was resolved at 11:00; D did not exist yet; E was 5 days 14 hours old
     _text, frame = csv_rows(dt.date(2026, 3, 6), dt.date(2026, 3, 6), "department")
@@ -285,7 +282,7 @@ def test_backlog_of_a_past_range_is_what_was_open_at_its_end(scenario):
 
 @pytest.mark.parametrize("by", reports.GROUPED)
 def test_grouped_reports_fed_one_ticket_at_a_time_are_the_same(scenario, monkeypatch, by):
-    make("DEMO-001", "delivery_delay", "Đơn hàng cũ chưa ai trả lời.", at(1, 10))
+    factories.ticket(at(1, 10), seller="DEMO-001", description="Đơn hàng cũ chưa ai trả lời.")
     whole, _ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), by)
     monkeypatch.setattr(reports, "CHUNK", 1)
     assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), by)[0] == whole

@@ -9,39 +9,35 @@ import logging
 import threading
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal import scheduler as portal_scheduler
 from portal.extensions import db
 from portal.models import Attachment, AuditEvent, SchedulerHeartbeat, Ticket
-from portal.services import audit, retention, sellers, tickets, uploads
+from portal.services import audit, retention, uploads
 from portal.services.runtime import runtime
+from tests import factories
 from tests.files import pdf, png
 
 DAY = dt.timedelta(days=1)
 
 
-def make(now: dt.datetime, *, status: str = "new", ended_days_ago: float | None = None, files: int = 1,
-         phone: str | None = "0901234567") -> tuple[int, str, list[str]]:
-    """A ticket with `files` attachments, then put in `status`, closed or resolved that many days
-    ago; returns (id, reference, stored file names)."""
-    attached = tuple(uploads.check_upload(f"shot{i}.png" if i % 2 else "receipt.pdf", png() if i % 2 else pdf(),
-                                          1024 * 1024) for i in range(files))
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV00000042",),
-        contact_phone=phone, uploads=attached), now=now - 60 * DAY, rt=runtime())
-    ticket_id, reference = ticket.id, ticket.reference
-    values: dict = {"status": status}
-    if ended_days_ago is not None:
-        ended = now - ended_days_ago * DAY
-        values["resolved_at"] = ended
-        if status == "closed":
-            values["closed_at"] = ended
-    db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
-    names = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.ticket_id == ticket_id)))
+PHONE = "0901234567"
+FILES = (("receipt.pdf", pdf()), ("shot1.png", png()))
+
+
+def stored_names(ticket_id: int) -> list[str]:
+    return list(db.session.scalars(select(Attachment.stored_name).where(Attachment.ticket_id == ticket_id)))
+
+
+def made_60_days_ago(now: dt.datetime, *, files: int = 1, **fields) -> tuple[int, str, list[str]]:
+    """A ticket with `files` attachments created 60 days before `now` (`fields` say what became of it
+    since); returns (id, reference, stored file names), with no transaction left open."""
+    ticket = factories.ticket(now - 60 * DAY, phone=PHONE, files=FILES[:files], **fields)
+    names = stored_names(ticket.id)
     db.session.commit()
     assert len(names) == files
-    return ticket_id, reference, names
+    return ticket.id, ticket.reference, names
 
 
 def on_disk(names: list[str]) -> list[bool]:
@@ -59,13 +55,15 @@ def state(ticket_id: int) -> tuple:
 def aged(demo, now):
     """Tickets on both sides of a 30-day limit."""
     return {
-        "closed_old": make(now, status="closed", ended_days_ago=31, files=2),
-        "resolved_old": make(now, status="resolved", ended_days_ago=45),
-        "closed_old_no_files": make(now, status="closed", ended_days_ago=40, files=0),
-        "closed_recent": make(now, status="closed", ended_days_ago=29),
-        "resolved_recent": make(now, status="resolved", ended_days_ago=1),
-        "open_old": make(now, status="open"),  # created 60 days ago, never closed
-        "waiting_old": make(now, status="waiting_on_seller"),
+        "closed_old": made_60_days_ago(now, status="closed", resolved_at=now - 31 * DAY, closed_at=now - 31 * DAY,
+                                       files=2),
+        "resolved_old": made_60_days_ago(now, status="resolved", resolved_at=now - 45 * DAY),
+        "closed_old_no_files": made_60_days_ago(now, status="closed", resolved_at=now - 40 * DAY,
+                                                closed_at=now - 40 * DAY, files=0),
+        "closed_recent": made_60_days_ago(now, status="closed", resolved_at=now - 29 * DAY, closed_at=now - 29 * DAY),
+        "resolved_recent": made_60_days_ago(now, status="resolved", resolved_at=now - DAY),
+        "open_old": made_60_days_ago(now, status="open"),  # never closed
+        "waiting_old": made_60_days_ago(now, status="waiting_on_seller"),
     }
 
 
@@ -95,7 +93,7 @@ def test_a_second_run_removes_and_records_nothing(app, aged, now):
 
 
 def test_a_ticket_without_a_close_time_is_never_taken_for_an_old_one(app, demo, now):
-    ticket_id, _reference, names = make(now, status="closed")  # closed_at and resolved_at unknown
+    ticket_id, _reference, names = made_60_days_ago(now, status="closed")  # closed_at and resolved_at unknown
     assert retention.apply_retention(now, 1, runtime().upload_dir, actor_label="cli").tickets == 0
     assert state(ticket_id)[:2] == ("0901234567", 1) and all(on_disk(names))
 

@@ -13,31 +13,11 @@ from sqlalchemy import event, func, select
 import routing
 from portal.extensions import db
 from portal.models import AuditEvent, Department, RoutingRuleSet, Ticket
-from portal.services import audit, routing_rules, sellers, tickets
+from portal.services import audit, routing_rules
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.runtime import runtime
-
-DEFAULTS = {"delivery_delay": "delivery", "order_return_status": "returns", "finance": "finance", "app_bug": "apps"}
-V1 = {
-    "version": "ignored",
-    "category_defaults": DEFAULTS,
-    "rules": [{"id": "refunds", "department": "returns", "categories": ["other"], "keywords_any": ["hoàn tiền"]}],
-}
-V2 = {
-    "version": "ignored",
-    "category_defaults": DEFAULTS,
-    "rules": [
-        {"id": "refunds", "department": "finance", "categories": ["other"], "keywords_any": ["hoàn tiền"]},
-        {"id": "pickup", "department": "delivery", "categories": ["other"], "keywords_any": ["chưa lấy hàng"]},
-    ],
-}
-
-
-def make(now, category="other", description="Khi nào hoàn tiền cho shop?", code="DEMO-001"):
-    ticket, created = tickets.create_ticket(sellers.by_code(code), tickets.NewTicket(
-        category=category, description=description, tracking_numbers=("NV10000001",)), now=now, rt=runtime())
-    assert created
-    return ticket
+from tests import factories
+from tests.routing_rulesets import V1, V2
 
 
 def save(data, comment="", now=None, **kwargs):
@@ -54,28 +34,28 @@ def saved_versions() -> list[int]:
 def test_without_saved_versions_the_file_rules_route(demo, now):
     shipped = routing.load_rules()
     assert routing_rules.active_ruleset() == shipped and runtime().ruleset == shipped
-    ticket = make(now, "delivery_delay", "giao chậm")
+    ticket = factories.ticket(now, category="delivery_delay", description="giao chậm")
     assert ticket.routing_rule_version == shipped.version
     assert ticket.routing_explanation.endswith(f"(rules {shipped.version})")
 
 
 def test_saves_number_versions_and_each_ticket_keeps_the_version_that_routed_it(demo, now):
-    before = make(now, description="hoàn tiền giúp shop")
+    before = factories.ticket(now, category="other", description="hoàn tiền giúp shop")
     assert save(V1, "refunds to returns").version == 1
-    first = make(now, description="hoàn tiền giúp shop")
+    first = factories.ticket(now, category="other", description="hoàn tiền giúp shop")
     assert (first.department.code, first.routing_rule_version) == ("returns", "v1")
     assert first.routing_explanation == "returns: rule refunds matched 'hoàn tiền' (rules v1)"
 
     row = save(V2, "refunds are paid by finance")
     assert (row.version, row.comment, row.created_by) == (2, "refunds are paid by finance", "test")
     # the very next ticket in this process uses v2, without waiting for the cache to expire
-    second = make(now, description="hoàn tiền giúp shop")
+    second = factories.ticket(now, category="other", description="hoàn tiền giúp shop")
     assert (second.department.code, second.routing_rule_version) == ("finance", "v2")
     assert second.routing_explanation == "finance: rule refunds matched 'hoàn tiền' (rules v2)"
 
     restored = routing_rules.restore_version(1, now=now, actor_label="test")
     assert (restored.version, restored.comment) == (3, "restore of v1")
-    third = make(now, description="hoàn tiền giúp shop")
+    third = factories.ticket(now, category="other", description="hoàn tiền giúp shop")
     assert (third.department.code, third.routing_rule_version) == ("returns", "v3")
     assert saved_versions() == [1, 2, 3]
     assert routing_rules.ruleset_of(restored).rules == routing_rules.ruleset_of(routing_rules.version(1)).rules
@@ -290,14 +270,17 @@ def test_a_rebuilt_runtime_starts_from_the_database(app, demo, now):
 
 def test_backtest_counts_the_moves_of_a_change_on_recent_tickets(demo, now):
     save(V1)
-    refunds = [make(now - dt.timedelta(hours=n), description=f"Khi nào hoàn tiền đơn {n}?") for n in range(4)]
+    refunds = [factories.ticket(now - dt.timedelta(hours=n), category="other",
+                                description=f"Khi nào hoàn tiền đơn {n}?") for n in range(4)]
     long_text = "Shop cần hoàn tiền " + "rất gấp " * 40
-    refunds.append(make(now - dt.timedelta(days=2), description=long_text))
-    pickups = [make(now - dt.timedelta(days=3), description="Shipper chưa lấy hàng") for _ in range(2)]
+    refunds.append(factories.ticket(now - dt.timedelta(days=2), category="other", description=long_text))
+    pickups = [factories.ticket(now - dt.timedelta(days=3), category="other", description="Shipper chưa lấy hàng")
+               for _ in range(2)]
     for _ in range(3):
-        make(now, "delivery_delay", "giao chậm")
-    make(now, "order_return_status", "hoàn tiền cho đơn hoàn")  # the refund rule is only for 'other'
-    make(now - dt.timedelta(days=40), description="hoàn tiền")  # outside the 30 days
+        factories.ticket(now, category="delivery_delay", description="giao chậm")
+    # the refund rule is only for 'other'
+    factories.ticket(now, category="order_return_status", description="hoàn tiền cho đơn hoàn")
+    factories.ticket(now - dt.timedelta(days=40), category="other", description="hoàn tiền")  # outside the 30 days
     # staff moved one refund ticket to finance already: still a move of this change, counted apart
     refunds[0].department_id = db.session.scalar(select(Department.id).where(Department.code == "finance"))
     db.session.commit()
@@ -323,7 +306,7 @@ def test_backtest_counts_the_moves_of_a_change_on_recent_tickets(demo, now):
 def test_backtest_keeps_ten_examples_and_can_be_capped(demo, now):
     save(V1)
     for n in range(12):
-        make(now - dt.timedelta(minutes=n), description="hoàn tiền")
+        factories.ticket(now - dt.timedelta(minutes=n), category="other", description="hoàn tiền")
     report = routing_rules.backtest(copy.deepcopy(V2), 7, now)
     assert [(m.count, len(m.examples)) for m in report.moves] == [(12, 10)]
     capped = routing_rules.backtest(copy.deepcopy(V2), 7, now, limit=5)
@@ -369,7 +352,7 @@ def test_routing_save_command_validates_saves_and_audits(app, demo, runner, tmp_
 def test_routing_test_command_replays_the_active_version_by_default(app, demo, runner, now, tmp_path):
     save(V1)
     for description in ("hoàn tiền", "hoàn tiền nữa", "giao chậm"):
-        make(now - dt.timedelta(minutes=1), description=description)
+        factories.ticket(now - dt.timedelta(minutes=1), category="other", description=description)
     same = runner.invoke(args=["routing", "test", "--days", "7"])
     assert same.exit_code == 0, same.output
     assert "rules v1: 3 tickets of the last 7 days replayed" in same.output

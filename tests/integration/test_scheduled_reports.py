@@ -6,16 +6,14 @@ import openpyxl
 
 from portal import scheduler
 from portal.extensions import db
-from portal.services import sellers, tickets
 from portal.services.runtime import runtime
+from tests import factories
 
 
 def test_weekly_report_covers_the_seven_days_before_today_per_department(app, demo, now):
     tz = runtime().timezone
     for days_ago in (1, 7, 8):  # 8 days ago is outside last week's window
-        tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-            category="delivery_delay", description="Shipper chưa đến", tracking_numbers=("NV12345678",)),
-            now=now - dt.timedelta(days=days_ago), rt=runtime())
+        factories.ticket(now - dt.timedelta(days=days_ago), description="Shipper chưa đến")
     db.session.commit()
     out = scheduler.weekly_report_job(app)
     last = now.astimezone(tz).date() - dt.timedelta(days=1)
@@ -26,8 +24,7 @@ def test_weekly_report_covers_the_seven_days_before_today_per_department(app, de
 
 
 def test_cli_writes_xlsx_for_grouped_reports_and_refuses_it_per_ticket(app, demo, now, runner, tmp_path):
-    tickets.create_ticket(sellers.by_code("DEMO-002"), tickets.NewTicket(
-        category="finance", description="Chưa nhận tiền đối soát"), now=now, rt=runtime())
+    factories.ticket(now, seller="DEMO-002", category="finance", description="Chưa nhận tiền đối soát", tracking=())
     day = now.astimezone(runtime().timezone).date().isoformat()
     out = tmp_path / "by-department.xlsx"
     result = runner.invoke(args=["report", "sla", "--from", day, "--to", day, "--by", "department", "--out", str(out)])

@@ -16,24 +16,13 @@ from sqlalchemy import func, select
 from portal import scheduler as portal_scheduler
 from portal.extensions import db
 from portal.models import Event, Ticket
-from portal.services import sellers, tickets
 from portal.services.runtime import runtime
+from tests import factories
 
 # the per-ticket columns PRODUCT.md promises, in their order
 CONTRACT_COLUMNS = ["reference", "seller_code", "department", "category", "priority", "status", "created_at",
                     "first_response_due_at", "first_responded_at", "first_response_minutes", "sla_met",
                     "resolved_at", "csat"]
-
-
-def make(created: dt.datetime, code: str = "DEMO-001") -> int:
-    ticket, _ = tickets.create_ticket(sellers.by_code(code), tickets.NewTicket(
-        category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",)),
-        now=created, rt=runtime())
-    ticket_id = ticket.id
-    # the jobs open their own app context and session: on SQLite an open transaction here
-    # (every one begins IMMEDIATE) would hold the write lock they need
-    db.session.commit()
-    return ticket_id
 
 
 def started_paused(app, interval: int = 60):
@@ -89,9 +78,9 @@ def test_daily_report_job_writes_yesterdays_local_day_with_bom_and_contract_head
     today = dt.datetime.now(tz).date()
     yesterday = today - dt.timedelta(days=1)
     midnight = dt.datetime.combine(yesterday, dt.time(), tz)
-    inside = [make(midnight), make(midnight + dt.timedelta(hours=12)),
-              make(midnight + dt.timedelta(days=1) - dt.timedelta(seconds=1))]
-    outside = [make(midnight - dt.timedelta(seconds=1)), make(dt.datetime.now(dt.UTC))]
+    inside = [factories.ticket(midnight).id, factories.ticket(midnight + dt.timedelta(hours=12)).id,
+              factories.ticket(midnight + dt.timedelta(days=1) - dt.timedelta(seconds=1)).id]
+    outside = [factories.ticket(midnight - dt.timedelta(seconds=1)).id, factories.ticket(dt.datetime.now(dt.UTC)).id]
     references = dict(db.session.execute(select(Ticket.id, Ticket.reference)).all())
     db.session.commit()
 
@@ -130,9 +119,9 @@ def test_sweep_job_marks_an_overdue_ticket_and_logs_the_counts(app, demo, caplog
     # the session's migrations ran Alembic's fileConfig, which disables loggers that existed before
     monkeypatch.setattr(logging.getLogger("portal.scheduler"), "disabled", False)
     now = dt.datetime.now(dt.UTC)
-    overdue = make(now - dt.timedelta(hours=5))          # due an hour ago
-    at_risk = make(now - dt.timedelta(hours=3, minutes=30))  # due in 30 minutes
-    fresh = make(now)
+    overdue = factories.ticket(now - dt.timedelta(hours=5)).id          # due an hour ago
+    at_risk = factories.ticket(now - dt.timedelta(hours=3, minutes=30)).id  # due in 30 minutes
+    fresh = factories.ticket(now).id
     db.session.commit()
 
     with caplog.at_level(logging.INFO, logger="portal.scheduler"):

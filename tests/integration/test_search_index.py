@@ -4,19 +4,9 @@ from sqlalchemy import delete, select, text, update
 
 from portal.extensions import db
 from portal.models import Event, Message, Ticket, TicketTracking
-from portal.services import inbox, sellers, tickets
-from portal.services.runtime import runtime
-
-
-def make(now, description: str) -> Ticket:
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="finance", description=description), now=now, rt=runtime())
-    return ticket
-
-
-def found(q: str) -> list[int]:
-    """What the inbox search matches, whatever the database."""
-    return list(db.session.scalars(select(Ticket.id).where(inbox._search(q)).order_by(Ticket.id)))
+from portal.services import inbox
+from tests import factories
+from tests.inbox_search import found
 
 
 def from_index(q: str) -> list[int] | None:
@@ -29,7 +19,8 @@ def from_index(q: str) -> list[int] | None:
 
 
 def test_trigram_table_follows_new_changed_and_deleted_tickets(app, demo, now):
-    refund, fee = make(now, "Chưa nhận được hoàn tiền"), make(now, "Phí vận chuyển bị tính sai")
+    refund, fee = (factories.ticket(now, description=text, tracking=())
+                   for text in ("Chưa nhận được hoàn tiền", "Phí vận chuyển bị tính sai"))
     assert found("hoan tien") == from_index("hoan tien") == [refund.id]
     assert from_index("van chuyen") == [fee.id]
 
@@ -46,8 +37,8 @@ def test_trigram_table_follows_new_changed_and_deleted_tickets(app, demo, now):
 
 
 def test_only_words_of_three_letters_or_more_go_to_the_trigram_table(app, demo, now):
-    weekly = {make(now, f"Đối soát COD tuần {n}").id for n in range(3)}
-    make(now, "Shipper chưa đến lấy hàng")
+    weekly = {factories.ticket(now, description=f"Đối soát COD tuần {n}", tracking=()).id for n in range(3)}
+    factories.ticket(now, description="Shipper chưa đến lấy hàng", tracking=())
     assert set(found("cod doi")) == weekly
     if db.engine.dialect.name == "sqlite":
         assert set(inbox._indexed_candidates(["doi", "so"])) == weekly  # "so" is left to LIKE
@@ -56,7 +47,7 @@ def test_only_words_of_three_letters_or_more_go_to_the_trigram_table(app, demo, 
 
 
 def test_postgresql_answers_word_search_from_the_trigram_index(app, demo, now):
-    make(now, "Đối soát COD tuần này")
+    factories.ticket(now, description="Đối soát COD tuần này", tracking=())
     statement = select(Ticket.id).where(inbox._search("doi soat"))
     if db.engine.dialect.name != "postgresql":
         assert "tickets_search" in {r for r in db.session.scalars(

@@ -5,38 +5,34 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Event, SlaPolicy, Ticket
-from portal.services import policies, sellers, tickets
+from portal.services import policies
 from portal.services.runtime import runtime
+from tests import factories
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)
 
 
-def make(description="Shipper chưa đến lấy hàng", category="delivery_delay"):
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category=category, description=description, tracking_numbers=("NV12345678",)), now=T0, rt=runtime())
-    return ticket
-
-
 def test_default_is_four_hours_and_an_urgent_policy_is_shorter(app, demo):
-    assert make().first_response_due_at == T0 + 4 * H
+    assert factories.ticket(T0).first_response_due_at == T0 + 4 * H
     policies.set_policy("*", "urgent", 60, 15, None, actor="test", now=T0, rt=runtime())
-    urgent = make(description="Gấp: shipper chưa đến lấy hàng, khẩn cấp")
+    urgent = factories.ticket(T0, description="Gấp: shipper chưa đến lấy hàng, khẩn cấp")
     assert urgent.priority == "urgent"
     assert urgent.first_response_due_at == T0 + H
     assert urgent.at_risk_at == T0 + 45 * dt.timedelta(minutes=1)
-    assert make().first_response_due_at == T0 + 4 * H  # normal priority unchanged
+    assert factories.ticket(T0).first_response_due_at == T0 + 4 * H  # normal priority unchanged
 
 
 def test_department_policy_beats_the_any_department_one(app, demo):
     policies.set_policy("*", "*", 180, None, None, actor="test", now=T0, rt=runtime())
     policies.set_policy("finance", "*", 480, None, None, actor="test", now=T0, rt=runtime())
-    assert make().first_response_due_at == T0 + 3 * H
-    assert make("Chưa nhận tiền COD", "finance").first_response_due_at == T0 + 8 * H
+    assert factories.ticket(T0).first_response_due_at == T0 + 3 * H
+    finance = factories.ticket(T0, category="finance", description="Chưa nhận tiền COD")
+    assert finance.first_response_due_at == T0 + 8 * H
 
 
 def test_a_change_is_versioned_and_leaves_existing_tickets_alone_until_reapplied(app, demo, runner):
-    old = make()
+    old = factories.ticket(T0)
     result = runner.invoke(args=["sla", "policy", "set", "--department", "delivery", "--first-response-minutes", "120"])
     assert result.exit_code == 0 and "version 1" in result.output
     runner.invoke(args=["sla", "policy", "set", "--department", "delivery", "--first-response-minutes", "90"])

@@ -5,19 +5,12 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Event, Notification, Ticket, User
-from portal.services import sellers, sla_jobs, staff_actions, tickets
-from portal.services.runtime import runtime
+from portal.services import sla_jobs, staff_actions
+from tests import factories
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 09:00 in Ho Chi Minh City
 HOURS = dt.timedelta(hours=1)
 MANAGERS_AFTER = dt.timedelta(hours=2)
-
-
-def make(created, category="delivery_delay"):
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category=category, description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",)),
-        now=created, rt=runtime())
-    return ticket
 
 
 def events(kind):
@@ -25,11 +18,11 @@ def events(kind):
 
 
 def test_sweep_marks_exactly_the_expected_tickets_and_second_sweep_changes_nothing(app, demo):
-    fresh = make(T0)                       # due 06:00 UTC, at risk from 05:00
-    at_risk = make(T0 - 3.5 * HOURS)       # due 02:30, at risk from 01:30 ... at T0+? see below
-    breached = make(T0 - 5 * HOURS)        # due 01:00
-    answered = make(T0 - 5 * HOURS)
-    resolved_unanswered = make(T0 - 5 * HOURS)
+    fresh = factories.ticket(T0)                       # due 06:00 UTC, at risk from 05:00
+    at_risk = factories.ticket(T0 - 3.5 * HOURS)       # due 02:30, at risk from 01:30 ... at T0+? see below
+    breached = factories.ticket(T0 - 5 * HOURS)        # due 01:00
+    answered = factories.ticket(T0 - 5 * HOURS)
+    resolved_unanswered = factories.ticket(T0 - 5 * HOURS)
     agent = db.session.scalar(select(User).where(User.email == "agent1.delivery@demo.test"))
     staff_actions.reply(answered, agent, "Đã xử lý", False, now=T0 - 4.5 * HOURS)
     staff_actions.change_status(resolved_unanswered, agent, "resolved", now=T0 - 4.5 * HOURS)
@@ -48,7 +41,7 @@ def test_sweep_marks_exactly_the_expected_tickets_and_second_sweep_changes_nothi
 
 
 def test_late_scheduler_catches_up_from_timestamps(app, demo):
-    tickets_ = [make(T0 + i * dt.timedelta(minutes=10)) for i in range(5)]
+    tickets_ = [factories.ticket(T0 + i * dt.timedelta(minutes=10)) for i in range(5)]
     result = sla_jobs.sweep(T0 + 12 * HOURS, MANAGERS_AFTER)
     assert (result.at_risk, result.breached) == (5, 5)
     # leads escalation plus, being hours past due, managers escalation
@@ -60,7 +53,7 @@ def test_late_scheduler_catches_up_from_timestamps(app, demo):
 
 
 def test_breach_notifies_department_leads_and_at_risk_the_assignee(app, demo):
-    ticket = make(T0)
+    ticket = factories.ticket(T0)
     sla_jobs.sweep(T0 + 3.5 * HOURS, MANAGERS_AFTER)
     notes = db.session.scalars(select(Notification).where(Notification.ticket_id == ticket.id)).all()
     assert [(n.kind, n.user_id) for n in notes] == [("sla_at_risk", ticket.assignee_id)]
@@ -72,7 +65,7 @@ def test_breach_notifies_department_leads_and_at_risk_the_assignee(app, demo):
 
 
 def test_sweep_cli_prints_counts_as_last_line(app, demo, runner):
-    make(T0)
+    factories.ticket(T0)
     result = runner.invoke(args=["sla", "sweep", "--now", (T0 + 5 * HOURS).isoformat()])
     assert result.exit_code == 0
     assert result.output.strip().splitlines()[-1] == "at_risk=1 breached=1 escalated=1"
@@ -81,13 +74,13 @@ def test_sweep_cli_prints_counts_as_last_line(app, demo, runner):
 
 
 def test_priority_bump_on_breach_is_optional_and_recorded(app, demo):
-    normal, high = make(T0), make(T0)
+    normal, high = factories.ticket(T0), factories.ticket(T0)
     high.priority = "high"
     db.session.commit()
     sla_jobs.sweep(T0 + 5 * HOURS, MANAGERS_AFTER)
     db.session.expire_all()
     assert db.session.get(Ticket, normal.id).priority == "normal"  # off by default
-    later = [make(T0 + HOURS), make(T0 + HOURS)]
+    later = [factories.ticket(T0 + HOURS), factories.ticket(T0 + HOURS)]
     later[1].priority = "high"
     db.session.commit()
     sla_jobs.sweep(T0 + 6 * HOURS, MANAGERS_AFTER, bump_priority=True)

@@ -14,7 +14,8 @@ from portal.services import history, sellers, staff_actions, tickets, webhooks
 from portal.services.errors import Conflict
 from portal.services.links import link_token
 from portal.services.runtime import runtime
-from tests.integration.test_webhooks import SECRET, T0, deliveries, hooks, make, signed_ok  # noqa: F401
+from tests import factories
+from tests.webhook_receiver import SECRET, T0, deliveries, signed_ok
 
 MIN = dt.timedelta(minutes=1)
 TICKET_EVENTS = "ticket_created,ticket_replied,ticket_resolved"
@@ -28,9 +29,9 @@ def payloads(kind: str | None = None) -> list[dict]:
     return [json.loads(d.payload_json) for d in deliveries() if kind is None or d.event_kind == kind]
 
 
-def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks):  # noqa: F811
+def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks):
     endpoint = webhooks.add_endpoint(hooks.url, TICKET_EVENTS, SECRET, now=T0)
-    ticket = make(T0)
+    ticket = factories.ticket(T0)
     staff_actions.reply(ticket, agent(), "Ghi chú nội bộ: gọi bưu cục", True, now=T0 + MIN)  # internal: silent
     staff_actions.reply(ticket, agent(), "Chào anh, bưu tá sẽ lấy hàng chiều nay.", False, now=T0 + 2 * MIN)
     tickets.seller_reply(ticket, "Cảm ơn, tôi chờ nhé", (), now=T0 + 3 * MIN, rt=runtime())
@@ -61,20 +62,20 @@ def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks): 
 def test_only_subscribed_events_and_active_endpoints_get_deliveries(app, demo):
     only_resolved = webhooks.add_endpoint("https://shop.example.com/resolved", "ticket_resolved", None, now=T0)
     sla_only = webhooks.add_endpoint("https://chat.example.com/sla", "sla_breached", None, now=T0)
-    ticket = make(T0)
+    ticket = factories.ticket(T0)
     assert deliveries() == []
     staff_actions.change_status(ticket, agent(), "resolved", now=T0 + MIN)
     assert [(d.endpoint_id, d.event_kind) for d in deliveries()] == [(only_resolved.id, "ticket_resolved")]
     webhooks.deactivate_endpoint(only_resolved.id, now=T0 + 2 * MIN)
-    make(T0 + 3 * MIN)
-    staff_actions.change_status(make(T0 + 3 * MIN), agent(), "resolved", now=T0 + 4 * MIN)
+    factories.ticket(T0 + 3 * MIN)
+    staff_actions.change_status(factories.ticket(T0 + 3 * MIN), agent(), "resolved", now=T0 + 4 * MIN)
     assert len(deliveries()) == 1 and sla_only.active  # a deactivated endpoint is forgotten at once
 
 
 @pytest.mark.usefixtures("dns")
 def test_a_change_rolled_back_announces_nothing(app, demo):
     webhooks.add_endpoint("https://shop.example.com/all", TICKET_EVENTS, None, now=T0)
-    ticket = make(T0)
+    ticket = factories.ticket(T0)
     assert [d.event_kind for d in deliveries()] == ["ticket_created"]
     history.record(ticket, "replied", T0 + MIN, actor_label="seller DEMO-001", by="seller")
     db.session.rollback()  # e.g. an upload failed after the reply was recorded

@@ -5,107 +5,20 @@ on loopback, which the outbound guard refuses by default: `hooks` sets OUTBOUND_
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import socket
 import threading
-import time
 from collections import Counter
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from portal.extensions import db
-from portal.models import WebhookDelivery
-from portal.services import sellers, sla_jobs, tickets, webhooks
-from portal.services.runtime import runtime
+from portal.services import sla_jobs, webhooks
+from tests import factories
+from tests.webhook_receiver import MANAGERS_AFTER, SECRET, T0, deliveries, signed_ok
 
-T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 HOURS = dt.timedelta(hours=1)
-MANAGERS_AFTER = dt.timedelta(hours=2)
-SECRET = "s3cret-for-tests-0123456789"
-
-
-@dataclass(frozen=True)
-class Received:
-    path: str
-    headers: dict[str, str]  # names lower-cased
-    body: bytes
-
-
-class HookServer:
-    """A local receiver that records every POST; the first `fail_first` answer 500, and every one
-    answers 302 to `redirect_to` when that is set."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.fail_first = 0
-        self.delay = 0.0
-        self.redirect_to: str | None = None
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/support"
-
-    def ids(self) -> list[int]:
-        return [int(r.headers["x-portal-delivery"]) for r in self.received]
-
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802  (the name http.server calls)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with server.lock:
-                    server.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                    body))
-                    failing = len(server.received) <= server.fail_first
-                if server.delay:
-                    time.sleep(server.delay)
-                self.send_response(302 if server.redirect_to else 500 if failing else 200)
-                if server.redirect_to:
-                    self.send_header("Location", server.redirect_to)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
-
-
-@pytest.fixture
-def hooks(app, monkeypatch):
-    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", True)  # the receiver is on 127.0.0.1
-    server = HookServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-    server.thread.join(timeout=5)
-
-
-def make(created: dt.datetime):
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",)),
-        now=created, rt=runtime())
-    return ticket
-
-
-def deliveries() -> list[WebhookDelivery]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
-
-
-def signed_ok(received: Received, secret: str) -> bool:
-    expected = "sha256=" + hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, received.headers["x-portal-signature"])
 
 
 @pytest.mark.usefixtures("dns")
@@ -114,7 +27,7 @@ def test_breach_sweep_enqueues_one_delivery_per_subscribed_endpoint_per_event(ap
     risk = webhooks.add_endpoint("https://chat.example.com/b", ["sla_at_risk"], None, now=T0)
     gone = webhooks.add_endpoint("https://chat.example.com/c", "sla_breached", None, now=T0)
     webhooks.deactivate_endpoint(gone.id, now=T0)
-    made = [make(T0 - 5 * HOURS), make(T0 - 5 * HOURS + dt.timedelta(minutes=10))]
+    made = [factories.ticket(T0 - 5 * HOURS), factories.ticket(T0 - 5 * HOURS + dt.timedelta(minutes=10))]
 
     result = sla_jobs.sweep(T0, MANAGERS_AFTER)
     assert (result.at_risk, result.breached, result.escalated) == (2, 2, 2)
@@ -145,14 +58,14 @@ def test_breach_sweep_enqueues_one_delivery_per_subscribed_endpoint_per_event(ap
 
 
 def test_a_sweep_with_no_endpoints_enqueues_nothing(app, demo):
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     assert sla_jobs.sweep(T0, MANAGERS_AFTER).breached == 1
     assert deliveries() == []
 
 
 def test_delivery_posts_signed_json_once(app, demo, hooks):
     endpoint = webhooks.add_endpoint(hooks.url, "sla_at_risk,sla_breached,escalated", SECRET, now=T0)
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     queued = deliveries()
     assert len(queued) == 3
@@ -182,7 +95,7 @@ def test_delivery_posts_signed_json_once(app, demo, hooks):
 def test_failing_endpoint_is_retried_with_growing_backoff_then_failed(app, demo, hooks):
     hooks.fail_first = 1000
     webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     [delivery] = deliveries()
 
@@ -214,7 +127,7 @@ def test_failing_endpoint_is_retried_with_growing_backoff_then_failed(app, demo,
 def test_endpoint_that_recovers_gets_the_delivery_and_retry_now_resends_a_failed_one(app, demo, hooks):
     hooks.fail_first = 2
     webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     assert webhooks.deliver_due(T0).retrying == 1
     assert webhooks.deliver_due(T0 + dt.timedelta(minutes=1)).retrying == 1
@@ -238,7 +151,7 @@ def test_unreachable_endpoint_records_a_short_reason_and_retries(app, demo, monk
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     webhooks.add_endpoint(f"http://127.0.0.1:{port}/nobody", "sla_breached", SECRET, now=T0)
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(0, 1, 0)
     [row] = deliveries()
@@ -251,7 +164,7 @@ def test_two_concurrent_passes_never_send_the_same_delivery_twice(app, demo, hoo
     webhooks.add_endpoint(hooks.url, "sla_at_risk,sla_breached,escalated", SECRET, now=T0)
     webhooks.add_endpoint(hooks.url + "/second", "sla_breached", SECRET, now=T0)
     for i in range(15):
-        make(T0 - 5 * HOURS + i * dt.timedelta(minutes=1))
+        factories.ticket(T0 - 5 * HOURS + i * dt.timedelta(minutes=1))
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     queued = [d.id for d in deliveries()]
     assert len(queued) == 15 * 4
@@ -290,7 +203,7 @@ def test_a_pass_does_not_send_what_another_transaction_holds(app, demo, hooks):
     """PostgreSQL: a delivery row locked by another pass is skipped, not waited for. SQLite locks the
     whole database instead: a pass waits for the other writer, then claims only what is still due."""
     webhooks.add_endpoint(hooks.url, "sla_at_risk,sla_breached", SECRET, now=T0)
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     locked, free = [d.id for d in deliveries()]
     db.session.commit()
@@ -334,7 +247,7 @@ def test_cli_adds_lists_and_delivers(app, demo, runner, hooks):
     assert f"secret: {SECRET}" in added.output
     listed = runner.invoke(args=["webhooks", "list"])
     assert hooks.url in listed.output and "sla_breached,escalated" in listed.output
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
     delivered = runner.invoke(args=["webhooks", "deliver", "--now", T0.isoformat()])
     assert delivered.exit_code == 0, delivered.output
@@ -351,7 +264,7 @@ def test_scheduler_runs_a_delivery_pass_every_30_seconds(app, demo, hooks):
     assert job.func is portal_scheduler.webhooks_job and job.args == (app,)
     assert isinstance(job.trigger, IntervalTrigger) and job.trigger.interval == dt.timedelta(seconds=30)
     webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)  # T0 is in the past: the delivery is due at the job's real clock
     portal_scheduler.webhooks_job(app)
     assert len(hooks.received) == 1 and [d.status for d in deliveries()] == ["delivered"]

@@ -12,16 +12,9 @@ from portal.extensions import db
 from portal.models import WebhookEndpoint
 from portal.services import sla_jobs, webhooks
 from portal.services.errors import InvalidInput
-from tests.integration.test_webhooks import (  # noqa: F401
-    MANAGERS_AFTER,
-    SECRET,
-    T0,
-    HookServer,
-    deliveries,
-    hooks,
-    make,
-)
+from tests import factories
 from tests.outbound_helpers import PUBLIC_ADDRESS
+from tests.webhook_receiver import MANAGERS_AFTER, SECRET, T0, HookServer, deliveries
 
 HOURS = dt.timedelta(hours=1)
 
@@ -46,7 +39,7 @@ def stored_endpoint(url: str, events: str = "sla_breached") -> WebhookEndpoint:
 
 
 def breach_one_ticket() -> None:
-    make(T0 - 5 * HOURS)
+    factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
 
 
@@ -73,7 +66,7 @@ ADD_REFUSALS = [
 
 
 @pytest.mark.parametrize("url, messages", ADD_REFUSALS)
-def test_adding_a_url_the_guard_refuses_says_why_and_saves_nothing(app, demo, dns, url, messages):  # noqa: F811
+def test_adding_a_url_the_guard_refuses_says_why_and_saves_nothing(app, demo, dns, url, messages):
     dns.names.update({"internal.example.com": "10.0.0.5", "localhost": "127.0.0.1"})
     with pytest.raises(InvalidInput) as refused:
         webhooks.add_endpoint(url, "sla_breached", None, now=T0)
@@ -111,7 +104,7 @@ def test_a_delivery_to_a_refused_address_is_recorded_refused_and_never_retried(a
     assert loopback.received == [] and deliveries()[0].attempts == 1
 
 
-def test_a_name_that_resolves_elsewhere_after_it_was_added_is_checked_again(app, demo, dns):  # noqa: F811
+def test_a_name_that_resolves_elsewhere_after_it_was_added_is_checked_again(app, demo, dns):
     dns.names["hooks.example.org"] = PUBLIC_ADDRESS
     webhooks.add_endpoint("https://hooks.example.org/support", "sla_breached", SECRET, now=T0)
     dns.names["hooks.example.org"] = "169.254.169.254"  # the name now points at the metadata service
@@ -122,7 +115,7 @@ def test_a_name_that_resolves_elsewhere_after_it_was_added_is_checked_again(app,
     assert dns.lookups == ["hooks.example.org", "hooks.example.org"]  # once when added, once when delivered
 
 
-def test_refused_and_failing_deliveries_in_one_pass(app, demo, runner, hooks, monkeypatch):  # noqa: F811
+def test_refused_and_failing_deliveries_in_one_pass(app, demo, runner, hooks, monkeypatch):
     hooks.fail_first = 1
     webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)  # allowed: `hooks` sets OUTBOUND_ALLOW_PRIVATE
     stored_endpoint("http://user:pw@127.0.0.1:9/hooks")  # credentials: refused whatever the setting
@@ -137,7 +130,7 @@ def test_refused_and_failing_deliveries_in_one_pass(app, demo, runner, hooks, mo
     assert len(hooks.received) == 2
 
 
-def test_a_redirect_is_a_failed_attempt_that_is_retried_and_never_followed(app, demo, hooks):  # noqa: F811
+def test_a_redirect_is_a_failed_attempt_that_is_retried_and_never_followed(app, demo, hooks):
     other = HookServer()
     other.thread.start()
     try:

@@ -21,8 +21,8 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import Attachment, AuditEvent, Message, Seller, Ticket, WebhookEndpoint
 from portal.services import api_tokens, links, sellers
-from tests.conftest import AuthActions, FreshGClient, SellerActions, csrf_from
-from tests.web.test_inbox import make
+from tests import factories
+from tests.clients import AuthActions, FreshGClient, SellerActions, csrf_from
 
 WAIT = 0.4  # seconds a write waits for the lock in these tests (production: SQLITE_BUSY_TIMEOUT, DATABASE_LOCK_TIMEOUT)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -83,7 +83,7 @@ def assert_unavailable(response, json: bool = False) -> None:
 
 
 def test_every_write_path_answers_503_while_another_process_holds_the_database(impatient, database_url, now):
-    reference = make(now).reference
+    reference = factories.ticket(now).reference
     seller = SellerActions(impatient.test_client(), impatient)
     seller.client.set_cookie("lang", "en")
     link = seller.link_path()

@@ -8,7 +8,7 @@ import pytest
 from portal import config as portal_config
 from portal import create_app
 from portal.extensions import limiter
-from tests.conftest import AuthActions, FreshGClient
+from tests.clients import AuthActions, FreshGClient
 
 AGENT = "agent1.delivery@demo.test"
 PASSWORD = "demo-password-2026"

@@ -15,7 +15,7 @@ import pytest
 
 from portal import create_app
 from portal.config import Config, development_secret_key
-from tests.conftest import AuthActions, FreshGClient
+from tests.clients import AuthActions, FreshGClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

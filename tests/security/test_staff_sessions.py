@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import StaffSession, User
-from tests.conftest import AuthActions, FreshGClient
+from tests.clients import AuthActions, FreshGClient
 
 PASSWORD = "demo-password-2026"
 AGENT = "agent1.delivery@demo.test"

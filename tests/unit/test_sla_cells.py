@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sla import cells, metrics
-from tests.unit.test_sla_metrics import CALENDARS, NOW, TZ, frame, messages
+from tests.unit.sla_frames import CALENDARS, NOW, TZ, frame, messages
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 

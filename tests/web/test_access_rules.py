@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Attachment
-from tests.conftest import csrf_from
+from tests import factories
+from tests.clients import csrf_from
 from tests.files import png
-from tests.web.test_inbox import make
 
 ROLES = {  # who: (email or None, sees delivery tickets, sees finance tickets, reports)
     "anonymous": (None, False, False, False),
@@ -33,7 +33,7 @@ def world(client, demo, seller, now):
             "description": "Ảnh chụp lỗi giao hàng", "attachments": [(io.BytesIO(png()), "a.png")]}
     response = client.post(f"{path}/tickets", data=data, content_type="multipart/form-data")
     own = response.headers["Location"].rsplit("/", 1)[-1]
-    other = make(now, category="finance", description="Chưa nhận tiền COD", seller="DEMO-002").reference
+    other = factories.ticket(now, seller="DEMO-002", category="finance", description="Chưa nhận tiền COD").reference
     own_file = db.session.scalar(select(Attachment.id))
     return {"own": own, "other": other, "own_file": own_file, "link": path}
 

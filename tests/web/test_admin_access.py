@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from tests.conftest import csrf_from
+from tests.clients import csrf_from
 
 ROLES = {"anonymous": None, "agent": "agent1.delivery@demo.test", "lead": "lead.delivery@demo.test",
          "manager": "manager@demo.test", "admin": "admin@demo.test"}

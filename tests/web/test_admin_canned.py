@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import CannedReply
-from tests.conftest import csrf_from
-from tests.web.test_inbox import make
+from tests import factories
+from tests.clients import csrf_from
 
 
 def test_admin_adds_and_switches_off_a_canned_reply_staff_then_see_it(client, demo, auth, now):
@@ -20,7 +20,7 @@ def test_admin_adds_and_switches_off_a_canned_reply_staff_then_see_it(client, de
     ok = client.post("/admin/canned", data={"csrf_token": token, "department": "delivery", "title": "Hẹn lấy lại",
                                             "body": "Chào {seller_name}, bưu tá sẽ lấy lại hàng cho {reference}."})
     assert ok.status_code == 303
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.post("/logout", "/inbox")
     auth.login()
     html = client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEvent, Department, Notification, User
 from portal.services import sla_jobs
-from tests.conftest import csrf_from
-from tests.web.test_inbox import make
+from tests import factories
+from tests.clients import csrf_from
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STANDARD_WEEK = {"hours_0": "08:00-17:30", "hours_1": "08:00-17:30", "hours_2": "08:00-17:30",
@@ -81,7 +81,7 @@ def test_names_and_leads_are_validated_and_audited_and_new_leads_get_escalations
     assert event.after == {"name": "Pickup and delivery", "name_vi": "Lấy hàng và giao hàng",
                            "leads": ["lead.delivery@demo.test", "lead.triage@demo.test"]}
     # the new lead now receives the department's breach escalations
-    ticket = make(now)
+    ticket = factories.ticket(now)
     sla_jobs.sweep(ticket.first_response_due_at + dt.timedelta(minutes=1), dt.timedelta(hours=2))
     notified = set(db.session.scalars(select(Notification.user_id).where(Notification.ticket_id == ticket.id,
                                                                          Notification.kind == "escalated")))
@@ -101,7 +101,8 @@ def test_calendar_set_in_the_admin_equals_the_cli_result(client, admin, runner):
     assert ui_event.actor_label == "admin@demo.test" and cli_event.actor_label == "cli"
     assert ui_event.before == {"kind": "24/7"} and ui_event.after == from_ui
     # a Friday-evening finance ticket waits for Saturday morning; Tết and the own holiday are closed
-    ticket = make(dt.datetime(2026, 11, 27, 18, 0, tzinfo=VN), category="finance", description="Chưa nhận tiền COD")
+    ticket = factories.ticket(dt.datetime(2026, 11, 27, 18, 0, tzinfo=VN), category="finance",
+                              description="Chưa nhận tiền COD")
     assert ticket.first_response_due_at.astimezone(VN) == dt.datetime(2026, 11, 28, 12, 0, tzinfo=VN)
     page = client.get("/admin/departments/finance").get_data(as_text=True)
     assert "2027-02-12" in page and "Own holiday" in page

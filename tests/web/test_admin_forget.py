@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEvent, Message, Ticket
 from portal.services import sellers
-from tests.conftest import csrf_from
+from tests.clients import csrf_from
 
 
 def forget(client, seller_id: int, code: str):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import FreshGClient, csrf_from
+from tests.clients import FreshGClient, csrf_from
 
 # page → (a Vietnamese text on it, the same text in English)
 PAGES = {

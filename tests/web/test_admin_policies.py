@@ -10,8 +10,8 @@ from portal.extensions import db
 from portal.models import AuditEvent, Department, Event, SlaPolicy, Ticket
 from portal.services import policies
 from portal.services.runtime import runtime
-from tests.conftest import csrf_from
-from tests.web.test_inbox import make
+from tests import factories
+from tests.clients import csrf_from
 
 MIN = dt.timedelta(minutes=1)
 
@@ -20,7 +20,7 @@ def audits(action):
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
-def ticket(ticket_id):
+def reloaded(ticket_id):
     db.session.expire_all()
     return db.session.get(Ticket, ticket_id)
 
@@ -67,15 +67,15 @@ def test_invalid_policies_are_refused_with_field_messages(client, admin, fields,
 
 
 def test_a_change_is_a_new_version_new_tickets_use_it_existing_ones_keep_their_due_time(client, admin, now):
-    old = make(now)
+    old = factories.ticket(now)
     assert old.first_response_due_at == now + 240 * MIN
     assert set_policy(client).status_code == 303
     assert set_policy(client, first_response_minutes="60", at_risk_minutes="15",
                       resolution_minutes="1440").status_code == 303
-    assert ticket(old.id).first_response_due_at == now + 240 * MIN  # untouched
-    new = make(now)
+    assert reloaded(old.id).first_response_due_at == now + 240 * MIN  # untouched
+    new = factories.ticket(now)
     assert new.first_response_due_at == now + 60 * MIN and new.at_risk_at == now + 45 * MIN
-    finance = make(now, category="finance", description="Chưa nhận tiền COD")
+    finance = factories.ticket(now, category="finance", description="Chưa nhận tiền COD")
     assert finance.first_response_due_at == now + 240 * MIN  # another department keeps the default
     rows = list(db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.version)))
     assert [(r.version, r.active, r.first_response_minutes, r.created_by) for r in rows] == [
@@ -92,7 +92,9 @@ def test_a_change_is_a_new_version_new_tickets_use_it_existing_ones_keep_their_d
 
 
 def test_reapply_changes_open_tickets_only_after_confirmation(client, admin, now):
-    delivery, finance, done = make(now), make(now, category="finance", description="Chưa nhận tiền COD"), make(now)
+    delivery = factories.ticket(now)
+    finance = factories.ticket(now, category="finance", description="Chưa nhận tiền COD")
+    done = factories.ticket(now)
     done.status = "resolved"
     db.session.commit()
     set_policy(client, first_response_minutes="120")
@@ -101,13 +103,13 @@ def test_reapply_changes_open_tickets_only_after_confirmation(client, admin, now
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "1 open ticket(s) of delivery" in html and delivery.reference in html
     assert 'name="confirm" value="yes"' in html
-    assert ticket(delivery.id).first_response_due_at == now + 240 * MIN and audits("policy.reapplied") == []
+    assert reloaded(delivery.id).first_response_due_at == now + 240 * MIN and audits("policy.reapplied") == []
     confirmed = post(client, "/admin/policies/reapply", scope="delivery", confirm="yes")
     assert confirmed.status_code == 303
-    assert ticket(delivery.id).first_response_due_at == now + 120 * MIN
-    assert ticket(delivery.id).at_risk_at == now + 60 * MIN
-    assert ticket(finance.id).first_response_due_at == now + 240 * MIN  # another department: not re-applied
-    assert ticket(done.id).first_response_due_at == now + 240 * MIN  # resolved: never changed
+    assert reloaded(delivery.id).first_response_due_at == now + 120 * MIN
+    assert reloaded(delivery.id).at_risk_at == now + 60 * MIN
+    assert reloaded(finance.id).first_response_due_at == now + 240 * MIN  # another department: not re-applied
+    assert reloaded(done.id).first_response_due_at == now + 240 * MIN  # resolved: never changed
     [event] = audits("policy.reapplied")
     assert event.actor_label == "admin@demo.test" and event.target_label == "delivery/open tickets"
     assert event.before["first_response_due_at"] == {delivery.reference: (now + 240 * MIN).isoformat()}
@@ -118,8 +120,8 @@ def test_reapply_changes_open_tickets_only_after_confirmation(client, admin, now
     everywhere = post(client, "/admin/policies/reapply", scope="*")
     assert "1 open ticket(s) still waiting" in everywhere.get_data(as_text=True)
     assert post(client, "/admin/policies/reapply", scope="*", confirm="yes").status_code == 303
-    assert ticket(finance.id).first_response_due_at == now + 480 * MIN
-    assert ticket(done.id).first_response_due_at == now + 240 * MIN
+    assert reloaded(finance.id).first_response_due_at == now + 480 * MIN
+    assert reloaded(done.id).first_response_due_at == now + 240 * MIN
     nothing = post(client, "/admin/policies/reapply", scope="*")
     assert "No open ticket would change" in nothing.get_data(as_text=True)
 

@@ -13,8 +13,9 @@ import routing
 from portal.extensions import db
 from portal.models import AuditEvent, RoutingRuleSet, Ticket
 from portal.services import links, routing_rules, sellers
-from tests.conftest import csrf_from
-from tests.integration.test_routing_versions import V1, V2, make
+from tests import factories
+from tests.clients import csrf_from
+from tests.routing_rulesets import V1, V2
 
 HIDDEN_RULES = re.compile(r'<input type="hidden" name="rules_json" value="([^"]*)"')
 BASE_VERSION = re.compile(r'<input id="base_version" name="base_version" type="hidden" value="(\d*)">')
@@ -73,8 +74,8 @@ def test_invalid_json_and_invalid_rules_answer_422_with_messages_and_save_nothin
 
 def test_preview_shows_the_backtest_and_only_confirm_saves(admin, now):
     routing_rules.save_version(copy.deepcopy(V1), "start", now=now, actor_label="test")
-    moving = [make(now, description=f"hoàn tiền đơn {n}") for n in range(3)]
-    make(now, "delivery_delay", "giao chậm")
+    moving = [factories.ticket(now, category="other", description=f"hoàn tiền đơn {n}") for n in range(3)]
+    factories.ticket(now, category="delivery_delay", description="giao chậm")
     preview = editor_post(admin, "/admin/routing", V2, comment="refunds to finance", base_version="1")
     body = text_of(preview)
     assert preview.status_code == 200
@@ -179,7 +180,7 @@ def test_agents_are_refused(client, demo, auth):
 
 def test_the_pages_are_fit_for_a_phone_and_the_csp(admin, now):
     routing_rules.save_version(copy.deepcopy(V1), "", now=now, actor_label="test")
-    make(now, description="hoàn tiền")
+    factories.ticket(now, category="other", description="hoàn tiền")
     pages = [admin.get("/admin/routing"), admin.get("/admin/routing/versions/1"),
              editor_post(admin, "/admin/routing", V2)]
     for response in pages:

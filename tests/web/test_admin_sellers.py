@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import AuditEvent, Seller
 from portal.services import sellers
-from tests.conftest import csrf_from
-from tests.web.test_hostile_input import HOSTILE, assert_clean
+from tests.clients import csrf_from
+from tests.hostile import HOSTILE, assert_clean
 
 BAD_ROWS_CSV = ("\ufeffcode,name,phone,locale\n"
                 "IMP-1,Shop Một,0901111111,vi\n"

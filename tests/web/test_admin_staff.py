@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Event, Ticket, User
-from tests.conftest import AuthActions, csrf_from
-from tests.web.test_inbox import make
+from tests import factories
+from tests.clients import AuthActions, csrf_from
 
 PASSWORD = "demo-password-2026"
 
@@ -139,7 +139,7 @@ def test_deactivation_blocks_login_ends_the_session_and_stops_new_assignments(cl
     assert auth2.login("agent1.delivery@demo.test").status_code == 303
     assert second.get("/inbox").status_code == 200
     agent = user("agent1.delivery@demo.test")
-    owned = make(now)
+    owned = factories.ticket(now)
     assert owned.assignee_id == agent.id  # both agents have nothing open: the lowest id gets it
     response = auth_post(client, f"/admin/staff/{agent.id}/deactivate", f"/admin/staff/{agent.id}")
     assert response.status_code == 303
@@ -155,7 +155,7 @@ def test_deactivation_blocks_login_ends_the_session_and_stops_new_assignments(cl
     unassigned = db.session.scalar(select(Event).where(Event.ticket_id == owned.id, Event.kind == "assigned",
                                                        Event.actor_user_id == user("admin@demo.test").id))
     assert unassigned.data["reason"] == "assignee deactivated"
-    assert make(now).assignee_id == user("agent2.delivery@demo.test").id
+    assert factories.ticket(now).assignee_id == user("agent2.delivery@demo.test").id
     [event] = audits("user.deactivated")
     assert event.before["active"] is True and event.after["active"] is False
     assert event.after["open_tickets_unassigned"] == [owned.reference]
@@ -245,7 +245,7 @@ def test_cli_users_add_is_audited_as_cli(app, demo, runner):
 
 
 def test_hostile_values_in_every_admin_form_never_cause_a_server_error(client, admin):
-    from tests.web.test_hostile_input import HOSTILE, assert_clean
+    from tests.hostile import HOSTILE, assert_clean
 
     agent = user("agent2.apps@demo.test")
     forms = {

@@ -11,7 +11,7 @@ from portal.extensions import db, limiter
 from portal.models import ApiToken, AuditEvent, Event, Ticket, User
 from portal.services import api_tokens, links, sellers, staff, tickets, uploads
 from portal.services.runtime import runtime
-from tests.conftest import csrf_from
+from tests.clients import csrf_from
 from tests.files import png
 
 API = "/api/v1"

@@ -1,7 +1,7 @@
 """The log-in page's own messages in Vietnamese: the prompt to log in, a wrong password, logging out."""
 import pytest
 
-from tests.conftest import FreshGClient, csrf_from
+from tests.clients import FreshGClient, csrf_from
 
 
 @pytest.fixture

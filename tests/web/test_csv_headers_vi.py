@@ -10,10 +10,11 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
-from portal.services import reports, sellers, staff_actions, tickets
+from portal.services import reports, sellers, staff_actions
 from portal.services.runtime import runtime
 from sla import metrics
-from tests.conftest import csrf_from
+from tests import factories
+from tests.clients import csrf_from
 
 MANAGER = "manager@demo.test"
 BOM = "\ufeff"
@@ -23,10 +24,8 @@ BOM = "\ufeff"
 def manager(client, auth, demo, now):
     made = []
     for minutes, category, code in ((30, "delivery_delay", "DEMO-002"), (90, "finance", "DEMO-001")):
-        ticket, _ = tickets.create_ticket(sellers.by_code(code), tickets.NewTicket(
-            category=category, description="Đơn hàng bị chậm, chưa thấy giao"),
-            now=now - dt.timedelta(minutes=minutes), rt=runtime())
-        made.append(ticket)
+        made.append(factories.ticket(now - dt.timedelta(minutes=minutes), seller=code, category=category,
+                                     description="Đơn hàng bị chậm, chưa thấy giao", tracking=()))
     staff_actions.reply(made[0], made[0].assignee, "Đã nhận", False, now=now - dt.timedelta(minutes=20))
     assert auth.login(MANAGER).status_code == 303
     return client

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import Department, Seller, Ticket, User
 from portal.services import sellers, tickets
 from portal.services.runtime import runtime
-from tests.conftest import csrf_from
+from tests.clients import csrf_from
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 DEPARTMENT = "=HYPERLINK(\"http://d\")"

@@ -2,7 +2,7 @@
 language: WTForms ships no Vietnamese, the portal's catalogue has them."""
 import pytest
 
-from tests.conftest import seller_browser
+from tests.clients import seller_browser
 
 
 @pytest.fixture

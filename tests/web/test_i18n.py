@@ -5,7 +5,7 @@ import re
 import pytest
 
 from portal.services import sellers
-from tests.conftest import FreshGClient, csrf_from
+from tests.clients import FreshGClient, csrf_from
 
 
 @pytest.fixture

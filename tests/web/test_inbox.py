@@ -7,17 +7,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Event, Ticket
-from portal.services import sellers, tickets
-from portal.services.runtime import runtime
+from tests import factories
 
 PASSWORD = "demo-password-2026"
-
-
-def make(now, category="delivery_delay", description="Shipper chưa đến lấy hàng", seller="DEMO-001",
-         tracking=("NV12345678",)):
-    ticket, _ = tickets.create_ticket(sellers.by_code(seller), tickets.NewTicket(
-        category=category, description=description, tracking_numbers=tracking), now=now, rt=runtime())
-    return ticket
 
 
 def kinds(ticket):
@@ -34,9 +26,9 @@ def test_login_wrong_user_and_wrong_password_answer_the_same(client, demo, auth)
 
 
 def test_agent_sees_own_department_queue_ordered_by_due_time(client, demo, auth, now):
-    later = make(now)
-    sooner = make(now - dt.timedelta(hours=2))
-    other = make(now, category="finance", description="Chưa nhận tiền COD")
+    later = factories.ticket(now)
+    sooner = factories.ticket(now - dt.timedelta(hours=2))
+    other = factories.ticket(now, category="finance", description="Chưa nhận tiền COD")
     assert auth.login().status_code == 303
     html = client.get("/inbox").get_data(as_text=True)
     assert sooner.reference in html and later.reference in html
@@ -47,7 +39,7 @@ def test_agent_sees_own_department_queue_ordered_by_due_time(client, demo, auth,
 
 
 def test_manager_sees_every_department(client, demo, auth, now):
-    a, b = make(now), make(now, category="app_bug", description="Ứng dụng bị lỗi")
+    a, b = factories.ticket(now), factories.ticket(now, category="app_bug", description="Ứng dụng bị lỗi")
     auth.login("manager@demo.test")
     html = client.get("/inbox").get_data(as_text=True)
     assert a.reference in html and b.reference in html
@@ -55,8 +47,8 @@ def test_manager_sees_every_department(client, demo, auth, now):
 
 @pytest.mark.parametrize("q", ["reference", "NV12345678", "DEMO-001", "lay hang", "LẤY HÀNG"])
 def test_search_by_reference_tracking_seller_and_words(client, demo, auth, now, q):
-    ticket = make(now)
-    make(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",), seller="DEMO-002")
+    ticket = factories.ticket(now)
+    factories.ticket(now, seller="DEMO-002", description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",))
     auth.login()
     html = client.get("/inbox", query_string={"q": ticket.reference if q == "reference" else q}).get_data(as_text=True)
     assert ticket.reference in html
@@ -64,7 +56,7 @@ def test_search_by_reference_tracking_seller_and_words(client, demo, auth, now, 
 
 
 def test_reply_sets_first_response_and_seller_sees_it(client, demo, auth, now, seller):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     response = auth.post(f"/tickets/{ticket.reference}/reply", f"/tickets/{ticket.reference}",
                          body="Chúng tôi đã liên hệ bưu cục.")
@@ -79,7 +71,7 @@ def test_reply_sets_first_response_and_seller_sees_it(client, demo, auth, now, s
 
 
 def test_internal_note_does_not_stop_the_clock(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     auth.post(f"/tickets/{ticket.reference}/reply", f"/tickets/{ticket.reference}", body="ghi chú", internal="1")
     db.session.expire_all()
@@ -88,7 +80,7 @@ def test_internal_note_does_not_stop_the_clock(client, demo, auth, now):
 
 
 def test_status_transitions_allowed_and_refused(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     page = f"/tickets/{ticket.reference}"
     assert auth.post(f"{page}/status", page, status="closed").status_code == 303
@@ -97,7 +89,7 @@ def test_status_transitions_allowed_and_refused(client, demo, auth, now):
 
 
 def test_transfer_keeps_the_clock_and_needs_a_reason(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     due = ticket.first_response_due_at
     auth.login()
     page = f"/tickets/{ticket.reference}"
@@ -113,7 +105,7 @@ def test_transfer_keeps_the_clock_and_needs_a_reason(client, demo, auth, now):
 
 
 def test_assign_priority_and_merge(client, demo, auth, now):
-    ticket, duplicate = make(now), make(now)
+    ticket, duplicate = factories.ticket(now), factories.ticket(now)
     auth.login("lead.delivery@demo.test")
     page = f"/tickets/{ticket.reference}"
     assert auth.post(f"{page}/assign", page, assignee="agent2.delivery@demo.test").status_code == 303
@@ -130,14 +122,14 @@ def test_assign_priority_and_merge(client, demo, auth, now):
 
 
 def test_staff_posts_need_csrf(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     response = client.post(f"/tickets/{ticket.reference}/reply", data={"body": "no token"})
     assert response.status_code == 400
 
 
 def test_seller_link_cannot_reach_staff_pages(client, demo, seller, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     client.get(seller.link_path())
     for url in ("/inbox", f"/tickets/{ticket.reference}", "/reports", "/reports/sla.csv"):
         assert client.get(url).status_code == 302
@@ -170,8 +162,8 @@ def test_healthz_reports_database_and_scheduler(client, app, now):
 
 
 def test_auto_refresh_partial_keeps_filters_and_returns_rows_only(client, demo, auth, now):
-    delivery = make(now)
-    urgent = make(now - dt.timedelta(minutes=5))
+    delivery = factories.ticket(now)
+    urgent = factories.ticket(now - dt.timedelta(minutes=5))
     auth.login("lead.delivery@demo.test")
     page = f"/tickets/{urgent.reference}"
     auth.post(f"{page}/priority", page, priority="urgent")
@@ -185,7 +177,7 @@ def test_keyset_pagination_walks_the_queue_in_due_order(client, demo, auth, now,
     from portal.services import inbox
 
     monkeypatch.setattr(inbox, "PAGE_SIZE", 2)
-    made = [make(now - dt.timedelta(minutes=m)) for m in (1, 2, 3, 4, 5)]
+    made = [factories.ticket(now - dt.timedelta(minutes=m)) for m in (1, 2, 3, 4, 5)]
     expected = [t.reference for t in sorted(made, key=lambda t: (t.first_response_due_at, t.id))]
     auth.login()
     seen, url, pages = [], "/inbox", 0
@@ -206,8 +198,8 @@ def _listed(client, **query) -> list[str]:
 
 
 def test_word_search_needs_every_word_in_any_order_even_inside_words(client, demo, auth, now):
-    pickup = make(now, description="Shipper chưa đến lấy hàng")
-    make(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",))
+    pickup = factories.ticket(now, description="Shipper chưa đến lấy hàng")
+    factories.ticket(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",))
     auth.login()
     assert _listed(client, q="hàng lấy") == [pickup.reference]
     assert _listed(client, q="hipp") == [pickup.reference]
@@ -220,9 +212,10 @@ def test_word_search_needs_every_word_in_any_order_even_inside_words(client, dem
     ("loi%app", None), ("loi_ap_", None),
 ])
 def test_short_words_and_special_characters_are_searched_literally(client, demo, auth, now, q, found):
-    made = {"pickup": make(now, description="Shipper chưa đến lấy hàng"),
-            "address": make(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",)),
-            "special": make(now, description="Khách nói it's 100% lỗi_app \\ rồi", tracking=("NV66666666",))}
+    made = {"pickup": factories.ticket(now, description="Shipper chưa đến lấy hàng"),
+            "address": factories.ticket(now, description="Khách yêu cầu đổi địa chỉ giao", tracking=("NV55555555",)),
+            "special": factories.ticket(now, description="Khách nói it's 100% lỗi_app \\ rồi",
+                                        tracking=("NV66666666",))}
     auth.login()
     response = client.get("/inbox", query_string={"q": q})
     assert response.status_code == 200
@@ -232,8 +225,9 @@ def test_short_words_and_special_characters_are_searched_literally(client, demo,
 def test_word_search_reads_the_queue_when_a_word_is_in_too_many_tickets(client, demo, auth, now, monkeypatch):
     from portal.services import inbox
 
-    matching = [make(now - dt.timedelta(minutes=m), description=f"Hoàn tiền phí COD lần {m}") for m in (3, 1, 2)]
-    make(now, description="Shipper chưa đến lấy hàng")
+    matching = [factories.ticket(now - dt.timedelta(minutes=m), description=f"Hoàn tiền phí COD lần {m}")
+                for m in (3, 1, 2)]
+    factories.ticket(now, description="Shipper chưa đến lấy hàng")
     expected = [t.reference for t in sorted(matching, key=lambda t: (t.first_response_due_at, t.id))]
     auth.login()
     assert _listed(client, q="hoan tien") == expected
@@ -245,8 +239,9 @@ def test_word_search_pages_through_matches_in_due_order(client, demo, auth, now,
     from portal.services import inbox
 
     monkeypatch.setattr(inbox, "PAGE_SIZE", 2)
-    matching = [make(now - dt.timedelta(minutes=m), description=f"Đối soát COD tuần {m}") for m in (5, 1, 4, 2, 3)]
-    make(now - dt.timedelta(minutes=9), description="Shipper chưa đến lấy hàng")
+    matching = [factories.ticket(now - dt.timedelta(minutes=m), description=f"Đối soát COD tuần {m}")
+                for m in (5, 1, 4, 2, 3)]
+    factories.ticket(now - dt.timedelta(minutes=9), description="Shipper chưa đến lấy hàng")
     expected = [t.reference for t in sorted(matching, key=lambda t: (t.first_response_due_at, t.id))]
     auth.login()
     seen, url = [], "/inbox?q=doi+soat"
@@ -264,7 +259,7 @@ def test_word_search_pages_through_matches_in_due_order(client, demo, auth, now,
                                     "2026-11-23T10:00:00+00:00|99999999999", "2026-11-23T10:00:00|-1",
                                     "x|1", "|", "2026-11-23T10:00:00+00:00|١٢"])
 def test_a_forged_cursor_is_the_first_page_never_an_error(client, demo, auth, now, cursor):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     response = client.get("/inbox", query_string={"after": cursor})
     assert response.status_code == 200 and ticket.reference in response.get_data(as_text=True)

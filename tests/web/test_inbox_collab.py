@@ -7,8 +7,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Event, Message, Notification, Ticket, User
 from portal.services import sla_jobs, staff_actions
-from tests.conftest import AuthActions, FreshGClient, csrf_from
-from tests.web.test_inbox import make
+from tests import factories
+from tests.clients import AuthActions, FreshGClient, csrf_from
 
 
 def second_staff(app, email):
@@ -19,7 +19,7 @@ def second_staff(app, email):
 
 
 def test_reply_on_a_stale_view_warns_and_keeps_the_draft(client, app, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     page = client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
     seen = re.search(r'name="seen_event"[^>]*value="(\d+)"', page).group(1)
@@ -44,7 +44,7 @@ def test_reply_on_a_stale_view_warns_and_keeps_the_draft(client, app, demo, auth
 
 
 def test_own_replies_and_notes_do_not_count_as_crossing(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     page = client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
     seen = re.search(r'name="seen_event"[^>]*value="(\d+)"', page).group(1)
@@ -55,7 +55,7 @@ def test_own_replies_and_notes_do_not_count_as_crossing(client, demo, auth, now)
 
 
 def test_presence_shows_who_else_has_the_ticket_open(client, app, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     lead = second_staff(app, "lead.delivery@demo.test")
     page = lead.client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
@@ -70,8 +70,8 @@ def test_presence_shows_who_else_has_the_ticket_open(client, app, demo, auth, no
 
 
 def test_bulk_assign_status_transfer_with_per_ticket_refusals(client, demo, auth, now):
-    a, b = make(now), make(now)
-    foreign = make(now, category="finance", description="Chưa nhận tiền COD")
+    a, b = factories.ticket(now), factories.ticket(now)
+    foreign = factories.ticket(now, category="finance", description="Chưa nhận tiền COD")
     auth.login("lead.delivery@demo.test")
     page = client.get("/inbox").get_data(as_text=True)
     assert f'value="{a.reference}"' in page
@@ -107,14 +107,14 @@ def test_bulk_needs_a_selection_and_csrf(client, demo, auth):
 
 
 def test_canned_replies_fill_seller_name_and_reference(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     auth.login()
     html = client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
     assert f"Chào Shop Hoa Mai, chúng tôi đã nhận yêu cầu {ticket.reference}" in html
 
 
 def test_bell_counts_unread_escalations_and_marks_them_read(client, demo, auth, now):
-    ticket = make(now)
+    ticket = factories.ticket(now)
     sla_jobs.sweep(now + dt.timedelta(hours=5), dt.timedelta(hours=2))
     lead = db.session.scalar(select(User).where(User.email == "lead.delivery@demo.test"))
     unread = db.session.query(Notification).filter_by(user_id=lead.id, read_at=None).count()
@@ -134,7 +134,7 @@ def test_staff_reply_is_staff_actions_reply(app, demo, now):
 
     from portal.services.errors import InvalidInput
 
-    ticket = make(now)
+    ticket = factories.ticket(now)
     agent = db.session.scalar(select(User).where(User.email == "agent1.delivery@demo.test"))
     with pytest.raises(InvalidInput):
         staff_actions.reply(ticket, agent, "   ", False, now=now)

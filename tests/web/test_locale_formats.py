@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Seller
-from portal.services import sellers, tickets
-from portal.services.runtime import runtime
+from portal.services import sellers
+from tests import factories
 
 CREATED = dt.datetime(2026, 3, 5, 7, 30, tzinfo=dt.UTC)  # Thursday 5 March, 14:30 in Ho Chi Minh City
 DUE = dt.datetime(2026, 3, 5, 11, 30, tzinfo=dt.UTC)  # 18:30 there, long past: the promise is missed
@@ -27,11 +27,9 @@ def page(client, path: str, lang: str, **query) -> str:
 
 @pytest.fixture
 def ticket(demo):
-    made, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="finance", description="Chưa nhận tiền đối soát COD tuần trước"), now=CREATED, rt=runtime())
-    made.first_response_due_at = DUE  # whatever the department's calendar: a fixed due time to read back
-    db.session.commit()
-    return made
+    # whatever the department's calendar: a fixed due time to read back
+    return factories.ticket(CREATED, category="finance", description="Chưa nhận tiền đối soát COD tuần trước",
+                            tracking=(), first_response_due_at=DUE)
 
 
 def test_staff_ticket_page_dates_and_times(client, auth, ticket):

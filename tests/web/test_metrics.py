@@ -7,13 +7,13 @@ import types
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import column, table, update
+from sqlalchemy import column, table
 
 from portal import metrics
 from portal.extensions import db
-from portal.models import Ticket, WebhookDelivery, WebhookEndpoint
-from portal.services import sellers, sla_jobs, tickets
-from portal.services.runtime import runtime
+from portal.models import WebhookDelivery, WebhookEndpoint
+from portal.services import sla_jobs
+from tests import factories
 
 TOKEN = "metrics-token-0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -107,33 +107,22 @@ def test_a_seller_link_request_is_counted_under_its_endpoint_and_the_token_appea
 
 # --- tickets per department -----------------------------------------------------------------------
 
-def _ticket(now: dt.datetime, department_code: str | None = None, *, due_in: dt.timedelta, status: str = "new",
-            answered: bool = False) -> int:
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="delivery_delay", description="Chưa lấy hàng", tracking_numbers=("NV00000001",)),
-        now=now - dt.timedelta(hours=5), rt=runtime())
-    due = now + due_in
-    values = dict(first_response_due_at=due, at_risk_at=due - dt.timedelta(hours=1), status=status,
-                  first_responded_at=now - dt.timedelta(hours=4) if answered else None)
-    if department_code:
-        from portal.services import departments
-
-        values["department_id"] = departments.by_code(department_code).id
-    db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(**values))
-    db.session.commit()
-    return ticket.id
-
-
 def test_open_at_risk_and_breached_tickets_per_department(client, token, demo, now):
     hour = dt.timedelta(hours=1)
-    _ticket(now, "delivery", due_in=3 * hour)  # open, on track
-    _ticket(now, "delivery", due_in=hour / 2)  # at risk
-    _ticket(now, "delivery", due_in=hour / 2, status="waiting_on_seller")  # at risk, waiting on the seller
-    _ticket(now, "delivery", due_in=-hour)  # breached
-    _ticket(now, "delivery", due_in=-hour, answered=True, status="open")  # late, but answered: open only
-    _ticket(now, "finance", due_in=-2 * hour)  # breached
-    _ticket(now, "finance", due_in=-hour, status="resolved")  # closed states are not counted
-    _ticket(now, "finance", due_in=-hour, status="closed")
+    answered = now - 4 * hour
+    # each created five hours ago; put in its department, due `due_in` from now, at risk an hour before
+    for department, due_in, status, responded in [
+        ("delivery", 3 * hour, None, None),  # open, on track
+        ("delivery", hour / 2, None, None),  # at risk
+        ("delivery", hour / 2, "waiting_on_seller", None),  # at risk, waiting on the seller
+        ("delivery", -hour, None, None),  # breached
+        ("delivery", -hour, "open", answered),  # late, but answered: open only
+        ("finance", -2 * hour, None, None),  # breached
+        ("finance", -hour, "resolved", None),  # closed states are not counted
+        ("finance", -hour, "closed", None),
+    ]:
+        factories.ticket(now - 5 * hour, department=department, status=status, first_response_due_at=now + due_in,
+                         at_risk_at=now + due_in - hour, first_responded_at=responded)
     expected = {"delivery": metrics.TicketCounts(open=5, at_risk=2, breached=1),
                 "finance": metrics.TicketCounts(open=1, at_risk=0, breached=1),
                 "returns": metrics.TicketCounts(0, 0, 0), "apps": metrics.TicketCounts(0, 0, 0)}

@@ -11,8 +11,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Shipment
-from portal.services import audit, sellers, tickets
-from portal.services.runtime import runtime
+from portal.services import audit
+from tests import factories
 
 MANAGER = "manager@demo.test"
 BOUND = "between 0001-01-02 and 9999-12-30"
@@ -23,8 +23,7 @@ EXPORTS = ("/reports/sla.csv", "/reports/sla.xlsx")
 @pytest.fixture
 def manager(client, auth, demo, now):
     # a ticket of today, so every report has something to read besides the empty range
-    tickets.create_ticket(sellers.by_code("DEMO-002"), tickets.NewTicket(
-        category="finance", description="Chưa nhận tiền đối soát"), now=now, rt=runtime())
+    factories.ticket(now, seller="DEMO-002", category="finance", description="Chưa nhận tiền đối soát", tracking=())
     assert auth.login(MANAGER).status_code == 303
     return client
 

@@ -7,8 +7,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from portal.services import sellers, staff_actions, tickets
+from portal.services import staff_actions
 from portal.services.runtime import runtime
+from tests import factories
 
 MANAGER = "manager@demo.test"
 
@@ -17,9 +18,8 @@ MANAGER = "manager@demo.test"
 def some_tickets(demo, now):
     made = []
     for minutes, category, code in ((30, "delivery_delay", "DEMO-002"), (90, "finance", "DEMO-001")):
-        ticket, _ = tickets.create_ticket(sellers.by_code(code), tickets.NewTicket(
-            category=category, description="Đơn hàng bị chậm"), now=now - dt.timedelta(minutes=minutes), rt=runtime())
-        made.append(ticket)
+        made.append(factories.ticket(now - dt.timedelta(minutes=minutes), seller=code, category=category,
+                                     description="Đơn hàng bị chậm", tracking=()))
     staff_actions.reply(made[0], made[0].assignee, "Đã nhận", False, now=now - dt.timedelta(minutes=20))
     return made
 
@@ -112,8 +112,8 @@ def test_bad_input_gives_400_with_a_clear_message(client, auth, demo, path, quer
 
 
 def test_dashboard_backlog_counts_open_tickets_created_before_the_range(client, auth, demo, now):
-    tickets.create_ticket(sellers.by_code("DEMO-002"), tickets.NewTicket(
-        category="finance", description="Chưa nhận tiền đối soát"), now=now - dt.timedelta(days=10), rt=runtime())
+    factories.ticket(now - dt.timedelta(days=10), seller="DEMO-002", category="finance",
+                     description="Chưa nhận tiền đối soát", tracking=())
     auth.login(MANAGER)
     html = client.get("/reports").get_data(as_text=True)  # the last seven days: the ticket is older
     assert "0 tickets created" in html

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db, limiter
 from portal.models import Ticket
 from portal.services import links, sellers, staff_actions
-from tests.conftest import csrf_from
+from tests.clients import csrf_from
 
 API = "/api/v1"
 TICKET = {"category": "delivery_delay", "tracking_numbers": ["NV12345678"],

@@ -17,7 +17,7 @@ def create(seller, path, **fields) -> Ticket:
 
 
 def csrf_post(client, page, url, **data):
-    from tests.conftest import csrf_from
+    from tests.clients import csrf_from
 
     return client.post(url, data={"csrf_token": csrf_from(client.get(page).get_data(as_text=True)), **data},
                        content_type="multipart/form-data")

@@ -3,21 +3,14 @@ link, newest first, never another seller's."""
 import datetime as dt
 import re
 
-from portal.services import sellers, tickets
-from portal.services.runtime import runtime
+from tests import factories
 
 
-def make(code: str, count: int, start: dt.datetime, same_time: bool = False) -> list[str]:
+def series(code: str, count: int, start: dt.datetime, same_time: bool = False) -> list[str]:
     """`count` tickets of the seller, one a minute from `start` (all at `start` if same_time);
     their references, oldest first."""
-    seller = sellers.by_code(code)
-    made = []
-    for i in range(count):
-        ticket, _ = tickets.create_ticket(seller, tickets.NewTicket(
-            category="other", description=f"Câu hỏi số {i} về đơn hàng", tracking_numbers=()),
-            now=start if same_time else start + dt.timedelta(minutes=i), rt=runtime())
-        made.append(ticket.reference)
-    return made
+    return [factories.ticket(start if same_time else start + dt.timedelta(minutes=i), seller=code, category="other",
+                             description=f"Câu hỏi số {i} về đơn hàng", tracking=()).reference for i in range(count)]
 
 
 def shown(html: str) -> list[str]:
@@ -25,7 +18,7 @@ def shown(html: str) -> list[str]:
 
 
 def test_the_form_page_shows_the_latest_ten_and_links_to_the_rest(client, demo, seller, now):
-    made = make("DEMO-001", 12, now - dt.timedelta(hours=1))
+    made = series("DEMO-001", 12, now - dt.timedelta(hours=1))
     path = seller.link_path()
     html = client.get(path).get_data(as_text=True)
     assert shown(html) == made[::-1][:10]
@@ -33,14 +26,14 @@ def test_the_form_page_shows_the_latest_ten_and_links_to_the_rest(client, demo, 
 
 
 def test_no_link_when_everything_is_shown(client, demo, seller, now):
-    made = make("DEMO-001", 10, now - dt.timedelta(hours=1))
+    made = series("DEMO-001", 10, now - dt.timedelta(hours=1))
     html = client.get(seller.link_path()).get_data(as_text=True)
     assert shown(html) == made[::-1] and "All your tickets" not in html
 
 
 def test_the_list_pages_through_every_ticket_once_newest_first(client, demo, seller, now):
-    made = make("DEMO-001", 65, now - dt.timedelta(hours=3))
-    make("DEMO-002", 5, now - dt.timedelta(hours=2))  # another seller's never appear
+    made = series("DEMO-001", 65, now - dt.timedelta(hours=3))
+    series("DEMO-002", 5, now - dt.timedelta(hours=2))  # another seller's never appear
     path, seen = seller.link_path(), []
     url = f"{path}/tickets"
     for _page in range(10):
@@ -57,7 +50,7 @@ def test_the_list_pages_through_every_ticket_once_newest_first(client, demo, sel
 
 
 def test_tickets_created_in_the_same_instant_are_neither_lost_nor_repeated(client, demo, seller, now):
-    made = make("DEMO-001", 35, now - dt.timedelta(hours=1), same_time=True)
+    made = series("DEMO-001", 35, now - dt.timedelta(hours=1), same_time=True)
     first = client.get(f"{seller.link_path()}/tickets").get_data(as_text=True)
     before = re.search(r'\?before=([^"]+)">Older tickets', first).group(1)
     second = client.get(f"{seller.link_path()}/tickets?before={before}").get_data(as_text=True)
@@ -65,16 +58,17 @@ def test_tickets_created_in_the_same_instant_are_neither_lost_nor_repeated(clien
 
 
 def test_another_sellers_or_an_unknown_reference_gives_the_first_page(client, demo, seller, now):
-    mine = make("DEMO-001", 3, now - dt.timedelta(hours=1))
-    theirs = make("DEMO-002", 1, now - dt.timedelta(hours=2))
+    mine = series("DEMO-001", 3, now - dt.timedelta(hours=1))
+    theirs = series("DEMO-002", 1, now - dt.timedelta(hours=2))
     for before in (theirs[0], "NO-SUCH-REF", "x" * 5000, "' OR 1=1 --"):
         response = client.get(f"{seller.link_path()}/tickets", query_string={"before": before})
         assert response.status_code == 200 and shown(response.get_data(as_text=True)) == mine[::-1]
 
 
 def test_the_list_in_vietnamese(app, demo, seller, now):
-    from tests.conftest import FreshGClient
-    make("DEMO-001", 1, now - dt.timedelta(hours=1))
+    from tests.clients import FreshGClient
+
+    series("DEMO-001", 1, now - dt.timedelta(hours=1))
     app.test_client_class = FreshGClient
     fresh = app.test_client()
     html = fresh.get(f"{seller.link_path()}/tickets?lang=vi").get_data(as_text=True)

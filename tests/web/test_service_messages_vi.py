@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Department, Ticket, User
-from portal.services import departments, links, sellers, tickets
+from portal.services import departments, links, sellers
 from portal.services.runtime import runtime
-from tests.conftest import csrf_from
+from tests import factories
+from tests.clients import csrf_from
 from tests.files import png
 
 BAD_ROWS_CSV = ("\ufeffcode,name,phone,locale\n"
@@ -156,9 +157,7 @@ def test_calendar_summary_outside_a_request_is_english(app):
 # --- staff ----------------------------------------------------------------------------------------
 
 def test_staff_refusal_in_vietnamese_escapes_what_was_typed(client, demo, auth, now):
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",)),
-        now=now, rt=runtime())
+    ticket = factories.ticket(now)
     auth.login()
     page = f"/tickets/{ticket.reference}"
     token = csrf_from(client.get(page).get_data(as_text=True))
@@ -173,9 +172,7 @@ def test_staff_refusal_in_vietnamese_escapes_what_was_typed(client, demo, auth, 
 
 
 def test_bulk_summary_flash_in_vietnamese(client, demo, auth, now):
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-001"), tickets.NewTicket(
-        category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",)),
-        now=now, rt=runtime())
+    ticket = factories.ticket(now)
     auth.login()
     token = csrf_from(client.get("/inbox").get_data(as_text=True))
     done = client.post("/inbox/bulk?lang=vi", data={"csrf_token": token, "action": "status", "value": "open",

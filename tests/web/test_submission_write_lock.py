@@ -14,7 +14,7 @@ from sqlalchemy import event
 import forms.seller
 from portal.extensions import db
 from portal.models import Seller, Ticket
-from tests.conftest import seller_browser
+from tests.clients import seller_browser
 
 
 def _others_can_write(app) -> bool | None:

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Department, User
-from portal.services import sellers, tickets
-from portal.services.runtime import runtime
+from tests import factories
 
 CATEGORIES = {"delivery": "delivery_delay", "finance": "finance", "returns": "order_return_status"}
 
@@ -19,11 +18,10 @@ CATEGORIES = {"delivery": "delivery_delay", "finance": "finance", "returns": "or
 @pytest.fixture
 def seller_tickets(demo, now) -> dict[str, list[str]]:
     """Two tickets of DEMO-001 in each of delivery, finance and returns: department -> references."""
-    seller, made = sellers.by_code("DEMO-001"), {}
+    made = {}
     for n, (department, category) in enumerate(list(CATEGORIES.items()) * 2):
-        ticket, _ = tickets.create_ticket(seller, tickets.NewTicket(
-            category=category, description="Đơn hàng có vấn đề, nhờ kiểm tra giúp", tracking_numbers=("NV12345678",)),
-            now=now - dt.timedelta(minutes=60 - n), rt=runtime())
+        ticket = factories.ticket(now - dt.timedelta(minutes=60 - n), category=category,
+                                  description="Đơn hàng có vấn đề, nhờ kiểm tra giúp")
         assert ticket.department.code == department
         made.setdefault(department, []).append(ticket.reference)
     return made
@@ -72,10 +70,8 @@ def test_a_manager_sees_every_other_ticket_up_to_five(client, auth, seller_ticke
 
 
 def test_no_line_when_the_viewer_may_see_no_other_ticket(client, auth, demo, now):
-    ticket, _ = tickets.create_ticket(sellers.by_code("DEMO-002"), tickets.NewTicket(
-        category="finance", description="Chưa nhận tiền đối soát"), now=now, rt=runtime())
-    tickets.create_ticket(sellers.by_code("DEMO-002"), tickets.NewTicket(
-        category="delivery_delay", description="Shipper chưa đến lấy hàng", tracking_numbers=("NV12345678",)),
-        now=now, rt=runtime())
+    ticket = factories.ticket(now, seller="DEMO-002", category="finance", description="Chưa nhận tiền đối soát",
+                              tracking=())
+    factories.ticket(now, seller="DEMO-002")
     assert auth.login("agent1.finance@demo.test").status_code == 303
     assert "Other tickets:" not in client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
