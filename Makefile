@@ -51,11 +51,19 @@ serve: $(VENV)/.installed translations
 	  $(BIN)/flask --app wsgi sla scheduler & \
 	  $(BIN)/gunicorn -c gunicorn.conf.py -b 127.0.0.1:$(PORT) wsgi:app
 
+# The suite runs in TEST_WORKERS processes (one test file per process at a time, each on a
+# database of its own); the timed tests (marker `serial`: load runs, racing schedulers) run
+# afterwards on a quiet machine. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(BIN)/python -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: $(VENV)/.installed-dev translations
-	$(BIN)/python -m pytest -q
+	$(PYTEST_PARALLEL) -m "not serial"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m serial
 
 test-pg: $(VENV)/.installed-dev translations
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser and not load"
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(PYTEST_PARALLEL) -m "not browser and not load and not serial"
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -p no:cacheprovider -m "serial and not browser and not load"
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
