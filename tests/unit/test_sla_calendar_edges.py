@@ -187,6 +187,8 @@ DICT_REFUSALS = [
      r"^weekly_hours\['0'\]: a window must be a \[start, end\] pair, got 'ab'$"),
     ({"kind": "business", "weekly_hours": {"0": [[8, "17:00"]]}},
      r"^weekly_hours\['0'\]: expected a time such as '08:00', got 8$"),
+    ({"kind": "business", "weekly_hours": {"0": [["08:00", "5pm"]]}},
+     r"^weekly_hours\['0'\]: '5pm' is not a time such as '08:00'$"),
     ({"kind": "business", "weekly_hours": {"0": [["8am", "17:00"]]}},
      r"^weekly_hours\['0'\]: '8am' is not a time such as '08:00'$"),
     ({"kind": "business", "weekly_hours": {"0": [["08:00+07:00", "17:00"]]}},
@@ -304,3 +306,46 @@ def test_the_window_cache_is_emptied_when_full_and_answers_stay_right() -> None:
     assert calendar.open_windows(date(2026, 3, 3)) == ((utc(2026, 3, 3, 8), utc(2026, 3, 3, 12)),
                                                       (utc(2026, 3, 3, 13), utc(2026, 3, 3, 17)))
     assert len(calendar._windows_cache) <= 4096
+
+
+def _one_weekday_open(weekday_of: date, closed: list[date]) -> BusinessCalendar:
+    return BusinessCalendar("UTC", {weekday_of.weekday(): [(time(8), time(17))]}, holidays=closed)
+
+
+def test_a_closed_run_of_exactly_the_limit_is_walked_backwards() -> None:
+    # From Tuesday 2026-03-03 back: the days visited from Wednesday down to the next opening are
+    # exactly 3660 closed ones (the limit), so the opening is found.
+    first_visited = date(2026, 3, 4)
+    opening = first_visited - timedelta(days=3660)
+    closed = [opening + timedelta(weeks=week) for week in range(1, 523)]
+    calendar = _one_weekday_open(opening, closed)
+    assert calendar.add_business_time(utc(2026, 3, 3, 12), -H) == datetime.combine(opening, time(16), UTC)
+    one_more = _one_weekday_open(opening, [opening, *closed])
+    with pytest.raises(CalendarError, match=r"^calendar has no open window within 3660 days of "):
+        one_more.add_business_time(utc(2026, 3, 3, 12), -H)
+
+
+def test_a_closed_run_of_exactly_the_limit_is_walked_forwards() -> None:
+    # From Tuesday 2026-03-03 on: the days visited from Monday (a day early) up to the next opening
+    # are exactly 3660 closed ones.
+    first_visited = date(2026, 3, 2)
+    opening = first_visited + timedelta(days=3660)
+    closed = [opening - timedelta(weeks=week) for week in range(1, 523)]
+    calendar = _one_weekday_open(opening, closed)
+    assert calendar.add_business_time(utc(2026, 3, 3, 12), H) == datetime.combine(opening, time(9), UTC)
+    one_more = _one_weekday_open(opening, [opening, *closed])
+    with pytest.raises(CalendarError, match=r"^calendar has no open window within 3660 days of "):
+        one_more.add_business_time(utc(2026, 3, 3, 12), H)
+
+
+def test_walking_back_over_ten_years_of_open_days_is_not_refused() -> None:
+    calendar = BusinessCalendar("UTC", {day: [(time(8), time(9))] for day in range(7)})
+    start = calendar.add_business_time(utc(2026, 3, 3, 12), -3700 * H)
+    assert start == utc(2016, 1, 15, 9)  # 3,700 whole windows: the close before the first of them
+    assert calendar.business_time_between(start, utc(2026, 3, 3, 12)) == 3700 * H
+    assert calendar.add_business_time(utc(2016, 1, 16, 8), 3700 * H) == utc(2026, 3, 3, 9)
+
+
+def test_is_open_refuses_a_naive_instant() -> None:
+    with pytest.raises(ValueError, match=r"^at must be timezone-aware, got naive "):
+        BusinessCalendar("UTC", LUNCH).is_open(datetime(2026, 3, 3, 9))
