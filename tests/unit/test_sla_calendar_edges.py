@@ -349,3 +349,14 @@ def test_walking_back_over_ten_years_of_open_days_is_not_refused() -> None:
 def test_is_open_refuses_a_naive_instant() -> None:
     with pytest.raises(ValueError, match=r"^at must be timezone-aware, got naive "):
         BusinessCalendar("UTC", LUNCH).is_open(datetime(2026, 3, 3, 9))
+
+
+@pytest.mark.parametrize("make", [AlwaysOpen, lambda: BusinessCalendar("UTC", LUNCH)], ids=["24/7", "business"])
+def test_a_naive_instant_is_named_in_the_refusal(make) -> None:
+    calendar, aware, naive = make(), utc(2026, 3, 3, 9), datetime(2026, 3, 3, 9)
+    with pytest.raises(ValueError, match=r"^start must be timezone-aware, got naive "):
+        calendar.business_time_between(naive, aware)
+    with pytest.raises(ValueError, match=r"^end must be timezone-aware, got naive "):
+        calendar.business_time_between(aware, naive)
+    with pytest.raises(ValueError, match=r"^start must be timezone-aware, got naive "):
+        calendar.add_business_time(naive, H)
