@@ -7,7 +7,7 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 
-.PHONY: run serve test test-pg test-browser bench lint clean translations translations-update
+.PHONY: run serve test test-pg test-browser bench lint mutation clean translations translations-update
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(BIN)/python:
@@ -67,6 +67,13 @@ test-pg: $(VENV)/.installed-dev translations
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+
+# mutation testing of the pure cores (routing/, sla/) against tests/unit; not part of `make test` or CI.
+# Results are kept in mutants/ and reused; `rm -rf mutants` for a fresh run (docs/testing.md).
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.installed-dev
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/python tests/mutation_scores.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check portal forms routing sla tests bench wsgi.py
