@@ -26,7 +26,7 @@ translations: $(CATALOGS)
 
 # after changing texts: re-extract them and merge into the catalogues, then translate what is empty
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --width 120
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
@@ -61,7 +61,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check portal forms routing sla tests bench wsgi.py
+	$(BIN)/ruff check portal forms routing sla vocabulary tests bench wsgi.py
 
 clean:
 	rm -rf $(VENV) instance/.ready .pytest_cache

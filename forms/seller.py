@@ -7,18 +7,12 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from vocabulary import CATEGORIES, CATEGORY_CHOICE_LABELS, TRACKING_REQUIRED
+
 from . import normalize
 from .base import PortalForm
 
-CATEGORY_CHOICES = [
-    SelectChoice("delivery_delay", _l("Pickup or delivery delay")),
-    SelectChoice("order_return_status", _l("Order or return (RTS) status")),
-    SelectChoice("finance", _l("Finance: COD remittance, fees, invoices, refunds")),
-    SelectChoice("app_bug", _l("Problem with the seller app or web dashboard")),
-    SelectChoice("other", _l("Other / not sure")),
-]
-# categories where the tracking number is the heart of the question
-TRACKING_REQUIRED = {"delivery_delay", "order_return_status"}
+CATEGORY_CHOICES = [SelectChoice(category, _l(CATEGORY_CHOICE_LABELS[category])) for category in CATEGORIES]
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 5000
 
 

@@ -6,6 +6,8 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from vocabulary import PRIORITIES, PRIORITY_LABELS, STAFF_STATUS_LABELS, STATUSES
+
 from . import normalize
 from .base import PortalForm
 
@@ -46,12 +48,11 @@ class AssignForm(PortalForm):
 
 
 class StatusForm(PortalForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in ("new", "open", "waiting_on_seller",
-                                                                             "resolved", "closed")])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(STAFF_STATUS_LABELS[s])) for s in STATUSES])
 
 
 class PriorityForm(PortalForm):
-    priority = SelectField(_l("Priority"), choices=[SelectChoice(p, p) for p in ("normal", "high", "urgent")])
+    priority = SelectField(_l("Priority"), choices=[SelectChoice(p, _l(PRIORITY_LABELS[p])) for p in PRIORITIES])
 
 
 class TransferForm(PortalForm):

@@ -60,10 +60,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from vocabulary import OPEN_STATUSES
+
 from .calendars import AlwaysOpen, Calendar
 from .cells import any_needs_mark, csv_text, csv_texts
 
-OPEN_STATUSES = ("new", "open", "waiting_on_seller")
 TIME_COLUMNS = ("created_at", "first_response_due_at", "first_responded_at", "resolved_at")
 
 TICKET_COLUMNS = ["reference", "seller_code", "department", "category", "priority", "status", "agent",

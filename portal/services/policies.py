@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 import sla
+from vocabulary import OPEN_STATUSES, PRIORITIES
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, PRIORITIES, Department, SlaPolicy, Ticket, User
+from ..models import Department, SlaPolicy, Ticket, User
 from . import audit, history
 from .errors import InvalidInput
 from .runtime import Runtime, calendar_for

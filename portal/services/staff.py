@@ -9,8 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from vocabulary import OPEN_STATUSES
+
 from ..extensions import db
-from ..models import OPEN_STATUSES, ROLES, Department, Ticket, User
+from ..models import ROLES, Department, Ticket, User
 from . import audit, history, staff_sessions
 from .errors import Conflict, InvalidInput, NotFound
 
