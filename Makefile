@@ -61,7 +61,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check portal forms routing sla vocabulary tests bench wsgi.py
+	$(BIN)/ruff check portal forms routing sla vocabulary normalize tests bench wsgi.py
 
 clean:
 	rm -rf $(VENV) instance/.ready .pytest_cache

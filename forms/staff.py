@@ -1,14 +1,15 @@
 """Forms staff fill: login and ticket actions."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+import normalize
 from vocabulary import PRIORITIES, PRIORITY_LABELS, STAFF_STATUS_LABELS, STATUSES
 
-from . import normalize
 from .base import PortalForm
 
 
@@ -27,7 +28,7 @@ class StaffReplyForm(PortalForm):
         try:
             self.body_text = normalize.text(field.data, max_length=10000)
         except normalize.NormalizeError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.text(gettext)) from None
 
     def clean_body(self) -> str:
         return self.body_text

@@ -12,10 +12,11 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from forms import normalize
-from forms.seller import DESCRIPTION_MAX, DESCRIPTION_MIN
+import normalize
+from normalize import DESCRIPTION_MAX, DESCRIPTION_MIN
 from vocabulary import ANY_STATUS, CATEGORIES, PRIORITIES, STATUSES, TRACKING_REQUIRED
 
 from .errors import PortalError
@@ -97,7 +98,7 @@ def _normalized(fields: _Fields, field: str, fn, value):
     try:
         return fn(value)
     except normalize.NormalizeError as exc:
-        fields.add(field, str(exc))
+        fields.add(field, exc.text(gettext))
         return None
 
 
