@@ -25,6 +25,7 @@ from sqlalchemy.types import TypeDecorator
 
 from vocabulary import OPEN_STATUSES, sql_in
 
+from .clock import utcnow
 from .extensions import db
 
 ROLES = ("agent", "lead", "manager", "admin")
@@ -37,10 +38,6 @@ SWEEP_BREACH = f"{_WAITING} AND breached_at IS NULL"
 SWEEP_ESCALATE = f"{_WAITING} AND manager_escalated_at IS NULL"
 # condition of the inbox's partial indexes (migration 0009)
 OPEN_TICKET = sql_in("status", OPEN_STATUSES)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator):

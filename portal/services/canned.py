@@ -6,11 +6,11 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import CannedReply, Department, Ticket
 from . import audit
 from .errors import InvalidInput, NotFound
-from .runtime import utcnow
 from .staff import Actor, actor_fields
 
 
