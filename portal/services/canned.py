@@ -10,8 +10,8 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import CannedReply, Department, Ticket
 from . import audit
+from .actor import Actor, actor_fields
 from .errors import InvalidInput, NotFound
-from .staff import Actor, actor_fields
 
 
 def _snapshot(reply: CannedReply, department_code: str) -> dict:
