@@ -26,7 +26,7 @@ translations: $(CATALOGS)
 
 # after changing texts: re-extract them and merge into the catalogues, then translate what is empty
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --width 120
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
@@ -76,7 +76,7 @@ mutation: $(VENV)/.installed-dev
 	$(BIN)/python tests/mutation_scores.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check portal forms routing sla tests bench wsgi.py
+	$(BIN)/ruff check portal forms routing sla vocabulary normalize tests bench wsgi.py
 
 clean:
 	rm -rf $(VENV) instance/.ready .pytest_cache

@@ -65,10 +65,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from vocabulary import OPEN_STATUSES
+
 from .business_time import business_by_department, utc_wall, wall_minutes
 from .calendars import Calendar
 
-OPEN_STATUSES = ("new", "open", "waiting_on_seller")
 TIME_COLUMNS = ("created_at", "first_response_due_at", "first_responded_at", "resolved_at")
 
 

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 import sla
+import vocabulary
 from sla import aggregates, metrics
 from sla.cells import csv_text, csv_texts
 from sla.ticket_csv import ticket_csv
@@ -217,7 +218,7 @@ def _reopen_query(first: dt.datetime, last: dt.datetime, department_id: int | No
 
 def _backlog_query(as_of: dt.datetime, department_id: int | None):
     """Tickets open at as_of (metrics.open_at), whatever their creation date, with their group columns."""
-    still_open = or_(*(Ticket.status == status for status in metrics.OPEN_STATUSES), Ticket.resolved_at > as_of)
+    still_open = or_(*(Ticket.status == status for status in vocabulary.OPEN_STATUSES), Ticket.resolved_at > as_of)
     query = (select(Ticket.seller_id, Ticket.department_id, Ticket.category, _assignee(), Ticket.status,
                     Ticket.created_at, Ticket.resolved_at)
              .where(Ticket.created_at < as_of, still_open))
