@@ -7,7 +7,7 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 
-.PHONY: run serve test test-pg test-browser bench lint clean translations translations-update
+.PHONY: run serve test test-pg test-browser bench lint mutation clean translations translations-update
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(BIN)/python:
@@ -26,7 +26,7 @@ translations: $(CATALOGS)
 
 # after changing texts: re-extract them and merge into the catalogues, then translate what is empty
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --omit-header --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --width 120
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
@@ -51,17 +51,32 @@ serve: $(VENV)/.installed translations
 	  $(BIN)/flask --app wsgi sla scheduler & \
 	  $(BIN)/gunicorn -c gunicorn.conf.py -b 127.0.0.1:$(PORT) wsgi:app
 
+# The suite runs in TEST_WORKERS processes (one test file per process at a time, each on a
+# database of its own); the timed tests (marker `serial`: load runs, racing schedulers) run
+# afterwards on a quiet machine. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(BIN)/python -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: $(VENV)/.installed-dev translations
-	$(BIN)/python -m pytest -q
+	$(PYTEST_PARALLEL) -m "not serial"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m serial
 
 test-pg: $(VENV)/.installed-dev translations
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser and not load"
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(PYTEST_PARALLEL) -m "not browser and not load and not serial"
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -p no:cacheprovider -m "serial and not browser and not load"
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 
+# mutation testing of the pure cores (routing/, sla/) against tests/unit; not part of `make test` or CI.
+# Results are kept in mutants/ and reused; `rm -rf mutants` for a fresh run (docs/testing.md).
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.installed-dev
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/python tests/mutation_scores.py
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check portal forms routing sla tests bench wsgi.py
+	$(BIN)/ruff check portal forms routing sla vocabulary normalize tests bench wsgi.py
 
 clean:
 	rm -rf $(VENV) instance/.ready .pytest_cache

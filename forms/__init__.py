@@ -1,1 +1,2 @@
-"""WTForms classes and the pure normalisers they share with the services. No database access."""
+"""WTForms classes. No database access, nothing of portal: the normalisers they share with the services
+are in the top-level `normalize` package."""

@@ -18,12 +18,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from vocabulary import PRIORITIES, PRIORITY_LABELS
+
 from .admin import AdminForm, CheckboxesField
 
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
 # the values stay the priority codes; only the shown labels are translated
-PRIORITY_CHOICES = [SelectChoice("*", _l("any priority")), SelectChoice("normal", _l("normal")),
-                    SelectChoice("high", _l("high")), SelectChoice("urgent", _l("urgent"))]
+PRIORITY_CHOICES = [SelectChoice("*", _l("any priority")),
+                    *(SelectChoice(p, _l(PRIORITY_LABELS[p])) for p in PRIORITIES)]
 
 
 class StaffAddForm(AdminForm):

@@ -1,25 +1,20 @@
 """Forms a seller fills on their link page."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from . import normalize
+import normalize
+from normalize import DESCRIPTION_MAX, DESCRIPTION_MIN
+from vocabulary import CATEGORIES, CATEGORY_CHOICE_LABELS, TRACKING_REQUIRED
+
 from .base import PortalForm
 
-CATEGORY_CHOICES = [
-    SelectChoice("delivery_delay", _l("Pickup or delivery delay")),
-    SelectChoice("order_return_status", _l("Order or return (RTS) status")),
-    SelectChoice("finance", _l("Finance: COD remittance, fees, invoices, refunds")),
-    SelectChoice("app_bug", _l("Problem with the seller app or web dashboard")),
-    SelectChoice("other", _l("Other / not sure")),
-]
-# categories where the tracking number is the heart of the question
-TRACKING_REQUIRED = {"delivery_delay", "order_return_status"}
-DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 5000
+CATEGORY_CHOICES = [SelectChoice(category, _l(CATEGORY_CHOICE_LABELS[category])) for category in CATEGORIES]
 
 
 class _Normalizing:
@@ -29,7 +24,7 @@ class _Normalizing:
         try:
             return fn(field.data)
         except normalize.NormalizeError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.text(gettext)) from None
 
 
 class TicketForm(_Normalizing, PortalForm):

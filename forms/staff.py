@@ -1,12 +1,15 @@
 """Forms staff fill: login and ticket actions."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from . import normalize
+import normalize
+from vocabulary import PRIORITIES, PRIORITY_LABELS, STAFF_STATUS_LABELS, STATUSES
+
 from .base import PortalForm
 
 
@@ -25,7 +28,7 @@ class StaffReplyForm(PortalForm):
         try:
             self.body_text = normalize.text(field.data, max_length=10000)
         except normalize.NormalizeError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.text(gettext)) from None
 
     def clean_body(self) -> str:
         return self.body_text
@@ -46,12 +49,11 @@ class AssignForm(PortalForm):
 
 
 class StatusForm(PortalForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in ("new", "open", "waiting_on_seller",
-                                                                             "resolved", "closed")])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(STAFF_STATUS_LABELS[s])) for s in STATUSES])
 
 
 class PriorityForm(PortalForm):
-    priority = SelectField(_l("Priority"), choices=[SelectChoice(p, p) for p in ("normal", "high", "urgent")])
+    priority = SelectField(_l("Priority"), choices=[SelectChoice(p, _l(PRIORITY_LABELS[p])) for p in PRIORITIES])
 
 
 class TransferForm(PortalForm):

@@ -10,12 +10,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .cli_common import fail, parse_now
+from .cli_privacy import retention_cli, sellers_forget
 from .services import demo, links, orders, reports, sellers, sla_jobs, staff, webhooks
 from .services.errors import PortalError
 from .services.runtime import runtime, utcnow
 
 demo_cli = AppGroup("demo", help="Demo and benchmark data.")
 sellers_cli = AppGroup("sellers", help="Sellers and their links.")
+sellers_cli.add_command(sellers_forget)
 users_cli = AppGroup("users", help="Staff accounts.")
 orders_cli = AppGroup("orders", help="Shipment statuses for instant answers.")
 sla_cli = AppGroup("sla", help="First-response SLA enforcement.")
@@ -25,22 +28,6 @@ webhooks_cli = AppGroup("webhooks", help="Outbound webhooks for ticket events.")
 departments_cli = AppGroup("departments", help="Departments and their business calendars.")
 
 
-def fail(exc: PortalError) -> None:
-    raise click.ClickException(exc.message)
-
-
-def parse_now(raw: str | None) -> dt.datetime:
-    """--now as a UTC instant (the portal's zone when it names none); a usage error for anything else."""
-    if not raw:
-        return utcnow()
-    try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        return (value if value.tzinfo else value.replace(tzinfo=runtime().timezone)).astimezone(dt.UTC)
-    except ValueError:
-        raise click.BadParameter("use ISO 8601, e.g. 2026-11-23T09:30:00+07:00", param_hint="--now") from None
-    except OverflowError:
-        raise click.BadParameter("the instant is outside what the calendar holds in UTC (years 1 to 9999)",
-                                 param_hint="--now") from None
 
 
 @demo_cli.command("load")
@@ -421,8 +408,6 @@ def departments_calendar(code: str, business: bool, timezone: str, holidays: tup
 
 
 def register(app: Flask) -> None:
-    from .cli_privacy import retention_cli  # adds `sellers forget` too
-
     for group in (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli, webhooks_cli,
                   departments_cli, retention_cli):
         app.cli.add_command(group)

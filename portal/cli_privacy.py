@@ -1,14 +1,14 @@
 """The commands that end personal data: `retention apply` and `sellers forget CODE`
-(kept apart from cli.py, which holds the rest of PRODUCT.md's commands)."""
+(kept apart from cli.py, which holds the rest of PRODUCT.md's commands and adds these)."""
 from __future__ import annotations
 
 import datetime as dt
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from .cli import fail, parse_now, sellers_cli
+from .cli_common import fail, parse_now
 from .services import erasure, retention
 from .services.errors import PortalError
 from .services.runtime import runtime, utcnow
@@ -35,8 +35,9 @@ def retention_apply(now_raw: str | None, days: int | None):
     click.echo(result.line())
 
 
-@sellers_cli.command("forget")
+@click.command("forget")  # `sellers forget`: cli.py adds it to its group
 @click.argument("code")
+@with_appcontext
 def sellers_forget(code: str):
     """Erase the seller's personal data (name, phone, message text, files) and revoke their links;
     their tickets stay, anonymous, and keep counting in reports. The last line has the counts."""

@@ -23,26 +23,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from vocabulary import OPEN_STATUSES, sql_in
+
+from .clock import utcnow
 from .extensions import db
 
-CATEGORIES = ("delivery_delay", "order_return_status", "finance", "app_bug", "other")
-PRIORITIES = ("normal", "high", "urgent")
-STATUSES = ("new", "open", "waiting_on_seller", "resolved", "closed")
 ROLES = ("agent", "lead", "manager", "admin")
-OPEN_STATUSES = ("new", "open", "waiting_on_seller")
 # Conditions of the SLA sweep's partial indexes: only tickets still waiting for a first response
 # are in them, so a sweep costs what is near or past due, not what is in the database.
-_WAITING = "first_responded_at IS NULL AND status IN ('new', 'open', 'waiting_on_seller')"
+_WAITING = f"first_responded_at IS NULL AND {sql_in('status', OPEN_STATUSES)}"
 SWEEP_AT_RISK = f"{_WAITING} AND at_risk_marked_at IS NULL"
 MERGED = "merged_into_id IS NOT NULL"
 SWEEP_BREACH = f"{_WAITING} AND breached_at IS NULL"
 SWEEP_ESCALATE = f"{_WAITING} AND manager_escalated_at IS NULL"
 # condition of the inbox's partial indexes (migration 0009)
-OPEN_TICKET = "status IN ('new', 'open', 'waiting_on_seller')"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+OPEN_TICKET = sql_in("status", OPEN_STATUSES)
 
 
 class UTCDateTime(TypeDecorator):

@@ -11,21 +11,23 @@ from babel.dates import DateTimePattern, get_datetime_format, get_time_format, m
 from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 import sla
+import vocabulary
+from vocabulary import N_
 
 from .services.runtime import runtime, utcnow
 
 
 class Labels(Mapping):
-    """Display labels by key (a category, a status), in the request's language. Each language's
-    labels are translated once and kept: a page listing fifty tickets looks each label up in a
-    plain dictionary instead of translating it again for every row."""
+    """Display labels by key (a category, a status), in the request's language: the English texts
+    of `vocabulary`, translated here. Each language's labels are translated once and kept: a page
+    listing fifty tickets looks each label up in a plain dictionary instead of translating it again
+    for every row."""
 
-    def __init__(self, labels: dict) -> None:
+    def __init__(self, labels: Mapping[str, str]) -> None:
         self._labels = labels
         self._translated: dict[tuple, dict[str, str]] = {}
 
@@ -35,7 +37,7 @@ class Labels(Mapping):
         key = (locale.language, locale.territory, locale.script) if locale is not None else None
         found = self._translated.get(key)
         if found is None:
-            found = {k: str(v) for k, v in self._labels.items()}
+            found = {k: _(v) for k, v in self._labels.items()}
             if key is not None:  # outside a request: translated each time, never kept
                 self._translated[key] = found
         return found
@@ -50,18 +52,14 @@ class Labels(Mapping):
         return len(self._labels)
 
 
-CATEGORY_LABELS = Labels({
-    "delivery_delay": _l("Pickup / delivery delay"), "order_return_status": _l("Order / return status"),
-    "finance": _l("Finance"), "app_bug": _l("App bug"), "other": _l("Other"),
-})
-STATUS_LABELS = Labels({"new": _l("New"), "open": _l("Open"), "waiting_on_seller": _l("Waiting for you"),
-                        "resolved": _l("Resolved"), "closed": _l("Closed")})
-# the same statuses as staff say them
-STAFF_STATUS_LABELS = Labels({"new": _l("new"), "open": _l("open"), "waiting_on_seller": _l("waiting on seller"),
-                              "resolved": _l("resolved"), "closed": _l("closed"), "all": _l("all")})
-PRIORITY_LABELS = Labels({"normal": _l("normal"), "high": _l("high"), "urgent": _l("urgent")})
-SLA_LABELS = Labels({"on_track": _l("on track"), "at_risk": _l("at risk"), "breached": _l("breached"),
-                     "met": _l("met"), "missed": _l("missed")})
+CATEGORY_LABELS = Labels(vocabulary.CATEGORY_LABELS)
+STATUS_LABELS = Labels(vocabulary.STATUS_LABELS)
+# the statuses as staff say them, and the queue filter's "all"
+STAFF_STATUS_LABELS = Labels({**vocabulary.STAFF_STATUS_LABELS, vocabulary.ANY_STATUS: vocabulary.ANY_STATUS_LABEL})
+PRIORITY_LABELS = Labels(vocabulary.PRIORITY_LABELS)
+SHIPMENT_STATUS_LABELS = Labels(vocabulary.SHIPMENT_STATUS_LABELS)
+SLA_LABELS = Labels({"on_track": N_("on track"), "at_risk": N_("at risk"), "breached": N_("breached"),
+                     "met": N_("met"), "missed": N_("missed")})
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:
@@ -158,7 +156,9 @@ def init_app(app: Flask) -> None:
                                  iso=lambda v: v.isoformat() if v else "")
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
                                  STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
-                                 SLA_LABELS=SLA_LABELS,
+                                 SLA_LABELS=SLA_LABELS, SHIPMENT_STATUS_LABELS=SHIPMENT_STATUS_LABELS,
+                                 STATUSES=vocabulary.STATUSES, PRIORITIES=vocabulary.PRIORITIES,
+                                 ANY_STATUS=vocabulary.ANY_STATUS,
                                  format_duration=duration, utcnow=utcnow, localtimes=localtimes,
                                  unread_notifications=unread_notifications)
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from routing.text import normalize_text
+from vocabulary import CATEGORIES, PRIORITIES
 
 DEPARTMENTS: tuple[str, ...] = ("delivery", "returns", "finance", "apps", "triage")
-PRIORITIES: tuple[str, ...] = ("normal", "high", "urgent")
-CATEGORIES: tuple[str, ...] = ("delivery_delay", "order_return_status", "finance", "app_bug", "other")
 
 _CONDITION_FIELDS = ("categories", "keywords_any", "min_tracking_numbers")
 _RULE_FIELDS = frozenset({"id", "department", "priority", "description", *_CONDITION_FIELDS})

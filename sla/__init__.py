@@ -4,6 +4,7 @@ Standard library, ``zoneinfo`` and the ``holidays`` package only; no web or data
 Functions take ``now`` as a parameter and never read the clock.
 """
 
+from .calendar_data import calendar_from_dict, calendar_to_dict
 from .calendars import (
     DEFAULT_COUNTRY,
     DEFAULT_TIMEZONE,
@@ -12,8 +13,6 @@ from .calendars import (
     BusinessCalendar,
     Calendar,
     CalendarError,
-    calendar_from_dict,
-    calendar_to_dict,
 )
 from .clock import (
     AT_RISK,

@@ -17,6 +17,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         kind = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
         item.add_marker(getattr(pytest.mark, kind))
+        if kind == "load":
+            item.add_marker(pytest.mark.serial)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -43,6 +45,11 @@ def _ensure_pg_database(url: str) -> None:
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1… when the suite runs in parallel
+        if worker:
+            import sqlalchemy as sa
+            parsed = sa.engine.make_url(url)
+            url = parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
         _ensure_pg_database(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"

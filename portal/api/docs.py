@@ -14,7 +14,8 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from spectree.plugins.flask_plugin import FlaskPlugin
 
-from ..models import CATEGORIES, PRIORITIES, STATUSES
+from vocabulary import ANY_STATUS, CATEGORIES, PRIORITIES, STATUSES
+
 from ..services.api_schema import (
     COMMENT_MAX,
     DB_INT_MAX,
@@ -256,7 +257,7 @@ class StaffReplyCreated(StaffMessage):
 
 class StaffQueueQuery(Model):
     department: str = Field(None, description="Department code.")
-    status: Literal[(*STATUSES, "all")] = Field(  # type: ignore[valid-type]
+    status: Literal[(*STATUSES, ANY_STATUS)] = Field(  # type: ignore[valid-type]
         None, description="Every open status when left out; `all` for any.")
     assignee: Literal[QUEUE_ASSIGNEE] = Field(None)  # type: ignore[valid-type]
     sla: Literal[SLA_STATES] = Field(None)  # type: ignore[valid-type]

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from sla.metrics import BACKLOG_BUCKETS, COUNT_COLUMNS
+from sla.aggregates import BACKLOG_BUCKETS, COUNT_COLUMNS
 
 from ..services import reports
 from ..services.errors import InvalidInput

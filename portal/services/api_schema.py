@@ -12,16 +12,16 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from forms import normalize
-from forms.seller import CATEGORY_CHOICES, DESCRIPTION_MAX, DESCRIPTION_MIN, TRACKING_REQUIRED
+import normalize
+from normalize import DESCRIPTION_MAX, DESCRIPTION_MIN
+from vocabulary import ANY_STATUS, CATEGORIES, PRIORITIES, STATUSES, TRACKING_REQUIRED
 
-from ..models import PRIORITIES, STATUSES
 from .errors import PortalError
 from .inbox import SLA_STATES, QueueFilter
 
-CATEGORIES = tuple(choice.value for choice in CATEGORY_CHOICES)
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 COMMENT_MAX = 2000
 LIMIT_DEFAULT, LIMIT_MAX = 20, 100
@@ -98,7 +98,7 @@ def _normalized(fields: _Fields, field: str, fn, value):
     try:
         return fn(value)
     except normalize.NormalizeError as exc:
-        fields.add(field, str(exc))
+        fields.add(field, exc.text(gettext))
         return None
 
 
@@ -294,7 +294,7 @@ def queue_filter(args: Mapping[str, str], departments: Collection[str],
     except ApiInputError as exc:
         fields.errors.update(exc.fields)
         limit = LIMIT_DEFAULT
-    f = QueueFilter(department=pick("department", departments), status=pick("status", (*STATUSES, "all")),
+    f = QueueFilter(department=pick("department", departments), status=pick("status", (*STATUSES, ANY_STATUS)),
                     assignee=pick("assignee", QUEUE_ASSIGNEE) or "any", sla=pick("sla", SLA_STATES),
                     category=pick("category", CATEGORIES), priority=pick("priority", PRIORITIES),
                     q=q.strip(), after=after)

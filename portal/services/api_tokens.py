@@ -15,8 +15,8 @@ from sqlalchemy import func, or_, select, update
 from ..extensions import db
 from ..models import ApiToken, User
 from . import audit
+from .actor import Actor, actor_fields
 from .errors import Conflict, InvalidInput, NotFound
-from .staff import Actor, actor_fields
 
 TOKEN_PREFIX = "pst_"
 PREFIX_SHOWN = 12  # "pst_" and the first 8 random characters: enough to tell tokens apart

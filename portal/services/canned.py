@@ -6,12 +6,12 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import CannedReply, Department, Ticket
 from . import audit
+from .actor import Actor, actor_fields
 from .errors import InvalidInput, NotFound
-from .runtime import utcnow
-from .staff import Actor, actor_fields
 
 
 def _snapshot(reply: CannedReply, department_code: str) -> dict:

@@ -20,8 +20,8 @@ import sla
 from ..extensions import db
 from ..models import Department, User
 from . import audit
+from .actor import Actor, actor_fields
 from .errors import InvalidInput, NotFound
-from .staff import Actor, actor_fields
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_NAME = 120

@@ -8,7 +8,7 @@ from sqlalchemy import insert
 
 from ..extensions import db
 from ..models import Event, Ticket, User
-from . import webhooks
+from . import outbox
 
 
 def _plain(value) -> str:
@@ -22,7 +22,7 @@ def record(ticket: Ticket, kind: str, now: dt.datetime, actor: User | None = Non
                   actor_label=actor_label or (actor.name if actor else "system"),
                   data_json=json.dumps(data, ensure_ascii=False, default=_plain), created_at=now)
     db.session.add(event)
-    webhooks.announce_ticket(ticket, kind, now, data)
+    outbox.announce_ticket(ticket, kind, now, data)
     return event
 
 
@@ -37,4 +37,4 @@ def record_many(ticket: Ticket, entries: list[tuple[str, str, dict]], now: dt.da
              data_json=json.dumps(data, ensure_ascii=False, default=_plain), created_at=now)
         for kind, actor_label, data in entries])
     for kind, _actor_label, data in entries:
-        webhooks.announce_ticket(ticket, kind, now, data)
+        outbox.announce_ticket(ticket, kind, now, data)

@@ -8,14 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, and_, bindparam, false, literal, or_, select, text, tuple_
 
 import routing
+from vocabulary import ANY_STATUS, CATEGORIES, OPEN_STATUSES, PRIORITIES, STATUSES
 
 from .. import access
 from ..extensions import db
 from ..models import (
-    CATEGORIES,
-    OPEN_STATUSES,
-    PRIORITIES,
-    STATUSES,
     Department,
     Seller,
     Ticket,
@@ -58,7 +55,7 @@ class QueueFilter:
             value = (args.get(name) or "").strip()
             return value if value in allowed else None
         return cls(department=(args.get("department") or "").strip()[:32] or None,
-                   status=pick("status", (*STATUSES, "all")),
+                   status=pick("status", (*STATUSES, ANY_STATUS)),
                    assignee=pick("assignee", ("mine", "unassigned")) or "any",
                    sla=pick("sla", SLA_STATES), category=pick("category", CATEGORIES),
                    priority=pick("priority", PRIORITIES), q=(args.get("q") or "").strip()[:200],

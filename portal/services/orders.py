@@ -6,10 +6,11 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from forms import normalize
+import normalize
 
 from ..extensions import db
 from ..models import Shipment
@@ -57,7 +58,9 @@ def import_orders(text: str) -> OrdersReport:
                 raise ValueError("status is empty")
             rows[number[0]] = (status, normalize.text(row.get("last_event"), max_length=500),
                                parse_instant(row.get("event_at") or ""))
-        except (ValueError, normalize.NormalizeError) as exc:
+        except normalize.NormalizeError as exc:
+            report.rejected.append((line, exc.text(gettext)))
+        except ValueError as exc:
             report.rejected.append((line, str(exc)))
     numbers = list(rows)
     for start in range(0, len(numbers), 500):

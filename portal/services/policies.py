@@ -11,13 +11,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 import sla
+from vocabulary import OPEN_STATUSES, PRIORITIES
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, PRIORITIES, Department, SlaPolicy, Ticket, User
+from ..models import Department, SlaPolicy, Ticket, User
 from . import audit, history
+from .actor import Actor, actor_fields
 from .errors import InvalidInput
 from .runtime import Runtime, calendar_for
-from .staff import Actor, actor_fields
 
 ANY = sla.ANY
 # how long another process may go on using policies it read before a change (this process forgets

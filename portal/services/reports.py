@@ -1,8 +1,8 @@
 """SLA reports. The tickets of a report come from one SQL query, read straight from the database
 driver's cursor CHUNK rows at a time, with two more queries per chunk for their public messages and
-their reopen counts; sla.metrics computes every measure on DataFrames.
+their reopen counts; sla.metrics computes every measure on DataFrames, sla.aggregates the groups.
 Per-ticket exports stream chunk by chunk, in memory that does not grow with the range; grouped
-reports and the dashboard fold the chunks into metrics.Aggregates, which keeps 52 bytes or so per
+reports and the dashboard fold the chunks into aggregates.Aggregates, which keeps 52 bytes or so per
 ticket rather than every ticket's facts. The backlog columns come from one more query: every ticket
 open at the end of the range, whatever its creation date."""
 from __future__ import annotations
@@ -25,8 +25,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 import sla
-from sla import metrics
+import vocabulary
+from sla import aggregates, metrics
 from sla.cells import csv_text, csv_texts
+from sla.ticket_csv import ticket_csv
+from sla.ticket_report import TICKET_COLUMNS
 from sla.timeutil import convertible_days, day_start
 
 from ..extensions import db
@@ -36,8 +39,8 @@ from .errors import InvalidInput
 from .runtime import calendar_for
 
 CHUNK = 30_000
-BYS = ("ticket", *metrics.GROUPINGS)
-GROUPED = tuple(metrics.GROUPINGS)
+BYS = ("ticket", *aggregates.GROUPINGS)
+GROUPED = tuple(aggregates.GROUPINGS)
 DASHBOARD_BYS = (None, "day", "hour", "department", "agent")
 MAX_DAYS = 3660
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -215,7 +218,7 @@ def _reopen_query(first: dt.datetime, last: dt.datetime, department_id: int | No
 
 def _backlog_query(as_of: dt.datetime, department_id: int | None):
     """Tickets open at as_of (metrics.open_at), whatever their creation date, with their group columns."""
-    still_open = or_(*(Ticket.status == status for status in metrics.OPEN_STATUSES), Ticket.resolved_at > as_of)
+    still_open = or_(*(Ticket.status == status for status in vocabulary.OPEN_STATUSES), Ticket.resolved_at > as_of)
     query = (select(Ticket.seller_id, Ticket.department_id, Ticket.category, _assignee(), Ticket.status,
                     Ticket.created_at, Ticket.resolved_at)
              .where(Ticket.created_at < as_of, still_open))
@@ -459,10 +462,10 @@ def _backlog(as_of: dt.datetime, department_id: int | None) -> Iterator[pd.DataF
         yield metrics.backlog_at(pd.DataFrame(frame), as_of)
 
 
-def _aggregates(start, end, department_id, now, bys, tz: str) -> metrics.Aggregates:
+def _aggregates(start, end, department_id, now, bys, tz: str) -> aggregates.Aggregates:
     """Every aggregate of the range for the groupings ``bys`` in one pass over its tickets, with the
     backlog as it stood at the end of the range (or now, for a range that has not ended)."""
-    totals = metrics.Aggregates(bys, tz)
+    totals = aggregates.Aggregates(bys, tz)
     for facts in _facts(start, end, department_id, now):
         totals.add(facts)
     as_of = min(end, now)
@@ -489,9 +492,9 @@ def _stream(start, end, by, now, tz, department_id, labels: dict[str, str] | Non
     if by == "ticket":
         header = labels is None
         if labels is not None:
-            yield _header_line(metrics.TICKET_COLUMNS, labels)
+            yield _header_line(TICKET_COLUMNS, labels)
         for facts in _facts(start, end, department_id, now):
-            yield metrics.ticket_csv(facts, tz, header)
+            yield ticket_csv(facts, tz, header)
             header = False
         return
     table = _aggregates(start, end, department_id, now, [by], tz).table(by)
@@ -562,7 +565,7 @@ class Dashboard:
 def _fill(table: pd.DataFrame, key: str, values: list) -> pd.DataFrame:
     """Rows for every key value (days or hours without tickets get zero counts)."""
     filled = table.set_index(key).reindex(values)
-    for column in metrics.COUNT_COLUMNS:
+    for column in aggregates.COUNT_COLUMNS:
         filled[column] = filled[column].fillna(0).astype(int)
     return filled.rename_axis(key).reset_index()
 

@@ -1,7 +1,6 @@
 """Settings the services need, built once per app from its configuration."""
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from flask import current_app
 import routing
 import sla
 
+from ..clock import utcnow  # noqa: F401  (the clock views and commands read, as runtime.utcnow)
 from . import routing_rules
 
 
@@ -64,7 +64,3 @@ def runtime() -> Runtime:
 def calendar_for(calendar_json: str | None) -> sla.Calendar:
     """The business calendar a department's stored JSON describes (24/7 when unset)."""
     return sla.calendar_from_dict(json.loads(calendar_json) if calendar_json else None)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from forms import normalize
+import normalize
 from sla.cells import csv_text, csv_value
 
 from ..extensions import db
@@ -52,7 +52,7 @@ def clean_seller(code: str | None, name: str | None, phone: str | None, locale: 
         try:
             values[key] = fn({"code": code, "phone": phone, "name": name}[key])
         except normalize.NormalizeError as exc:
-            errors[key] = [str(exc)]
+            errors[key] = [exc.text(_)]
     if "name" in values and not values["name"]:
         errors["name"] = [_l("A seller needs a name.")]
     chosen = (locale or "vi").strip().lower()

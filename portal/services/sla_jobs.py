@@ -26,7 +26,7 @@ from ..models import (
     User,
     user_departments,
 )
-from . import webhooks
+from .outbox import Outbox
 
 BATCH = 500
 
@@ -85,7 +85,7 @@ class _Staff:
         return self._managers
 
 
-def _events(rows, kind: str, now: dt.datetime, recipients, text_for, outbox: webhooks.Outbox, **data) -> int:
+def _events(rows, kind: str, now: dt.datetime, recipients, text_for, outbox: Outbox, **data) -> int:
     """Write one event per changed ticket, one notification per recipient and one webhook delivery
     per subscribed endpoint, in bulk."""
     events, notifications = [], []
@@ -107,7 +107,7 @@ def _at_risk_batch(now: dt.datetime, _manager_after: dt.timedelta) -> tuple[int,
     rows, staff = _mark(SWEEP_AT_RISK, Ticket.at_risk_marked_at, Ticket.at_risk_at, now, now), _Staff()
     marked = _events(rows, "sla_at_risk", now, lambda d, a: [a] if a else staff.leads(d),
                      lambda ref: f"{ref} is at risk of missing its first-response target",
-                     outbox=webhooks.Outbox(now))
+                     outbox=Outbox(now))
     return marked, 0, 0
 
 
@@ -116,7 +116,7 @@ def _breach_batch(now: dt.datetime, _manager_after: dt.timedelta, bump: bool = F
     if bump:  # a late ticket moves up one priority step (normal → high → urgent)
         extra["priority"] = case((Ticket.priority == "normal", "high"), else_="urgent")
     rows, staff = _mark(SWEEP_BREACH, Ticket.breached_at, Ticket.first_response_due_at, now, now, extra), _Staff()
-    outbox = webhooks.Outbox(now)
+    outbox = Outbox(now)
     marked = _events(rows, "sla_breached", now, lambda d, a: [a] if a else [],
                      lambda ref: f"{ref} missed its first-response target", outbox=outbox,
                      **({"priority_raised": True} if bump else {}))
@@ -131,7 +131,7 @@ def _managers_batch(now: dt.datetime, manager_after: dt.timedelta) -> tuple[int,
                         now - manager_after, now), _Staff()
     escalated = _events(rows, "escalated", now, lambda d, a: staff.managers(),
                         lambda ref: f"{ref} is still unanswered long after its due time: escalated to managers",
-                        outbox=webhooks.Outbox(now), to="managers")
+                        outbox=Outbox(now), to="managers")
     return 0, 0, escalated
 
 

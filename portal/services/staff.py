@@ -9,9 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from vocabulary import OPEN_STATUSES
+
 from ..extensions import db
-from ..models import OPEN_STATUSES, ROLES, Department, Ticket, User
+from ..models import ROLES, Department, Ticket, User
 from . import audit, history, staff_sessions
+from .actor import Actor, actor_fields
 from .errors import Conflict, InvalidInput, NotFound
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -20,15 +23,6 @@ MAX_PASSWORD = 200
 MAX_NAME = 120
 # a real hash to compare against when the user does not exist, so timing does not tell
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
-# who makes a change: the signed-in user, or a label such as "cli"
-Actor = User | str
-
-
-def actor_fields(actor: Actor) -> dict:
-    """The keyword arguments naming `actor` in audit.record and history.record."""
-    return {"actor": actor} if isinstance(actor, User) else {"actor_label": actor}
-
-
 def _audit(action: str, user: User, before: dict | None, after: dict | None, *, actor: Actor,
            now: dt.datetime) -> None:
     audit.record(action, "user", user.email, before=before, after=after, now=now, **actor_fields(actor))

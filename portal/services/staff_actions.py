@@ -6,9 +6,11 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from vocabulary import PRIORITIES
+
 from .. import access
 from ..extensions import db
-from ..models import PRIORITIES, Department, Event, Message, Ticket, User
+from ..models import Department, Event, Message, Ticket, User
 from . import history
 from .errors import Conflict, InvalidInput
 

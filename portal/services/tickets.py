@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 import routing
 import sla
+from vocabulary import OPEN_STATUSES
 
 from ..db_setup import as_loaded, commit_keeping_state
 from ..extensions import db
 from ..models import (
-    OPEN_STATUSES,
     Attachment,
     Department,
     Message,

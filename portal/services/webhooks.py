@@ -7,31 +7,28 @@ of its own, and retries failures with growing backoff until they are delivered o
 Receivers should still treat `X-Portal-Delivery` as an idempotency key: a pass that dies between
 a post and its record sends that delivery again once its claim expires. Every post goes through
 the outbound guard (portal/outbound.py), which checks the URL again each time: a destination it
-refuses is recorded as `refused` and not retried."""
+refuses is recorded as `refused` and not retried. The enqueueing side is services.outbox."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from .. import outbound
 from ..extensions import db
-from ..models import WEBHOOK_EVENTS, Department, Message, Seller, Ticket, WebhookDelivery, WebhookEndpoint
+from ..models import WEBHOOK_EVENTS, Ticket, WebhookDelivery, WebhookEndpoint
 from . import audit
+from .actor import actor_fields
 from .errors import Conflict, InvalidInput, NotFound
-from .runtime import runtime
+from .outbox import forget_subscribers
 
 EVENT_KINDS = WEBHOOK_EVENTS
 RETRYABLE = ("failed", "refused")  # the statuses an admin can send again
@@ -41,152 +38,10 @@ TIMEOUT_SECONDS = 5.0
 MIN_SECRET = 16
 MAX_URL = 2000
 USER_AGENT = "seller-support-portal-webhooks/1"
-# how long a web process trusts its list of subscribed endpoints before reading it again; a change
-# made in this process is seen at once, one made in another process within this many seconds
-SUBSCRIBERS_TTL_SECONDS = 5.0
-_CACHE_KEY = "portal.webhook_subscribers"
 
 # (url, body, headers, timeout) -> HTTP status; raises outbound.OutboundRefused / OutboundFailed
 HttpPost = Callable[[str, bytes, dict[str, str], float], int]
 log = logging.getLogger(__name__)
-
-
-# --- enqueueing ----------------------------------------------------------------------------
-
-class Outbox:
-    """Deliveries written in the caller's transaction, which the caller commits. The active
-    endpoints (and department codes for the payloads) are read once, on first use, so a batch of
-    tickets costs one query, and a batch with nothing to announce costs none."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-        self._subscribers: dict[str, list[int]] | None = None
-        self._departments: dict[int, str] | None = None
-
-    def subscribers(self, kind: str) -> list[int]:
-        """Ids of the active endpoints subscribed to `kind`."""
-        if self._subscribers is None:
-            self._subscribers = _read_subscribers()
-        return self._subscribers.get(kind, [])
-
-    def department_code(self, department_id: int) -> str | None:
-        if self._departments is None:
-            self._departments = dict(db.session.execute(select(Department.id, Department.code)).all())
-        return self._departments.get(department_id)
-
-    def add(self, kind: str, items: Iterable[tuple[int | None, dict]]) -> int:
-        """Queue one delivery per subscribed endpoint for each (ticket_id, payload); returns how many."""
-        endpoints = self.subscribers(kind)
-        if not endpoints:
-            return 0
-        values = []
-        for ticket_id, payload in items:
-            body = json.dumps({"event": kind, "occurred_at": self.now.isoformat(), **payload},
-                              ensure_ascii=False, separators=(",", ":"))
-            values += [{"endpoint_id": endpoint_id, "event_kind": kind, "ticket_id": ticket_id, "payload_json": body,
-                        "status": "pending", "attempts": 0, "next_attempt_at": self.now, "created_at": self.now}
-                       for endpoint_id in endpoints]
-        if values:
-            table = WebhookDelivery.__table__
-            db.session.execute(insert(table).returning(table.c.id), values)
-        return len(values)
-
-    def add_sla_events(self, kind: str, rows, text_for: Callable[[str], str], data: dict) -> int:
-        """Queue the SLA sweep's events: `rows` of (ticket_id, reference, department_id, assignee_id, due_at)
-        as its conditional UPDATE returned them, `text_for(reference)` the notification's text."""
-        if not rows or not self.subscribers(kind):
-            return 0
-        base = runtime().public_base_url
-        return self.add(kind, ((ticket_id, {
-            "text": text_for(reference),
-            "ticket": {"reference": reference, "department": self.department_code(department_id),
-                       "first_response_due_at": due.isoformat(), "url": f"{base}/tickets/{reference}"},
-            "data": data,
-        }) for ticket_id, reference, department_id, _assignee_id, due in rows))
-
-
-def _read_subscribers() -> dict[str, list[int]]:
-    subscribers: dict[str, list[int]] = {}
-    for endpoint_id, events in db.session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))
-            .order_by(WebhookEndpoint.id)):
-        for kind in {e for e in events.split(",") if e}:
-            subscribers.setdefault(kind, []).append(endpoint_id)
-    return subscribers
-
-
-def _cached_subscribers() -> dict[str, list[int]]:
-    """The subscriptions, read at most once per SUBSCRIBERS_TTL_SECONDS: ticket events come on the
-    submission path, where a query per ticket for (usually) no endpoint would be pure cost."""
-    cached = current_app.extensions.get(_CACHE_KEY)
-    if cached is None or cached[0] < time.monotonic():
-        cached = (time.monotonic() + SUBSCRIBERS_TTL_SECONDS, _read_subscribers())
-        current_app.extensions[_CACHE_KEY] = cached
-    return cached[1]
-
-
-def _forget_subscribers() -> None:
-    current_app.extensions.pop(_CACHE_KEY, None)
-
-
-# history kinds that announce a ticket event, and the webhook event they become
-_TICKET_EVENTS = {"created": "ticket_created", "replied": "ticket_replied"}
-
-
-def ticket_event_kind(history_kind: str, data: dict) -> str | None:
-    """The webhook event a ticket history entry announces, if any: created, a public reply (by the
-    seller or staff; internal notes are not announced), and a change of status to resolved."""
-    if history_kind == "status_changed":
-        return "ticket_resolved" if data.get("new") == "resolved" else None
-    return _TICKET_EVENTS.get(history_kind)
-
-
-def _ticket_payload(ticket: Ticket, department: str | None) -> dict:
-    def iso(value: dt.datetime | None) -> str | None:
-        return value.isoformat() if value else None
-    seller_code = db.session.scalar(select(Seller.code).where(Seller.id == ticket.seller_id))
-    return {"reference": ticket.reference, "seller_code": seller_code, "department": department,
-            "category": ticket.category, "priority": ticket.priority, "status": ticket.status,
-            "created_at": iso(ticket.created_at), "first_response_due_at": iso(ticket.first_response_due_at),
-            "first_responded_at": iso(ticket.first_responded_at), "resolved_at": iso(ticket.resolved_at)}
-
-
-_PENDING = "portal.ticket_announcements"
-
-
-def announce_ticket(ticket: Ticket, history_kind: str, now: dt.datetime, data: dict) -> None:
-    """Announce a ticket history entry to the endpoints subscribed to its event. The deliveries are
-    written just before the transaction commits, when the ticket's state is final (a reply's first
-    response time is set, the status is resolved), and are dropped with it when it rolls back."""
-    kind = ticket_event_kind(history_kind, data)
-    if kind is None or not _cached_subscribers().get(kind):
-        return
-    db.session.info.setdefault(_PENDING, []).append((ticket, kind, now))
-
-
-@event.listens_for(Session, "before_commit")
-def _write_announcements(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    session.flush()
-    outbox = Outbox(pending[0][2])
-    for ticket, kind, now in pending:
-        outbox.now = now
-        payload: dict = {"ticket": _ticket_payload(ticket, outbox.department_code(ticket.department_id))}
-        if kind == "ticket_replied":
-            message = session.scalar(select(Message).where(Message.ticket_id == ticket.id,
-                                                           Message.internal.is_(False))
-                                     .order_by(Message.id.desc()).limit(1))
-            if message is not None:
-                payload["message"] = {"author": message.author_kind, "body": message.body,
-                                      "created_at": message.created_at.isoformat()}
-        outbox.add(kind, [(ticket.id, payload)])
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_announcements(session: Session, previous_transaction) -> None:
-    session.info.pop(_PENDING, None)
 
 
 # --- delivery ------------------------------------------------------------------------------
@@ -352,7 +207,6 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict:
 
 def _audit(action: str, endpoint: WebhookEndpoint, before: dict | None, after: dict | None, now: dt.datetime,
            actor) -> None:
-    from .staff import actor_fields
     audit.record(action, "webhook", f"{endpoint.id} {endpoint.url}"[:254], before=before, after=after, now=now,
                  **actor_fields(actor))
 
@@ -380,7 +234,7 @@ def add_endpoint(url: str, events: Iterable[str] | str, secret: str | None, now:
     db.session.flush()
     _audit("webhook.added", endpoint, None, _snapshot(endpoint), now, actor)
     db.session.commit()
-    _forget_subscribers()
+    forget_subscribers()
     return endpoint
 
 
@@ -404,7 +258,7 @@ def deactivate_endpoint(endpoint_id: int, now: dt.datetime, actor="system") -> W
         .values(status="failed", last_error="endpoint deactivated"),
         execution_options={"synchronize_session": False})
     db.session.commit()
-    _forget_subscribers()
+    forget_subscribers()
     return endpoint
 
 

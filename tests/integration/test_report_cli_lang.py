@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from portal.services import reports
 from portal.services.runtime import runtime
-from sla import metrics
+from sla import aggregates, ticket_report
 from tests import factories
 
 
@@ -39,7 +39,8 @@ def test_lang_vi_translates_the_header_row_only(runner, day, tmp_path, by):
     english = run(runner, day, tmp_path / "en.csv", "--by", by, "--lang", "en")
     vi = run(runner, day, tmp_path / "vi.csv", "--by", by, "--lang", "vi")
     assert english == default
-    columns = list(metrics.TICKET_COLUMNS) if by == "ticket" else metrics.GROUPINGS[by] + metrics.GROUP_COLUMNS
+    columns = (list(ticket_report.TICKET_COLUMNS) if by == "ticket"
+               else aggregates.GROUPINGS[by] + aggregates.GROUP_COLUMNS)
     default_text, vi_text = default.decode("utf-8-sig"), vi.decode("utf-8-sig")
     assert default_text.split("\r\n", 1)[0] == ",".join(columns)
     assert next(csv.reader(io.StringIO(vi_text))) == labels(columns)
@@ -50,7 +51,7 @@ def test_lang_vi_translates_the_header_row_only(runner, day, tmp_path, by):
 def test_lang_vi_for_a_workbook_and_unknown_languages(runner, day, tmp_path):
     run(runner, day, tmp_path / "vi.xlsx", "--by", "category", "--lang", "vi")
     sheet = openpyxl.load_workbook(tmp_path / "vi.xlsx")["SLA"]
-    assert [c.value for c in sheet[1]] == labels(metrics.GROUPINGS["category"] + metrics.GROUP_COLUMNS)
+    assert [c.value for c in sheet[1]] == labels(aggregates.GROUPINGS["category"] + aggregates.GROUP_COLUMNS)
     refused = runner.invoke(args=["report", "sla", "--from", day, "--to", day, "--out", str(tmp_path / "x.csv"),
                                   "--lang", "fr"])
     assert refused.exit_code != 0 and not (tmp_path / "x.csv").exists()

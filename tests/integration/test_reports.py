@@ -16,7 +16,7 @@ from portal.models import Department, User
 from portal.services import reports, staff_actions, tickets
 from portal.services.errors import InvalidInput
 from portal.services.runtime import runtime
-from sla import metrics
+from sla import aggregates, ticket_report
 from tests import factories
 
 ICT = dt.timezone(dt.timedelta(hours=7))
@@ -84,7 +84,7 @@ def scenario(app, demo):
 def test_ticket_csv_equals_expected_values(scenario):
     text, frame = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")
     assert text.startswith("\ufeff") and "\r\n" in text
-    assert list(frame.columns) == metrics.TICKET_COLUMNS
+    assert list(frame.columns) == ticket_report.TICKET_COLUMNS
     expected = [
         {"reference": scenario["A"], "seller_code": "DEMO-002", "department": "delivery",
          "category": "delivery_delay", "priority": "normal", "status": "resolved",
@@ -128,11 +128,11 @@ def test_ticket_csv_equals_expected_values(scenario):
 
 def test_department_csv_equals_expected_values(scenario):
     _text, frame = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "department")
-    assert list(frame.columns) == ["department", *metrics.GROUP_COLUMNS]
+    assert list(frame.columns) == ["department", *aggregates.GROUP_COLUMNS]
     rows = {r["department"]: r for r in frame.to_dict(orient="records")}
     assert sorted(rows) == ["apps", "delivery", "finance"]
-    none = {c: "" for c in metrics.GROUP_COLUMNS}
-    zero_backlog = {c: "0" for c in metrics.BACKLOG_BUCKETS}
+    none = {c: "" for c in aggregates.GROUP_COLUMNS}
+    zero_backlog = {c: "0" for c in aggregates.BACKLOG_BUCKETS}
     assert rows["delivery"] == {
         **none, "department": "delivery", "tickets": "2", "met": "1", "breached": "1", "pending": "0",
         "met_share": "0.5", "first_response_median_minutes": "165.0", "first_response_mean_minutes": "165.0",
@@ -178,7 +178,7 @@ def test_local_day_boundary(scenario):
     _text, ninth = csv_rows(dt.date(2026, 3, 9), dt.date(2026, 3, 9), "ticket")
     _text, tenth = csv_rows(dt.date(2026, 3, 10), dt.date(2026, 3, 10), "ticket")
     assert ninth["reference"].tolist() == [scenario["D"]]
-    assert tenth.empty and list(tenth.columns) == metrics.TICKET_COLUMNS
+    assert tenth.empty and list(tenth.columns) == ticket_report.TICKET_COLUMNS
     _text, days = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "day")
     assert days[["day", "tickets"]].values.tolist() == [["2026-03-06", "3"], ["2026-03-09", "1"]]
 
@@ -212,7 +212,7 @@ def test_xlsx_of_an_aggregate_report(scenario, tmp_path):
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["SLA", "About"]
     rows = list(book["SLA"].iter_rows(values_only=True))
-    assert list(rows[0]) == ["seller_code", "seller_name", *metrics.GROUP_COLUMNS]
+    assert list(rows[0]) == ["seller_code", "seller_name", *aggregates.GROUP_COLUMNS]
     assert [r[:3] for r in rows[1:]] == [("DEMO-001", "Shop Hoa Mai", 1), ("DEMO-002", "Cửa hàng Bình An", 2),
                                          ("DEMO-003", "Tiệm Sách Nhỏ", 1)]
     header = list(rows[0])
@@ -259,10 +259,10 @@ def test_backlog_counts_old_open_tickets_whatever_their_creation_date(scenario):
     _text, frame = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "department")
     delivery = frame.set_index("department").loc["delivery"]
     assert (delivery["tickets"], delivery["open"]) == ("2", "0")
-    assert [delivery[c] for c in metrics.BACKLOG_BUCKETS] == ["0", "0", "0", "1"]
+    assert [delivery[c] for c in aggregates.BACKLOG_BUCKETS] == ["0", "0", "0", "1"]
     board = reports.dashboard(dt.date(2026, 3, 5), dt.date(2026, 3, 10), now=NOW, timezone=runtime().timezone)
     assert board.totals["tickets"] == 4 and board.backlog_at == NOW
-    assert [board.totals[c] for c in metrics.BACKLOG_BUCKETS] == [0, 1, 0, 2]  # D; C and E
+    assert [board.totals[c] for c in aggregates.BACKLOG_BUCKETS] == [0, 1, 0, 2]  # D; C and E
 
 
 def test_backlog_of_a_past_range_is_what_was_open_at_its_end(scenario):
@@ -272,8 +272,8 @@ def test_backlog_of_a_past_range_is_what_was_open_at_its_end(scenario):
     _text, frame = csv_rows(dt.date(2026, 3, 6), dt.date(2026, 3, 6), "department")
     rows = frame.set_index("department")
     assert sorted(rows.index) == ["delivery", "finance"]
-    assert [rows.loc["delivery", c] for c in metrics.BACKLOG_BUCKETS] == ["0", "1", "0", "1"]
-    assert [rows.loc["finance", c] for c in metrics.BACKLOG_BUCKETS] == ["0", "1", "0", "0"]
+    assert [rows.loc["delivery", c] for c in aggregates.BACKLOG_BUCKETS] == ["0", "1", "0", "1"]
+    assert [rows.loc["finance", c] for c in aggregates.BACKLOG_BUCKETS] == ["0", "1", "0", "0"]
     assert rows.loc["delivery", "tickets"] == "2"
     _text, agents = csv_rows(dt.date(2026, 3, 6), dt.date(2026, 3, 6), "agent")
     # E went to the least loaded delivery agent: a row of its own when that is not A's or B's agent

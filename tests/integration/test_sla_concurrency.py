@@ -27,6 +27,8 @@ from portal.models import Department, Event, Notification, Seller, Ticket, User,
 from portal.services import sellers, sla_jobs, staff_actions, tickets
 from portal.services.runtime import runtime
 
+pytestmark = pytest.mark.serial  # racing processes against the clock: run alone
+
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP_LINE = re.compile(r"at_risk=(\d+) breached=(\d+) escalated=(\d+)")
 CATEGORIES = ("delivery_delay", "order_return_status", "finance", "app_bug", "other")

@@ -6,8 +6,13 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
+import prometheus_client  # noqa: F401  (see below)
 import pytest
 from gunicorn.config import Config
+
+# prometheus_client picks single- or multi-process values once, when it is first imported, from
+# PROMETHEUS_MULTIPROC_DIR: imported here, before these tests set that variable, so that a later test
+# in this process (on_starting below imports the portal) does not get file-backed metrics
 
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 

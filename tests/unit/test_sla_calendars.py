@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time as perf
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,20 +28,51 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
+Make = Callable[[], Calendar]
 
 WEEKDAYS_ONLY = {day: [(time(8), time(17, 30))] for day in range(5)}
 WITH_LUNCH = {**{day: [(time(8), time(12)), (time(13), time(17, 30))] for day in range(5)}, 5: [(time(8), time(12))]}
 EVERY_DAY = {day: [(time(8), time(17, 30))] for day in range(7)}
 ROUND_THE_CLOCK = {day: [(time(0), time(0))] for day in range(7)}
 
-VN = BusinessCalendar.standard()
-VN_WEEKDAYS = BusinessCalendar.standard(weekly_hours=WEEKDAYS_ONLY)
-VN_LUNCH = BusinessCalendar.standard(weekly_hours=WITH_LUNCH)
-VN_COMPANY_DAY_OFF = BusinessCalendar.standard(extra_holidays=[date(2026, 3, 4)])
-BERLIN_DAILY = BusinessCalendar("Europe/Berlin", EVERY_DAY)
-BERLIN_STANDARD = BusinessCalendar.standard(timezone="Europe/Berlin", country=None)
-BERLIN_24H = BusinessCalendar("Europe/Berlin", ROUND_THE_CLOCK)
-NEW_YORK_24H = BusinessCalendar("America/New_York", ROUND_THE_CLOCK)
+
+
+# Calendars are built inside each test (the tables name how): one built at import would be made
+# by the unmutated code once and for all under mutation testing (docs/testing.md).
+def always_open() -> Calendar:
+    return AlwaysOpen()
+
+
+def vn_standard() -> BusinessCalendar:
+    return BusinessCalendar.standard()
+
+
+def vn_weekdays() -> BusinessCalendar:
+    return BusinessCalendar.standard(weekly_hours=WEEKDAYS_ONLY)
+
+
+def vn_lunch() -> BusinessCalendar:
+    return BusinessCalendar.standard(weekly_hours=WITH_LUNCH)
+
+
+def vn_company_day_off() -> BusinessCalendar:
+    return BusinessCalendar.standard(extra_holidays=[date(2026, 3, 4)])
+
+
+def berlin_daily() -> BusinessCalendar:
+    return BusinessCalendar("Europe/Berlin", EVERY_DAY)
+
+
+def berlin_standard() -> BusinessCalendar:
+    return BusinessCalendar.standard(timezone="Europe/Berlin", country=None)
+
+
+def berlin_24h() -> BusinessCalendar:
+    return BusinessCalendar("Europe/Berlin", ROUND_THE_CLOCK)
+
+
+def new_york_24h() -> BusinessCalendar:
+    return BusinessCalendar("America/New_York", ROUND_THE_CLOCK)
 
 
 def vn(*parts: int) -> datetime:
@@ -57,111 +89,115 @@ def utc(*parts: int) -> datetime:
 
 # Week of Monday 2026-03-02 to Sunday 2026-03-08 has no Vietnamese public holiday.
 ADD_CASES = [
-    ("24/7 default", AlwaysOpen(), utc(2026, 3, 3, 10), 4 * H, utc(2026, 3, 3, 14)),
-    ("24/7 over midnight", AlwaysOpen(), vn(2026, 3, 3, 22), 4 * H, vn(2026, 3, 4, 2)),
-    ("before opening", VN, vn(2026, 3, 3, 6, 30), 4 * H, vn(2026, 3, 3, 12)),
-    ("during hours", VN, vn(2026, 3, 3, 9, 15), 4 * H, vn(2026, 3, 3, 13, 15)),
-    ("runs past closing", VN, vn(2026, 3, 3, 15), 4 * H, vn(2026, 3, 4, 9, 30)),
-    ("ends exactly at closing", VN, vn(2026, 3, 3, 13, 30), 4 * H, vn(2026, 3, 3, 17, 30)),
-    ("at lunch break", VN_LUNCH, vn(2026, 3, 3, 12, 20), 4 * H, vn(2026, 3, 3, 17)),
-    ("across lunch break", VN_LUNCH, vn(2026, 3, 3, 10), 4 * H, vn(2026, 3, 3, 15)),
-    ("after closing", VN, vn(2026, 3, 3, 19), 4 * H, vn(2026, 3, 4, 12)),
-    ("just after midnight", VN, vn(2026, 3, 4, 0, 5), 4 * H, vn(2026, 3, 4, 12)),
-    ("friday evening to monday", VN_WEEKDAYS, vn(2026, 3, 6, 18), 4 * H, vn(2026, 3, 9, 12)),
-    ("friday afternoon into saturday", VN, vn(2026, 3, 6, 17), 4 * H, vn(2026, 3, 7, 11, 30)),
-    ("saturday half day", VN, vn(2026, 3, 7, 10), 4 * H, vn(2026, 3, 9, 10)),
-    ("saturday after noon", VN, vn(2026, 3, 7, 12, 30), 4 * H, vn(2026, 3, 9, 12)),
-    ("sunday", VN, vn(2026, 3, 8, 14), 4 * H, vn(2026, 3, 9, 12)),
-    ("lunch break weekend", VN_LUNCH, vn(2026, 3, 6, 16), 4 * H, vn(2026, 3, 7, 10, 30)),
-    ("liberation and labour day", VN, vn(2026, 4, 29, 16), 4 * H, vn(2026, 5, 2, 10, 30)),
-    ("hung kings observed monday", VN, vn(2026, 4, 25, 11), 4 * H, vn(2026, 4, 28, 11)),
-    ("eve of tet 2027", VN, vn(2027, 2, 3, 16), 4 * H, vn(2027, 2, 11, 10, 30)),
-    ("during tet 2027", VN, vn(2027, 2, 6, 9), 4 * H, vn(2027, 2, 11, 12)),
-    ("admin extra holiday", VN_COMPANY_DAY_OFF, vn(2026, 3, 3, 15), 4 * H, vn(2026, 3, 5, 9, 30)),
-    ("several days of hours", VN, vn(2026, 3, 2, 8), 30 * H, vn(2026, 3, 5, 9, 30)),
-    ("input in another zone", VN, utc(2026, 3, 3, 2), 4 * H, vn(2026, 3, 3, 13)),
-    ("berlin into spring forward", BERLIN_DAILY, berlin(2026, 3, 28, 17), 4 * H, utc(2026, 3, 29, 9, 30)),
-    ("berlin into fall back", BERLIN_DAILY, berlin(2026, 10, 24, 17), 4 * H, utc(2026, 10, 25, 10, 30)),
-    ("berlin weekend spans change", BERLIN_STANDARD, berlin(2026, 3, 28, 10), 4 * H, utc(2026, 3, 30, 8)),
-    ("24h across the gap", BERLIN_24H, berlin(2026, 3, 29, 1, 30), H, berlin(2026, 3, 29, 3, 30)),
+    ("24/7 default", always_open, utc(2026, 3, 3, 10), 4 * H, utc(2026, 3, 3, 14)),
+    ("24/7 over midnight", always_open, vn(2026, 3, 3, 22), 4 * H, vn(2026, 3, 4, 2)),
+    ("before opening", vn_standard, vn(2026, 3, 3, 6, 30), 4 * H, vn(2026, 3, 3, 12)),
+    ("during hours", vn_standard, vn(2026, 3, 3, 9, 15), 4 * H, vn(2026, 3, 3, 13, 15)),
+    ("runs past closing", vn_standard, vn(2026, 3, 3, 15), 4 * H, vn(2026, 3, 4, 9, 30)),
+    ("ends exactly at closing", vn_standard, vn(2026, 3, 3, 13, 30), 4 * H, vn(2026, 3, 3, 17, 30)),
+    ("at lunch break", vn_lunch, vn(2026, 3, 3, 12, 20), 4 * H, vn(2026, 3, 3, 17)),
+    ("across lunch break", vn_lunch, vn(2026, 3, 3, 10), 4 * H, vn(2026, 3, 3, 15)),
+    ("after closing", vn_standard, vn(2026, 3, 3, 19), 4 * H, vn(2026, 3, 4, 12)),
+    ("just after midnight", vn_standard, vn(2026, 3, 4, 0, 5), 4 * H, vn(2026, 3, 4, 12)),
+    ("friday evening to monday", vn_weekdays, vn(2026, 3, 6, 18), 4 * H, vn(2026, 3, 9, 12)),
+    ("friday afternoon into saturday", vn_standard, vn(2026, 3, 6, 17), 4 * H, vn(2026, 3, 7, 11, 30)),
+    ("saturday half day", vn_standard, vn(2026, 3, 7, 10), 4 * H, vn(2026, 3, 9, 10)),
+    ("saturday after noon", vn_standard, vn(2026, 3, 7, 12, 30), 4 * H, vn(2026, 3, 9, 12)),
+    ("sunday", vn_standard, vn(2026, 3, 8, 14), 4 * H, vn(2026, 3, 9, 12)),
+    ("lunch break weekend", vn_lunch, vn(2026, 3, 6, 16), 4 * H, vn(2026, 3, 7, 10, 30)),
+    ("liberation and labour day", vn_standard, vn(2026, 4, 29, 16), 4 * H, vn(2026, 5, 2, 10, 30)),
+    ("hung kings observed monday", vn_standard, vn(2026, 4, 25, 11), 4 * H, vn(2026, 4, 28, 11)),
+    ("eve of tet 2027", vn_standard, vn(2027, 2, 3, 16), 4 * H, vn(2027, 2, 11, 10, 30)),
+    ("during tet 2027", vn_standard, vn(2027, 2, 6, 9), 4 * H, vn(2027, 2, 11, 12)),
+    ("admin extra holiday", vn_company_day_off, vn(2026, 3, 3, 15), 4 * H, vn(2026, 3, 5, 9, 30)),
+    ("several days of hours", vn_standard, vn(2026, 3, 2, 8), 30 * H, vn(2026, 3, 5, 9, 30)),
+    ("input in another zone", vn_standard, utc(2026, 3, 3, 2), 4 * H, vn(2026, 3, 3, 13)),
+    ("berlin into spring forward", berlin_daily, berlin(2026, 3, 28, 17), 4 * H, utc(2026, 3, 29, 9, 30)),
+    ("berlin into fall back", berlin_daily, berlin(2026, 10, 24, 17), 4 * H, utc(2026, 10, 25, 10, 30)),
+    ("berlin weekend spans change", berlin_standard, berlin(2026, 3, 28, 10), 4 * H, utc(2026, 3, 30, 8)),
+    ("24h across the gap", berlin_24h, berlin(2026, 3, 29, 1, 30), H, berlin(2026, 3, 29, 3, 30)),
     # 01:30Z is the second 02:30 of the night, in winter time.
-    ("24h across repeated hour", BERLIN_24H, berlin(2026, 10, 25, 1, 30), 2 * H, utc(2026, 10, 25, 1, 30)),
-    ("24/7 across the gap", AlwaysOpen(), berlin(2026, 3, 29, 1, 30), H, berlin(2026, 3, 29, 3, 30)),
+    ("24h across repeated hour", berlin_24h, berlin(2026, 10, 25, 1, 30), 2 * H, utc(2026, 10, 25, 1, 30)),
+    ("24/7 across the gap", always_open, berlin(2026, 3, 29, 1, 30), H, berlin(2026, 3, 29, 3, 30)),
 ]
 
 
 @pytest.mark.parametrize(
-    ("calendar", "start", "amount", "expected"),
+    ("make", "start", "amount", "expected"),
     [case[1:] for case in ADD_CASES],
     ids=[case[0] for case in ADD_CASES],
 )
-def test_add_business_time(calendar: Calendar, start: datetime, amount: timedelta, expected: datetime) -> None:
+def test_add_business_time(make: Make, start: datetime, amount: timedelta, expected: datetime) -> None:
+    calendar = make()
     due = calendar.add_business_time(start, amount)
     assert due == expected
     assert due.tzinfo is UTC
 
 
 ZERO_CASES = [
-    ("inside hours stays", VN, vn(2026, 3, 3, 9, 15), vn(2026, 3, 3, 9, 15)),
-    ("at opening stays", VN, vn(2026, 3, 3, 8), vn(2026, 3, 3, 8)),
-    ("before opening moves to opening", VN, vn(2026, 3, 3, 7), vn(2026, 3, 3, 8)),
-    ("at closing moves to next opening", VN, vn(2026, 3, 3, 17, 30), vn(2026, 3, 4, 8)),
-    ("lunch moves to afternoon", VN_LUNCH, vn(2026, 3, 3, 12), vn(2026, 3, 3, 13)),
-    ("holiday moves past it", VN, vn(2027, 2, 3, 18), vn(2027, 2, 11, 8)),
-    ("24/7 stays", AlwaysOpen(), vn(2026, 3, 8, 3), vn(2026, 3, 8, 3)),
+    ("inside hours stays", vn_standard, vn(2026, 3, 3, 9, 15), vn(2026, 3, 3, 9, 15)),
+    ("at opening stays", vn_standard, vn(2026, 3, 3, 8), vn(2026, 3, 3, 8)),
+    ("before opening moves to opening", vn_standard, vn(2026, 3, 3, 7), vn(2026, 3, 3, 8)),
+    ("at closing moves to next opening", vn_standard, vn(2026, 3, 3, 17, 30), vn(2026, 3, 4, 8)),
+    ("lunch moves to afternoon", vn_lunch, vn(2026, 3, 3, 12), vn(2026, 3, 3, 13)),
+    ("holiday moves past it", vn_standard, vn(2027, 2, 3, 18), vn(2027, 2, 11, 8)),
+    ("24/7 stays", always_open, vn(2026, 3, 8, 3), vn(2026, 3, 8, 3)),
 ]
 
 
 @pytest.mark.parametrize(
-    ("calendar", "start", "expected"), [case[1:] for case in ZERO_CASES], ids=[case[0] for case in ZERO_CASES]
+    ("make", "start", "expected"), [case[1:] for case in ZERO_CASES], ids=[case[0] for case in ZERO_CASES]
 )
-def test_adding_zero_returns_start_or_next_opening(calendar: Calendar, start: datetime, expected: datetime) -> None:
+def test_adding_zero_returns_start_or_next_opening(make: Make, start: datetime, expected: datetime) -> None:
+    calendar = make()
     assert calendar.add_business_time(start, timedelta(0)) == expected
 
 
 SUBTRACT_CASES = [
-    ("inside one window", VN, vn(2026, 3, 3, 12), H, vn(2026, 3, 3, 11)),
-    ("back to previous evening", VN, vn(2026, 3, 3, 8, 30), H, vn(2026, 3, 2, 17)),
-    ("exactly the morning reaches back to closing", VN, vn(2026, 3, 3, 9), H, vn(2026, 3, 2, 17, 30)),
-    ("monday morning reaches saturday", VN, vn(2026, 3, 9, 8, 30), H, vn(2026, 3, 7, 11, 30)),
-    ("after tet reaches before it", VN, vn(2027, 2, 11, 8, 30), H, vn(2027, 2, 3, 17)),
-    ("24/7", AlwaysOpen(), utc(2026, 3, 3, 10), H, utc(2026, 3, 3, 9)),
+    ("inside one window", vn_standard, vn(2026, 3, 3, 12), H, vn(2026, 3, 3, 11)),
+    ("back to previous evening", vn_standard, vn(2026, 3, 3, 8, 30), H, vn(2026, 3, 2, 17)),
+    ("exactly the morning reaches back to closing", vn_standard, vn(2026, 3, 3, 9), H, vn(2026, 3, 2, 17, 30)),
+    ("monday morning reaches saturday", vn_standard, vn(2026, 3, 9, 8, 30), H, vn(2026, 3, 7, 11, 30)),
+    ("after tet reaches before it", vn_standard, vn(2027, 2, 11, 8, 30), H, vn(2027, 2, 3, 17)),
+    ("24/7", always_open, utc(2026, 3, 3, 10), H, utc(2026, 3, 3, 9)),
 ]
 
 
 @pytest.mark.parametrize(
-    ("calendar", "end", "amount", "expected"),
+    ("make", "end", "amount", "expected"),
     [case[1:] for case in SUBTRACT_CASES],
     ids=[case[0] for case in SUBTRACT_CASES],
 )
 def test_negative_amount_walks_back_to_earliest_instant(
-    calendar: Calendar, end: datetime, amount: timedelta, expected: datetime
+    make: Make, end: datetime, amount: timedelta, expected: datetime
 ) -> None:
+    calendar = make()
     start = calendar.add_business_time(end, -amount)
     assert start == expected
     assert calendar.business_time_between(start, end) == amount
 
 
 BETWEEN_CASES = [
-    ("24/7", AlwaysOpen(), utc(2026, 3, 3, 10), utc(2026, 3, 4, 12), 26 * H),
-    ("24/7 over DST is elapsed time", AlwaysOpen(), berlin(2026, 3, 29, 0), berlin(2026, 3, 30, 0), 23 * H),
-    ("one day", VN, vn(2026, 3, 3, 0), vn(2026, 3, 4, 0), 9.5 * H),
-    ("one week", VN, vn(2026, 3, 2, 8), vn(2026, 3, 9, 8), 51.5 * H),
-    ("friday to monday", VN, vn(2026, 3, 6, 17), vn(2026, 3, 9, 9), 5.5 * H),
-    ("reversed is negative", VN, vn(2026, 3, 9, 9), vn(2026, 3, 6, 17), -5.5 * H),
-    ("inside one sunday", VN, vn(2026, 3, 8, 9), vn(2026, 3, 8, 17), timedelta(0)),
-    ("lunch excluded", VN_LUNCH, vn(2026, 3, 3, 11), vn(2026, 3, 3, 14), 2 * H),
-    ("tet 2027", VN, vn(2027, 2, 3, 8), vn(2027, 2, 12, 8), 19 * H),
-    ("same instant", VN, vn(2026, 3, 3, 9), vn(2026, 3, 3, 9), timedelta(0)),
+    ("24/7", always_open, utc(2026, 3, 3, 10), utc(2026, 3, 4, 12), 26 * H),
+    ("24/7 over DST is elapsed time", always_open, berlin(2026, 3, 29, 0), berlin(2026, 3, 30, 0), 23 * H),
+    ("one day", vn_standard, vn(2026, 3, 3, 0), vn(2026, 3, 4, 0), 9.5 * H),
+    ("one week", vn_standard, vn(2026, 3, 2, 8), vn(2026, 3, 9, 8), 51.5 * H),
+    ("friday to monday", vn_standard, vn(2026, 3, 6, 17), vn(2026, 3, 9, 9), 5.5 * H),
+    ("reversed is negative", vn_standard, vn(2026, 3, 9, 9), vn(2026, 3, 6, 17), -5.5 * H),
+    ("inside one sunday", vn_standard, vn(2026, 3, 8, 9), vn(2026, 3, 8, 17), timedelta(0)),
+    ("lunch excluded", vn_lunch, vn(2026, 3, 3, 11), vn(2026, 3, 3, 14), 2 * H),
+    ("tet 2027", vn_standard, vn(2027, 2, 3, 8), vn(2027, 2, 12, 8), 19 * H),
+    ("same instant", vn_standard, vn(2026, 3, 3, 9), vn(2026, 3, 3, 9), timedelta(0)),
 ]
 
 
 @pytest.mark.parametrize(
-    ("calendar", "start", "end", "expected"),
+    ("make", "start", "end", "expected"),
     [case[1:] for case in BETWEEN_CASES],
     ids=[case[0] for case in BETWEEN_CASES],
 )
-def test_business_time_between(calendar: Calendar, start: datetime, end: datetime, expected: timedelta) -> None:
+def test_business_time_between(make: Make, start: datetime, end: datetime, expected: timedelta) -> None:
+    calendar = make()
     assert calendar.business_time_between(start, end) == expected
 
 
@@ -214,23 +250,26 @@ def test_dst_window_edges_are_resolved_to_real_instants() -> None:
 
 
 def test_tet_2027_days_are_closed() -> None:
+    calendar = vn_standard()
     tet = [day for day, name in holidays.country_holidays("VN", years=2027).items() if "Lunar New Year" in name]
     assert sorted(tet) == [date(2027, 2, d) for d in range(4, 11)]
     for day in tet:
-        assert VN.is_holiday(day)
-        assert VN.open_windows(day) == ()
-        assert not VN.is_open(datetime.combine(day, time(10), SAIGON))
-    assert VN.is_open(vn(2027, 2, 11, 10))
+        assert calendar.is_holiday(day)
+        assert calendar.open_windows(day) == ()
+        assert not calendar.is_open(datetime.combine(day, time(10), SAIGON))
+    assert calendar.is_open(vn(2027, 2, 11, 10))
 
 
 def test_public_holidays_load_lazily_for_far_future_years() -> None:
+    calendar = vn_standard()
     far = holidays.country_holidays("VN", years=2061)
     tet = [day for day, name in far.items() if name == "Lunar New Year"]
     assert tet
-    assert all(VN.is_holiday(day) for day in far)
-    assert VN.business_time_between(vn(tet[0].year, tet[0].month, tet[0].day), vn(2061, 12, 31)) > timedelta(0)
-    assert VN.open_windows(tet[0]) == ()
-    assert sum(VN.is_holiday(date(2061, 1, 1) + timedelta(days=n)) for n in range(365)) == len(far)
+    assert all(calendar.is_holiday(day) for day in far)
+    first_day = vn(tet[0].year, tet[0].month, tet[0].day)
+    assert calendar.business_time_between(first_day, vn(2061, 12, 31)) > timedelta(0)
+    assert calendar.open_windows(tet[0]) == ()
+    assert sum(calendar.is_holiday(date(2061, 1, 1) + timedelta(days=n)) for n in range(365)) == len(far)
 
 
 def test_years_limit_public_holidays() -> None:
@@ -244,10 +283,11 @@ def test_no_country_means_no_public_holidays() -> None:
 
 
 def test_is_open_treats_closing_as_closed() -> None:
-    assert VN.is_open(vn(2026, 3, 3, 8))
-    assert VN.is_open(vn(2026, 3, 3, 17, 29))
-    assert not VN.is_open(vn(2026, 3, 3, 17, 30))
-    assert not VN.is_open(vn(2026, 3, 8, 10))
+    calendar = vn_standard()
+    assert calendar.is_open(vn(2026, 3, 3, 8))
+    assert calendar.is_open(vn(2026, 3, 3, 17, 29))
+    assert not calendar.is_open(vn(2026, 3, 3, 17, 30))
+    assert not calendar.is_open(vn(2026, 3, 8, 10))
 
 
 def test_touching_windows_are_merged() -> None:
@@ -256,11 +296,12 @@ def test_touching_windows_are_merged() -> None:
 
 
 def test_long_amounts_do_not_walk_minute_by_minute() -> None:
+    calendar = vn_standard()
     started = perf.perf_counter()
     for offset in range(200):
-        VN.add_business_time(vn(2026, 3, 3, 9) + offset * M, 4 * H)
-    VN.add_business_time(vn(2026, 1, 1, 9), 5000 * H)
-    assert VN.business_time_between(vn(2026, 1, 1), vn(2030, 1, 1)) > 5000 * H
+        calendar.add_business_time(vn(2026, 3, 3, 9) + offset * M, 4 * H)
+    calendar.add_business_time(vn(2026, 1, 1, 9), 5000 * H)
+    assert calendar.business_time_between(vn(2026, 1, 1), vn(2030, 1, 1)) > 5000 * H
     assert perf.perf_counter() - started < 2
 
 
@@ -271,8 +312,9 @@ def test_calendar_closed_for_years_is_refused_instead_of_looping() -> None:
         calendar.add_business_time(utc(2026, 1, 1), H)
 
 
-@pytest.mark.parametrize("calendar", [AlwaysOpen(), VN], ids=["24/7", "business"])
-def test_naive_datetimes_are_refused(calendar: Calendar) -> None:
+@pytest.mark.parametrize("make", [always_open, vn_standard], ids=["24/7", "business"])
+def test_naive_datetimes_are_refused(make: Make) -> None:
+    calendar = make()
     naive = datetime(2026, 3, 3, 9)
     aware = vn(2026, 3, 3, 9)
     with pytest.raises(ValueError, match="timezone-aware"):
@@ -284,8 +326,9 @@ def test_naive_datetimes_are_refused(calendar: Calendar) -> None:
 
 
 def test_dates_are_not_instants() -> None:
+    calendar = vn_standard()
     with pytest.raises(TypeError):
-        VN.add_business_time(date(2026, 3, 3), H)  # type: ignore[arg-type]
+        calendar.add_business_time(date(2026, 3, 3), H)  # type: ignore[arg-type]
 
 
 BAD_CALENDARS = [
@@ -409,7 +452,9 @@ def test_calendar_to_dict_refuses_unknown_calendars() -> None:
 
 # --- properties -------------------------------------------------------------------------
 
-CALENDARS = st.sampled_from([AlwaysOpen(), VN, VN_LUNCH, VN_COMPANY_DAY_OFF, BERLIN_STANDARD, BERLIN_24H, NEW_YORK_24H])
+CALENDARS = st.sampled_from(
+    [always_open, vn_standard, vn_lunch, vn_company_day_off, berlin_standard, berlin_24h, new_york_24h]
+).map(lambda make: make())
 INSTANTS = st.datetimes(
     min_value=datetime(2025, 6, 1), max_value=datetime(2028, 6, 1), timezones=st.sampled_from([UTC, SAIGON, BERLIN])
 )

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sla import cells, metrics
+from sla import cells, metrics, ticket_report
+from sla.ticket_csv import ticket_csv
 from tests.unit.sla_frames import CALENDARS, NOW, TZ, frame, messages
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
@@ -68,12 +69,12 @@ def hostile_tickets() -> pd.DataFrame:
 @pytest.mark.parametrize("header", [True, False])
 def test_ticket_csv_marks_hostile_text_as_to_csv_does(header):
     facts = metrics.ticket_facts(hostile_tickets(), NOW, messages(), CALENDARS)
-    text = metrics.ticket_csv(facts, TZ, header)
-    assert text == metrics.format_tickets(facts, TZ).to_csv(index=False, header=header, lineterminator="\r\n")
+    text = ticket_csv(facts, TZ, header)
+    assert text == ticket_report.format_tickets(facts, TZ).to_csv(index=False, header=header, lineterminator="\r\n")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if header:
         rows = rows[1:]
-    column = {name: i for i, name in enumerate(metrics.TICKET_COLUMNS)}
+    column = {name: i for i, name in enumerate(ticket_report.TICKET_COLUMNS)}
     for i, original in enumerate(HOSTILE):
         assert rows[i][column["seller_name"]] == "'" + original
         assert rows[i][column["agent_name"]] == "'" + original
@@ -86,5 +87,5 @@ def test_a_negative_number_in_the_ticket_csv_is_not_marked():
     tickets = frame()
     tickets.loc[0, "first_responded_at"] = tickets.loc[0, "created_at"] - pd.Timedelta(minutes=5)
     facts = metrics.ticket_facts(tickets, NOW, calendars=CALENDARS)
-    row = next(csv.DictReader(io.StringIO(metrics.ticket_csv(facts, TZ), newline="")))
+    row = next(csv.DictReader(io.StringIO(ticket_csv(facts, TZ), newline="")))
     assert row["first_response_minutes"] == "-5.0"

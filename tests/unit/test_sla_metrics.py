@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 
 import sla
-from sla import metrics
+from sla import aggregates, business_time, metrics, ticket_report
+from sla.ticket_csv import ticket_csv
 from tests.unit.sla_frames import CALENDARS, FINANCE, NOW, S1, S2, TZ, frame, messages, t
 
 
@@ -42,7 +43,7 @@ def test_business_minutes_skip_nights_weekend_and_holiday():
                        t("2026-03-06 16:00"), pd.NaT])
     end = pd.Series([t("2026-03-10 09:00"), t("2026-03-09 12:00"), t("2026-03-10 08:30"), t("2026-03-06 16:00"),
                      t("2026-03-06 16:45"), t("2026-03-06 16:45")])
-    got = metrics.business_minutes(FINANCE, start, end)
+    got = business_time.business_minutes(FINANCE, start, end)
     # Fri 16-17 (60) + Tue 08-09 (60); all closed (evening, weekend, holiday); Tue 08:00-08:30; reversed;
     # inside one window; missing start
     assert got.tolist()[:5] == [120.0, 0.0, 30.0, -120.0, 45.0]
@@ -55,15 +56,15 @@ def test_business_minutes_agree_with_the_calendar_pair_by_pair():
     base = pd.Timestamp("2026-01-20T00:00Z")
     start = pd.Series(base + pd.to_timedelta(rng.integers(0, 60 * 24 * 40, 200), unit="min"))
     end = start + pd.to_timedelta(rng.integers(0, 60 * 24 * 20, 200), unit="min")
-    got = metrics.business_minutes(vn, start, end)
+    got = business_time.business_minutes(vn, start, end)
     want = [vn.business_time_between(a, b).total_seconds() / 60 for a, b in zip(start, end, strict=True)]
     assert np.allclose(got.to_numpy(), want)
 
 
 def test_always_open_business_minutes_are_wall_minutes():
     start, end = pd.Series([t("2026-03-07 09:00")]), pd.Series([t("2026-03-09 09:00")])
-    assert metrics.business_minutes(sla.AlwaysOpen(), start, end).tolist() == [2880.0]
-    assert metrics.business_minutes(None, start, end).tolist() == [2880.0]
+    assert business_time.business_minutes(sla.AlwaysOpen(), start, end).tolist() == [2880.0]
+    assert business_time.business_minutes(None, start, end).tolist() == [2880.0]
 
 
 # -- outcomes -------------------------------------------------------------------------------------
@@ -142,13 +143,13 @@ EXPECTED_TICKETS = [
 
 
 def test_ticket_table_every_column():
-    table = metrics.ticket_table(frame(), NOW, TZ, messages(), CALENDARS)
-    assert list(table.columns) == metrics.TICKET_COLUMNS
+    table = ticket_report.ticket_table(frame(), NOW, TZ, messages(), CALENDARS)
+    assert list(table.columns) == ticket_report.TICKET_COLUMNS
     assert records(table) == EXPECTED_TICKETS
 
 
 def test_ticket_table_without_message_log_uses_creation_and_first_response():
-    table = metrics.ticket_table(frame(), NOW, TZ, calendars=CALENDARS).set_index("reference")
+    table = ticket_report.ticket_table(frame(), NOW, TZ, calendars=CALENDARS).set_index("reference")
     assert table["responses"].tolist() == [1, 1, 1, 0, 0, 0, 0, 0]
     assert table.loc[["T1", "T2", "T3"], "response_mean_minutes"].tolist() == [30.0, 300.0, 5340.0]
     assert table.loc[["T1", "T2", "T3"], "response_business_mean_minutes"].tolist() == [30.0, 300.0, 120.0]
@@ -158,12 +159,12 @@ def test_staff_reply_logged_without_first_response_time_still_counts():
     # a log that lacks T3's reply: the recorded first response stands in for it
     log = messages()
     log = log[~((log["reference"] == "T3") & (log["author_kind"] == "staff"))]
-    table = metrics.ticket_table(frame(), NOW, TZ, log, CALENDARS).set_index("reference")
+    table = ticket_report.ticket_table(frame(), NOW, TZ, log, CALENDARS).set_index("reference")
     assert table.loc["T3", "responses"] == 1 and table.loc["T3", "response_business_mean_minutes"] == 120.0
 
 
 def test_csv_of_ticket_table_writes_empty_cells_for_missing_values():
-    text = metrics.ticket_table(frame(), NOW, TZ, messages(), CALENDARS).to_csv(index=False, lineterminator="\n")
+    text = ticket_report.ticket_table(frame(), NOW, TZ, messages(), CALENDARS).to_csv(index=False, lineterminator="\n")
     lines = text.splitlines()
     assert lines[4] == ("T4,S2,finance,finance,normal,new,,2026-03-09T10:00:00+07:00,2026-03-10T12:00:00+07:00,,,,,,,"
                         "Shop Hoa Mai,,,,0,,,0,false")
@@ -237,18 +238,18 @@ EXPECTED_AGENTS = [
 
 
 def grouped(by):
-    return metrics.grouped_table(frame(), by, NOW, TZ, messages(), CALENDARS)
+    return aggregates.grouped_table(frame(), by, NOW, TZ, messages(), CALENDARS)
 
 
 def test_grouped_by_department_every_column():
     table = grouped("department")
-    assert list(table.columns) == ["department", *metrics.GROUP_COLUMNS]
+    assert list(table.columns) == ["department", *aggregates.GROUP_COLUMNS]
     assert records(table) == [{k: row[k] for k in table.columns} for row in EXPECTED_DEPARTMENTS]
 
 
 def test_grouped_by_agent_every_column():
     table = grouped("agent")
-    assert list(table.columns) == ["agent", "agent_name", *metrics.GROUP_COLUMNS]
+    assert list(table.columns) == ["agent", "agent_name", *aggregates.GROUP_COLUMNS]
     assert records(table) == [{k: row[k] for k in table.columns} for row in EXPECTED_AGENTS]
 
 
@@ -257,7 +258,7 @@ def test_grouped_by_category_matches_departments_here():
     assert table["category"].tolist() == ["app_bug", "delivery_delay", "finance"]
     expected = [{k: v for k, v in row.items() if k != "department"} for row in EXPECTED_DEPARTMENTS]
     assert [{k: v for k, v in row.items() if k != "category"} for row in records(table)] == [
-        {k: row[k] for k in metrics.GROUP_COLUMNS} for row in expected]
+        {k: row[k] for k in aggregates.GROUP_COLUMNS} for row in expected]
 
 
 def test_grouped_by_local_day():
@@ -299,67 +300,67 @@ def test_grouped_by_seller_keeps_names():
 
 def test_totals_over_everything():
     facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
-    (row,) = records(metrics.aggregate(facts, None, TZ))
+    (row,) = records(aggregates.aggregate(facts, None, TZ))
     assert row["tickets"] == 8 and (row["met"], row["breached"], row["pending"]) == (2, 3, 3)
     assert row["met_share"] == 0.4
     assert row["csat_mean"] == 4.0 and row["csat_satisfied_share"] == 0.6667
     assert row["self_resolved_share"] == 0.125 and row["reopens"] == 1 and row["open"] == 5
-    assert [row[c] for c in metrics.BACKLOG_BUCKETS] == [1, 1, 1, 2]
+    assert [row[c] for c in aggregates.BACKLOG_BUCKETS] == [1, 1, 1, 2]
 
 
 def test_first_response_histogram():
     facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
-    histogram = metrics.first_response_histogram(facts)
+    histogram = aggregates.first_response_histogram(facts)
     assert dict(zip(histogram["bucket"], histogram["tickets"], strict=True)) == {
         "<15m": 0, "15–30m": 0, "30–60m": 1, "1–2h": 0, "2–4h": 0, "4–8h": 1, "8–24h": 0, "≥24h": 1}
 
 
 # -- empty input and bad grouping ---------------------------------------------------------------
 
-@pytest.mark.parametrize("by", sorted(metrics.GROUPINGS))
+@pytest.mark.parametrize("by", sorted(aggregates.GROUPINGS))
 def test_empty_input_gives_headers_and_no_rows(by):
     empty = frame().iloc[0:0]
-    table = metrics.grouped_table(empty, by, NOW, TZ, messages().iloc[0:0], CALENDARS)
-    assert list(table.columns) == metrics.GROUPINGS[by] + metrics.GROUP_COLUMNS and table.empty
-    header = metrics.grouped_table(empty, by, NOW, TZ).to_csv(index=False).strip()
-    assert header == ",".join(metrics.GROUPINGS[by] + metrics.GROUP_COLUMNS)
+    table = aggregates.grouped_table(empty, by, NOW, TZ, messages().iloc[0:0], CALENDARS)
+    assert list(table.columns) == aggregates.GROUPINGS[by] + aggregates.GROUP_COLUMNS and table.empty
+    header = aggregates.grouped_table(empty, by, NOW, TZ).to_csv(index=False).strip()
+    assert header == ",".join(aggregates.GROUPINGS[by] + aggregates.GROUP_COLUMNS)
 
 
 def test_empty_ticket_table_and_totals():
     empty = frame().iloc[0:0]
-    table = metrics.ticket_table(empty, NOW, TZ, calendars=CALENDARS)
-    assert list(table.columns) == metrics.TICKET_COLUMNS and table.empty
-    (row,) = records(metrics.aggregate(metrics.ticket_facts(empty, NOW), None, TZ))
+    table = ticket_report.ticket_table(empty, NOW, TZ, calendars=CALENDARS)
+    assert list(table.columns) == ticket_report.TICKET_COLUMNS and table.empty
+    (row,) = records(aggregates.aggregate(metrics.ticket_facts(empty, NOW), None, TZ))
     assert row["tickets"] == 0 and row["met_share"] is None and row["open"] == 0
-    assert metrics.first_response_histogram(metrics.ticket_facts(empty, NOW))["tickets"].sum() == 0
+    assert aggregates.first_response_histogram(metrics.ticket_facts(empty, NOW))["tickets"].sum() == 0
 
 
 def test_unknown_grouping_is_refused():
     with pytest.raises(ValueError, match="unknown grouping"):
-        metrics.grouped_table(frame(), "week", NOW, TZ)
+        aggregates.grouped_table(frame(), "week", NOW, TZ)
 
 
-@pytest.mark.parametrize("by", [*sorted(metrics.GROUPINGS), None])
+@pytest.mark.parametrize("by", [*sorted(aggregates.GROUPINGS), None])
 def test_aggregates_fed_in_chunks_equal_aggregating_everything(by):
     whole = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
-    totals = metrics.Aggregates([by], TZ)
+    totals = aggregates.Aggregates([by], TZ)
     for i in (0, 3, 6):
         chunk = metrics.ticket_facts(frame().iloc[i:i + 3], NOW, messages(), CALENDARS)
         totals.add(chunk)
         totals.add_backlog(chunk)
-    pd.testing.assert_frame_equal(totals.table(by), metrics.aggregate(whole, by, TZ))
+    pd.testing.assert_frame_equal(totals.table(by), aggregates.aggregate(whole, by, TZ))
 
 
 def test_one_pass_serves_several_groupings_histogram_and_unanswered():
     facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
-    totals = metrics.Aggregates([None, "department", "agent"], TZ)
+    totals = aggregates.Aggregates([None, "department", "agent"], TZ)
     totals.add(facts.iloc[:4])
     totals.add(facts.iloc[4:])
     totals.add_backlog(facts)
     assert records(totals.table("department")) == records(grouped("department"))
     assert records(totals.table("agent")) == records(grouped("agent"))
-    pd.testing.assert_frame_equal(totals.table(None), metrics.aggregate(facts, None, TZ))
-    pd.testing.assert_frame_equal(totals.histogram(), metrics.first_response_histogram(facts))
+    pd.testing.assert_frame_equal(totals.table(None), aggregates.aggregate(facts, None, TZ))
+    pd.testing.assert_frame_equal(totals.histogram(), aggregates.first_response_histogram(facts))
     assert totals.unanswered == 5  # T4–T8
 
 
@@ -387,11 +388,11 @@ def random_facts(rng: np.random.Generator, n: int, sellers: int) -> pd.DataFrame
 @pytest.mark.parametrize("by", ["seller", "day", "department"])
 def test_chunked_aggregates_match_plain_pandas_over_many_groups(by):
     facts = random_facts(np.random.default_rng(11), 6000, sellers=900)
-    totals = metrics.Aggregates([by], TZ)
+    totals = aggregates.Aggregates([by], TZ)
     for start in range(0, len(facts), 700):
         totals.add(facts.iloc[start:start + 700])
     table = totals.table(by)
-    keys = metrics.GROUPINGS[by]
+    keys = aggregates.GROUPINGS[by]
     data = facts.assign(day=facts["created_at"].dt.tz_convert(TZ).dt.strftime("%Y-%m-%d"))
     data = data.assign(**{k: data[k].astype(object).fillna("(none)" if k == keys[0] else "") for k in keys})
     groups = data.groupby(keys if len(keys) > 1 else keys[0], sort=True)
@@ -413,7 +414,7 @@ def test_chunked_aggregates_match_plain_pandas_over_many_groups(by):
 
 def test_aggregates_keep_52_bytes_per_ticket_for_one_grouping():
     facts = random_facts(np.random.default_rng(3), 5000, sellers=50)
-    totals = metrics.Aggregates(["department"], TZ)
+    totals = aggregates.Aggregates(["department"], TZ)
     for start in range(0, len(facts), 1000):
         totals.add(facts.iloc[start:start + 1000])
     assert totals.nbytes == 52 * len(facts)
@@ -436,13 +437,13 @@ def test_open_at_a_moment_and_age_then():
 
 def test_backlog_counts_groups_seen_only_there():
     facts = metrics.ticket_facts(frame(), NOW, messages(), CALENDARS)
-    totals = metrics.Aggregates(["department", None], TZ)
+    totals = aggregates.Aggregates(["department", None], TZ)
     totals.add(facts[facts["department"] != "finance"])
     totals.add_backlog(metrics.backlog_at(frame(), NOW))
     finance = totals.table("department").set_index("department").loc["finance"]
     assert finance["tickets"] == 0 and finance["open"] == 0
-    assert [finance[c] for c in metrics.BACKLOG_BUCKETS] == [0, 0, 1, 2]
-    assert [totals.table(None).iloc[0][c] for c in metrics.BACKLOG_BUCKETS] == [1, 1, 1, 2]
+    assert [finance[c] for c in aggregates.BACKLOG_BUCKETS] == [0, 0, 1, 2]
+    assert [totals.table(None).iloc[0][c] for c in aggregates.BACKLOG_BUCKETS] == [1, 1, 1, 2]
 
 
 # -- the per-ticket CSV ---------------------------------------------------------------------------
@@ -467,14 +468,14 @@ def odd_tickets() -> pd.DataFrame:
 def test_ticket_csv_is_the_text_of_to_csv(timezone, header):
     for tickets in (frame(), odd_tickets(), frame().iloc[0:0]):
         facts = metrics.ticket_facts(tickets, NOW, messages(), CALENDARS)
-        want = metrics.format_tickets(facts, timezone).to_csv(index=False, header=header, lineterminator="\r\n")
-        assert metrics.ticket_csv(facts, timezone, header) == want
+        want = ticket_report.format_tickets(facts, timezone).to_csv(index=False, header=header, lineterminator="\r\n")
+        assert ticket_csv(facts, timezone, header) == want
 
 
 def test_ticket_csv_across_a_daylight_saving_change():
     tickets = frame()
     tickets["created_at"] = pd.to_datetime(["2026-03-08T06:59:59Z", "2026-03-08T07:00:00Z"] * 4, utc=True)
     facts = metrics.ticket_facts(tickets, NOW, calendars=CALENDARS)
-    text = metrics.ticket_csv(facts, "America/New_York")
+    text = ticket_csv(facts, "America/New_York")
     assert ",2026-03-08T01:59:59-05:00," in text and ",2026-03-08T03:00:00-04:00," in text
-    assert text == metrics.format_tickets(facts, "America/New_York").to_csv(index=False, lineterminator="\r\n")
+    assert text == ticket_report.format_tickets(facts, "America/New_York").to_csv(index=False, lineterminator="\r\n")

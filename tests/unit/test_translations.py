@@ -129,8 +129,10 @@ def test_every_marked_text_has_a_vietnamese_translation():
 
 
 def test_the_catalogue_knows_every_text_the_code_marks():
-    method_map = [("portal/**.py", "python"), ("forms/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+    method_map = [("portal/**.py", "python"), ("forms/**.py", "python"), ("vocabulary/**.py", "python"),
+                  ("normalize/**.py", "python"),
+                  ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None,
                 "pgettext": ((1, "c"), 2)}
     marked = {message[2] if isinstance(message[2], str) else message[2][0]
               for message in extract_from_dir(str(ROOT), method_map, keywords=keywords)}

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from portal.services import reports, sellers, staff_actions
 from portal.services.runtime import runtime
-from sla import metrics
+from sla import aggregates, ticket_report
 from tests import factories
 from tests.clients import csrf_from
 
@@ -37,7 +37,7 @@ def vietnamese(columns: list[str]) -> list[str]:
 
 
 def machine_columns(by: str) -> list[str]:
-    return list(metrics.TICKET_COLUMNS) if by == "ticket" else metrics.GROUPINGS[by] + metrics.GROUP_COLUMNS
+    return list(ticket_report.TICKET_COLUMNS) if by == "ticket" else aggregates.GROUPINGS[by] + aggregates.GROUP_COLUMNS
 
 
 def download(client, by: str, **params) -> str:
@@ -110,7 +110,7 @@ def test_the_service_default_is_the_english_header(manager, now):
     args = (day - dt.timedelta(days=1), day, "ticket")
     default = "".join(reports.sla_csv(*args, now=now, timezone=runtime().timezone))
     assert "".join(reports.sla_csv(*args, now=now, timezone=runtime().timezone, lang="en")) == default
-    assert default.startswith(BOM + ",".join(metrics.TICKET_COLUMNS) + "\r\n")
+    assert default.startswith(BOM + ",".join(ticket_report.TICKET_COLUMNS) + "\r\n")
 
 
 def test_xlsx_header_rows_in_vietnamese(manager):

@@ -26,11 +26,14 @@ def csrf_post(client, page, url, **data):
 def test_known_tracking_number_shows_status_and_self_resolve_is_not_a_first_response(client, demo, seller):
     path = seller.link_path()
     shipment = db.session.get(Shipment, "NVDEMO00001")
+    shipment.status = "out_for_delivery"
+    db.session.commit()
     ticket = create(seller, path, category="order_return_status", tracking_numbers="nvdemo00001 NV99999999",
                     description="Đơn này đang ở đâu vậy?")
     page = f"{path}/tickets/{ticket.reference}"
     html = client.get(page).get_data(as_text=True)
-    assert "Latest shipment status" in html and shipment.status in html and shipment.last_event in html
+    assert "Latest shipment status" in html and "<strong>Out for delivery</strong>" in html
+    assert shipment.last_event in html
     assert "This solves it" in html
     response = csrf_post(client, page, f"{page}/resolve")
     assert response.status_code == 303
@@ -40,6 +43,15 @@ def test_known_tracking_number_shows_status_and_self_resolve_is_not_a_first_resp
     assert ticket.first_responded_at is None
     event = db.session.scalars(select(Event).where(Event.ticket_id == ticket.id, Event.kind == "status_changed")).one()
     assert event.data["self_resolved"] is True
+
+
+def test_a_status_the_portal_has_no_label_for_is_shown_as_the_carrier_sent_it(client, demo, seller):
+    path = seller.link_path()
+    db.session.get(Shipment, "NVDEMO00002").status = "held_at_customs"
+    db.session.commit()
+    ticket = create(seller, path, tracking_numbers="NVDEMO00002")
+    html = client.get(f"{path}/tickets/{ticket.reference}").get_data(as_text=True)
+    assert "<strong>held_at_customs</strong>" in html
 
 
 def test_self_resolve_refused_without_known_shipment(client, demo, seller):
