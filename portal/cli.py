@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .services import demo, links, orders, reports, sellers, sla_jobs, staff, webhooks
+from .services import demo, links, orders, reports, seller_import, sellers, sla_jobs, staff, webhooks
 from .services.errors import PortalError
 from .services.runtime import runtime, utcnow
 
@@ -95,7 +95,7 @@ def sellers_add(code, name, phone, locale):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sellers_import(file: Path):
     """Add or update sellers from a CSV with columns code,name[,phone][,locale]."""
-    _import_csv(file, lambda text: sellers.import_sellers(text, now=utcnow(), actor_label="cli"))
+    _import_csv(file, lambda text: seller_import.import_sellers(text, now=utcnow(), actor_label="cli"))
 
 
 def _import_csv(file: Path, importer) -> None:
