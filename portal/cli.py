@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .services import demo, links, orders, reports, seller_import, sellers, sla_jobs, staff, webhooks
+from .services import demo, links, orders, reports, seller_import, sellers, sla_jobs, staff, webhook_delivery, webhooks
 from .services.errors import PortalError
 from .services.runtime import runtime, utcnow
 
@@ -372,7 +372,7 @@ def webhooks_list():
 @click.option("--now", "now_raw", help="Evaluate at this instant (ISO 8601).")
 def webhooks_deliver(now_raw: str | None):
     """One delivery pass; the last line is delivered=N retrying=N failed=N refused=N."""
-    click.echo(webhooks.deliver_due(parse_now(now_raw)).line())
+    click.echo(webhook_delivery.deliver_due(parse_now(now_raw)).line())
 
 
 @departments_cli.command("list")
