@@ -1,0 +1,49 @@
+"""What every table shares: the stored values' vocabulary, the conditions of the partial indexes,
+and the UTC instant column type."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+CATEGORIES = ("delivery_delay", "order_return_status", "finance", "app_bug", "other")
+PRIORITIES = ("normal", "high", "urgent")
+STATUSES = ("new", "open", "waiting_on_seller", "resolved", "closed")
+ROLES = ("agent", "lead", "manager", "admin")
+OPEN_STATUSES = ("new", "open", "waiting_on_seller")
+# Conditions of the SLA sweep's partial indexes: only tickets still waiting for a first response
+# are in them, so a sweep costs what is near or past due, not what is in the database.
+_WAITING = "first_responded_at IS NULL AND status IN ('new', 'open', 'waiting_on_seller')"
+SWEEP_AT_RISK = f"{_WAITING} AND at_risk_marked_at IS NULL"
+MERGED = "merged_into_id IS NOT NULL"
+SWEEP_BREACH = f"{_WAITING} AND breached_at IS NULL"
+SWEEP_ESCALATE = f"{_WAITING} AND manager_escalated_at IS NULL"
+# condition of the inbox's partial indexes (migration 0009)
+OPEN_TICKET = "status IN ('new', 'open', 'waiting_on_seller')"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A UTC instant: aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC instant is required")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
