@@ -9,9 +9,8 @@ Two kinds of figures:
   adds them up (prometheus_client's multiprocess mode; gunicorn.conf.py sets the folder up).
 * read from the database when scraped (a custom collector): open, at-risk and breached tickets per
   department, the backlog of each outbox (webhook deliveries; seller notifications slot in as one
-  more `Outbox`), and the age of each scheduler job's heartbeat. A handful of queries, each
-  answered from an index: a scrape reads the open tickets (see `_TICKET_COUNTS`), never the
-  closed ones that make up most of a large database.
+  more `Outbox`), and the age of each scheduler job's heartbeat: services.monitoring reads them,
+  a handful of queries each answered from an index.
 
 The page answers only `Authorization: Bearer $METRICS_TOKEN`, from any address; without a
 METRICS_TOKEN it does not exist (404). It reads no session and sets no cookie."""
@@ -20,25 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import and_, bindparam, func, select, text
-from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
-from .models import OPEN_TICKET, Department, SchedulerHeartbeat, Ticket, WebhookDelivery
+from .services import monitoring
 from .services.runtime import utcnow
 
-log = logging.getLogger("portal.metrics")
 bp = Blueprint("metrics", __name__)
 
 # seconds; a sync worker may spend up to WEB_TIMEOUT (60 s) on one export
@@ -90,82 +83,6 @@ class _StartClock:
         return self.wsgi_app(environ, start_response)
 
 
-# --- read from the database at scrape time --------------------------------------------------------
-
-_tickets = Ticket.__table__
-_WAITING = _tickets.c.first_responded_at.is_(None)
-_NOW = bindparam("now", type_=Ticket.first_response_due_at.type)
-# One grouped query over open tickets only, which are a fraction of a large database: closed ones are
-# never read. It finds them through an index that starts with the department: on PostgreSQL
-# ix_tickets_queue (department, status, …), in its three open-status ranges; on SQLite the partial
-# index of open tickets ix_tickets_open_queue, which the planner takes only for a condition that
-# names the statuses literally (OPEN_TICKET), and only in a query of the tickets alone: joined to
-# the departments, SQLite builds a temporary index of every ticket instead.
-_TICKET_COUNTS = (
-    select(_tickets.c.department_id,
-           func.count(),
-           func.count().filter(and_(_WAITING, _tickets.c.at_risk_at <= _NOW, _tickets.c.first_response_due_at > _NOW)),
-           func.count().filter(and_(_WAITING, _tickets.c.first_response_due_at <= _NOW)))
-    .where(text(OPEN_TICKET)).group_by(_tickets.c.department_id))
-
-
-@dataclass(frozen=True)
-class TicketCounts:
-    open: int
-    at_risk: int  # waiting for a first response, past the at-risk time, not yet due
-    breached: int  # waiting for a first response past its due time
-
-
-def ticket_counts(now: dt.datetime) -> dict[str, TicketCounts]:
-    """Open, at-risk and breached tickets per department code (every department, zeros included),
-    as of `now`, from the tickets' stored due times: the figures hold while the scheduler is stopped."""
-    found = {department_id: TicketCounts(*counts)
-             for department_id, *counts in db.session.execute(_TICKET_COUNTS, {"now": now})}
-    return {code: found.get(department_id, TicketCounts(0, 0, 0))
-            for department_id, code in db.session.execute(select(Department.id, Department.code)
-                                                          .order_by(Department.code))}
-
-
-@dataclass(frozen=True)
-class Outbox:
-    """A table of messages waiting to be sent: a `status` ("pending" until sent or given up) and a
-    `next_attempt_at`. Its backlog is one query over its (status, next_attempt_at) index."""
-
-    name: str
-    model: type
-    failed: tuple[str, ...] = ("failed",)
-
-
-# the seller notifications' outbox is one more line here
-OUTBOXES: tuple[Outbox, ...] = (Outbox("webhooks", WebhookDelivery),)
-
-
-@dataclass(frozen=True)
-class Backlog:
-    pending: int
-    failed: int
-    oldest_due_seconds: float  # how long the longest-waiting due message has waited; 0 when none is due
-
-
-def backlog(outbox: Outbox, now: dt.datetime) -> Backlog:
-    """What `outbox` holds as of `now`: pending messages, failed ones (given up), and how far the
-    sending is behind (a retry waiting for its backoff is not due yet, so it does not count)."""
-    status, due_at = outbox.model.status, outbox.model.next_attempt_at
-    pending = status == "pending"
-    row = db.session.execute(
-        select(func.count().filter(pending), func.count().filter(status.in_(outbox.failed)),
-               func.min(due_at).filter(and_(pending, due_at <= now)))
-        .where(status.in_(("pending", *outbox.failed)))).one()
-    oldest = row[2]
-    return Backlog(row[0], row[1], max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
-
-
-def heartbeat_ages(now: dt.datetime) -> dict[str, float]:
-    """Seconds since each scheduler job last finished, by job name."""
-    return {job: (now - last).total_seconds()
-            for job, last in db.session.execute(select(SchedulerHeartbeat.job, SchedulerHeartbeat.last_run_at))}
-
-
 class DatabaseCollector:
     """The figures read from the database, collected when Prometheus scrapes (a custom collector,
     prometheus_client's documented extension point). A database that does not answer is reported
@@ -176,24 +93,21 @@ class DatabaseCollector:
 
     def collect(self) -> Iterator[Metric]:
         now, started = self.clock(), time.perf_counter()
-        try:
-            families = list(self._families(now))
-            up = 1
-        except SQLAlchemyError as exc:
-            db.session.rollback()
-            log.warning("metrics: database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
-            families, up = [], 0
-        yield from families
-        yield GaugeMetricFamily("portal_database_up", "1 when the database answered this scrape's queries", up)
+        figures = monitoring.read(now)
+        if figures is not None:
+            yield from self._families(figures)
+        yield GaugeMetricFamily("portal_database_up", "1 when the database answered this scrape's queries",
+                                0 if figures is None else 1)
         yield GaugeMetricFamily("portal_metrics_database_seconds", "Time this scrape spent reading the database",
                                 time.perf_counter() - started)
 
-    def _families(self, now: dt.datetime) -> Iterator[Metric]:
+    @staticmethod
+    def _families(figures: monitoring.Figures) -> Iterator[Metric]:
         tickets = GaugeMetricFamily("portal_tickets", "Tickets by department and state: open (new, open, waiting on "
                                     "seller); at_risk and breached are open tickets still waiting for a first "
                                     "response, past their at-risk time or past their due time",
                                     labels=("department", "state"))
-        for code, counts in ticket_counts(now).items():
+        for code, counts in figures.tickets.items():
             for state in ("open", "at_risk", "breached"):
                 tickets.add_metric((code, state), getattr(counts, state))
         yield tickets
@@ -202,16 +116,15 @@ class DatabaseCollector:
                                    labels=("outbox",))
         oldest = GaugeMetricFamily("portal_outbox_oldest_due_seconds",
                                    "How long the longest-waiting due message has been due", labels=("outbox",))
-        for outbox in OUTBOXES:
-            found = backlog(outbox, now)
-            pending.add_metric((outbox.name,), found.pending)
-            failed.add_metric((outbox.name,), found.failed)
-            oldest.add_metric((outbox.name,), found.oldest_due_seconds)
+        for name, found in figures.backlogs.items():
+            pending.add_metric((name,), found.pending)
+            failed.add_metric((name,), found.failed)
+            oldest.add_metric((name,), found.oldest_due_seconds)
         yield from (pending, failed, oldest)
         # not "job": Prometheus gives every scraped series a job label of its own (the scrape job's name)
         ages = GaugeMetricFamily("portal_scheduler_heartbeat_age_seconds",
                                  "Seconds since each scheduler job last finished", labels=("scheduler_job",))
-        for job, age in sorted(heartbeat_ages(now).items()):
+        for job, age in sorted(figures.heartbeat_ages.items()):
             ages.add_metric((job,), age)
         yield ages
 

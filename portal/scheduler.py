@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db
-from .services import reports, retention, sla_jobs, webhooks
+from .services import reports, retention, sla_jobs, webhook_delivery
 from .services.runtime import runtime, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -50,8 +50,8 @@ def sweep_job(app: Flask) -> None:
 def webhooks_job(app: Flask) -> None:
     """One webhook delivery pass; safe beside another scheduler's (deliveries are claimed)."""
     with job(app, "webhooks"):
-        result = webhooks.deliver_due(utcnow())
-        if result != webhooks.DeliveryPass(0, 0, 0):
+        result = webhook_delivery.deliver_due(utcnow())
+        if result != webhook_delivery.DeliveryPass(0, 0, 0):
             log.info("webhooks %s", result.line())
 
 

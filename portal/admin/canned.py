@@ -4,14 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from forms.admin import CannedReplyForm
 
-from ..extensions import db
-from ..models import Department
-from ..services import canned
+from ..services import canned, staff
 from ..services.errors import PortalError
 from ..services.runtime import utcnow
 from .views import bp
@@ -19,8 +16,7 @@ from .views import bp
 
 def _form() -> CannedReplyForm:
     form = CannedReplyForm()
-    form.department.choices = [SelectChoice(d.code, d.name) for d in
-                               db.session.scalars(select(Department).order_by(Department.code))]
+    form.department.choices = [SelectChoice(code, name) for code, name in staff.department_choices()]
     return form
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from forms.admin_sellers import ConfirmImportForm, ForgetSellerForm, SellerForm, SellerImportForm
 
-from ..services import erasure, links, sellers
+from ..services import erasure, links, seller_export, seller_import, seller_search, sellers
 from ..services.errors import Conflict, PortalError
 from ..services.runtime import runtime, utcnow
 from .views import bp
@@ -62,7 +62,7 @@ def _qr_data_uri(url: str) -> str:
 def _list_page(form: SellerForm | None = None, import_form: SellerImportForm | None = None, status: int = 200):
     query = (request.args.get("q") or "").strip()[:100]
     after = (request.args.get("after") or "").strip()[:64] or None
-    page = sellers.search(query, after=after)
+    page = seller_search.search(query, after=after)
     return render_template("admin/sellers.html", page=page, q=query, after=after, total=sellers.count(),
                            form=form or SellerForm(formdata=None), import_form=import_form or SellerImportForm(),
                            can_change=_can_change(), max_rows=MAX_IMPORT_ROWS), status
@@ -166,9 +166,9 @@ def upload_seller_import():
         return _list_page(import_form=form, status=422)
     upload = form.file.data
     try:
-        rows = sellers.parse_upload(upload.filename or "", upload.read(), max_rows=MAX_IMPORT_ROWS)
-        import_id = sellers.save_pending(_imports_dir(), rows, filename=upload.filename or "",
-                                         user_id=current_user.id, now=utcnow())
+        rows = seller_import.parse_upload(upload.filename or "", upload.read(), max_rows=MAX_IMPORT_ROWS)
+        import_id = seller_import.save_pending(_imports_dir(), rows, filename=upload.filename or "",
+                                               user_id=current_user.id, now=utcnow())
     except PortalError as exc:
         form.file.errors = [exc.message]
         return _list_page(import_form=form, status=exc.status_code)
@@ -178,10 +178,10 @@ def upload_seller_import():
 @bp.get("/sellers/import/<import_id>")
 def seller_import_page(import_id: str):
     try:
-        pending = sellers.load_pending(_imports_dir(), import_id, user_id=current_user.id, now=utcnow())
+        pending = seller_import.load_pending(_imports_dir(), import_id, user_id=current_user.id, now=utcnow())
     except PortalError as exc:
         abort(exc.status_code, exc.message)
-    plan = sellers.classify(pending.rows)
+    plan = seller_import.classify(pending.rows)
     form = ConfirmImportForm(import_id=import_id, digest=plan.digest())
     return render_template("admin/sellers_import.html", pending=pending, plan=plan, counts=plan.counts(), form=form,
                            limit=PREVIEW_ROWS)
@@ -194,8 +194,8 @@ def confirm_seller_import():
         flash(str(next(iter(form.errors.values()))[0]), "error")  # a plain str: the session cannot hold a lazy one
         return _list_page(status=422)
     try:
-        report = sellers.confirm_import(_imports_dir(), form.import_id.data, form.digest.data, user=_actor(),
-                                        now=utcnow())
+        report = seller_import.confirm_import(_imports_dir(), form.import_id.data, form.digest.data,
+                                              user=_actor(), now=utcnow())
     except Conflict as exc:  # the preview is out of date: show the current one
         flash(exc.message, "error")
         return redirect(url_for("admin.seller_import_page", import_id=form.import_id.data), 303)
@@ -210,7 +210,7 @@ def confirm_seller_import():
 @bp.post("/sellers/import/cancel")
 def cancel_seller_import():
     try:
-        sellers.discard_pending(_imports_dir(), request.form.get("import_id", ""), user_id=current_user.id)
+        seller_import.discard_pending(_imports_dir(), request.form.get("import_id", ""), user_id=current_user.id)
     except PortalError as exc:
         flash(exc.message, "error")
         return _list_page(status=exc.status_code)
@@ -222,7 +222,7 @@ def _header_language() -> str:
     """The export's header language: `headers=vi|en` (form field or query), else `lang=vi|en` on the
     URL itself; the column names otherwise, whichever language the pages are shown in."""
     chosen = request.values.get("headers")
-    if chosen is None and request.args.get("lang") in sellers.HEADER_LANGUAGES:
+    if chosen is None and request.args.get("lang") in seller_export.HEADER_LANGUAGES:
         chosen = request.args["lang"]
     return chosen or "en"
 
@@ -231,8 +231,8 @@ def _header_language() -> str:
 def export_sellers():
     rt = runtime()
     try:
-        chunks = sellers.export_links(rt.secret_key, rt.public_base_url, now=utcnow(), actor=_actor(),
-                                      lang=_header_language())
+        chunks = seller_export.export_links(rt.secret_key, rt.public_base_url, now=utcnow(), actor=_actor(),
+                                            lang=_header_language())
     except PortalError as exc:
         abort(exc.status_code, exc.message)
     name = f"seller-links-{utcnow().astimezone(rt.timezone):%Y-%m-%d}.csv"

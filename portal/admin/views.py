@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from forms.admin import WebhookEndpointForm
 
 from .. import outbound
-from ..services import webhooks
+from ..services import webhook_delivery, webhooks
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import utcnow
 
@@ -85,7 +85,7 @@ def _endpoint_form() -> WebhookEndpointForm:
 def _page(form: WebhookEndpointForm | None = None, status: int = 200):
     return render_template("admin/webhooks.html", form=form or _endpoint_form(), endpoints=webhooks.endpoints(),
                            deliveries=webhooks.recent_deliveries(100), can_change=current_user.role == "admin",
-                           max_attempts=webhooks.MAX_ATTEMPTS, retryable=webhooks.RETRYABLE,
+                           max_attempts=webhook_delivery.MAX_ATTEMPTS, retryable=webhooks.RETRYABLE,
                            delivery_errors=DELIVERY_ERRORS), status
 
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
 
 import sla
 
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..models import Message, Ticket
 from ..seller.budget import per_seller
-from ..services import api_schema, links, tickets
+from ..services import api_schema, links, tickets, uploads
 from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound
 from ..services.runtime import runtime, utcnow
@@ -86,16 +85,15 @@ def _message(message: Message, ticket: Ticket) -> dict:
     }
 
 
-def _decode_cursor(raw: str) -> Ticket:
-    bad = ApiInputError(400, "The `before` cursor is not valid; use the `next` value of a previous page.",
-                        {"before": ["Not a cursor from this API."]})
+_BAD_CURSOR = ("The `before` cursor is not valid; use the `next` value of a previous page.",
+               {"before": ["Not a cursor from this API."]})
+
+
+def _decode_cursor(raw: str) -> int:
     prefix, _, ticket_id = (decode_cursor(raw) or "").partition(":")
     if prefix != "t" or not ticket_id.isascii() or not ticket_id.isdigit() or len(ticket_id) > 10:
-        raise bad
-    ticket = db.session.scalar(select(Ticket).where(Ticket.id == int(ticket_id), Ticket.seller_id == g.seller.id))
-    if ticket is None:
-        raise bad
-    return ticket
+        raise ApiInputError(400, *_BAD_CURSOR)
+    return int(ticket_id)
 
 
 # --- endpoints ------------------------------------------------------------------------------------
@@ -109,16 +107,13 @@ def list_tickets():
     Pages of `limit` tickets; pass the answer's `next` as `before` for the next, older page.
     """
     limit = api_schema.page_limit(request.args.get("limit"))
-    query = select(Ticket).where(Ticket.seller_id == g.seller.id)
     before = request.args.get("before")
-    if before:
-        cursor = _decode_cursor(before)
-        query = query.where(or_(Ticket.created_at < cursor.created_at,
-                                and_(Ticket.created_at == cursor.created_at, Ticket.id < cursor.id)))
-    rows = list(db.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)))
-    page = rows[:limit]
+    try:
+        page, more = tickets.seller_ticket_page(g.seller, limit, _decode_cursor(before) if before else None)
+    except NotFound:  # another seller's ticket, or none at all
+        raise ApiInputError(400, *_BAD_CURSOR) from None
     return {"tickets": [ticket_summary(t) for t in page],
-            "next": encode_cursor(f"t:{page[-1].id}") if len(rows) > limit else None}
+            "next": encode_cursor(f"t:{page[-1].id}") if more else None}
 
 
 def _same_submission(ticket: Ticket, data: api_schema.TicketInput) -> bool:
@@ -217,9 +212,7 @@ def rating(reference: str):
                tags=TAGS, security=SECURITY)
 def attachment(attachment_id: int):
     """Download a file of one of the seller's tickets"""
-    from ..seller.views import send_attachment
-
     row = tickets.seller_attachment(g.seller, attachment_id)
     if row is None:
         raise NotFound(_l("No such file."))
-    return send_attachment(row)
+    return uploads.send_attachment(row, runtime().upload_dir)

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 import sla
 
-from .. import access
-from ..extensions import csrf, db, limiter
-from ..models import Attachment, Department, Event, Message, Ticket
-from ..services import api_schema, api_tokens, inbox, staff_actions
+from ..extensions import csrf, limiter
+from ..models import Event, Message, Ticket
+from ..services import api_schema, api_tokens, departments, inbox, staff_actions, uploads
 from ..services.errors import NotFound
-from ..services.runtime import utcnow
+from ..services.runtime import runtime, utcnow
 from . import docs
 from .common import (
     INVALID_TOKEN,
@@ -68,10 +66,6 @@ def _ticket(reference: str) -> Ticket:
     return ticket
 
 
-def _department_codes() -> list[str]:
-    return list(db.session.scalars(select(Department.code).order_by(Department.code)))
-
-
 # --- representations ------------------------------------------------------------------------------
 
 def _sla_state(ticket: Ticket) -> str:
@@ -112,13 +106,11 @@ def _event(event: Event) -> dict:
 
 
 def _full(ticket: Ticket) -> dict:
-    thread = db.session.scalars(select(Message).where(Message.ticket_id == ticket.id)
-                                .order_by(Message.created_at, Message.id))
-    events = list(db.session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)))
+    thread, events = inbox.thread(ticket), inbox.events(ticket)
     rating = None
     if ticket.csat_score is not None:
         rating = {"score": ticket.csat_score, "comment": ticket.csat_comment, "rated_at": iso_time(ticket.rated_at)}
-    merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    merged_into = inbox.merged_into(ticket)
     return {
         **_summary(ticket),
         "description": ticket.description,
@@ -155,7 +147,7 @@ def queue():
     `department` say otherwise. Follow `next_url` (or pass `next` as `after`) for the next page.
     """
     raw_after = request.args.get("after") or ""
-    f, limit = api_schema.queue_filter(request.args, _department_codes(), decode_cursor(raw_after))
+    f, limit = api_schema.queue_filter(request.args, departments.codes(), decode_cursor(raw_after))
     rows, next_cursor = inbox.queue(g.staff_user, f, utcnow(), limit)
     after = encode_cursor(next_cursor) if next_cursor else None
     kept = {name: request.args[name] for name in QUEUE_PARAMS if request.args.get(name)}
@@ -218,7 +210,7 @@ def transfer(reference: str):
     department no longer see it.
     """
     found = _ticket(reference)
-    department, reason = api_schema.transfer_input(json_body(), _department_codes())
+    department, reason = api_schema.transfer_input(json_body(), departments.codes())
     staff_actions.transfer(found, g.staff_user, department, reason, now=utcnow())
     return _changed(found)
 
@@ -256,9 +248,7 @@ def priority(reference: str):
 @per_token
 def attachment(attachment_id: int):
     """Download a file of a ticket the caller may see"""
-    from ..seller.views import send_attachment
-
-    row = db.session.get(Attachment, attachment_id)
-    if row is None or not access.can_see(g.staff_user, db.session.get(Ticket, row.ticket_id)):
+    row = inbox.staff_attachment(g.staff_user, attachment_id)
+    if row is None:
         raise NotFound(_l("No such file."))
-    return send_attachment(row)
+    return uploads.send_attachment(row, runtime().upload_dir)

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.staff import LoginForm
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import limiter, login_manager
 from ..models import User
 from ..services import staff, staff_sessions
 from ..services.runtime import utcnow
@@ -74,8 +74,7 @@ def login():
         user = staff.authenticate(form.email.data, form.password.data)
         if user is not None:
             now = utcnow()
-            staff_sessions.start(user, now, _absolute(), request.headers.get("User-Agent", ""))
-            db.session.commit()
+            staff_sessions.log_in(user, now, _absolute(), request.headers.get("User-Agent", ""))
             session.clear()
             session.permanent = True
             session[SEEN] = int(now.timestamp())
@@ -90,8 +89,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    staff_sessions.end(current_user.get_id(), utcnow(), "logout")
-    db.session.commit()
+    staff_sessions.log_out(current_user.get_id(), utcnow())
     logout_user()
     session.clear()
     flash(_("You are logged out."))

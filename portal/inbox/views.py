@@ -4,17 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
 
-from ..extensions import db
-from ..models import Attachment, Department, Event, Message, Ticket, User
-from ..seller.views import send_attachment
-from ..services import bulk, canned, inbox, notifications, presence, staff_actions, tickets
-from ..services.errors import PortalError
-from ..services.runtime import utcnow
+from ..models import Ticket
+from ..services import bulk, canned, departments, inbox, notifications, presence, staff_actions, tickets, uploads
+from ..services.errors import NotFound, PortalError
+from ..services.runtime import runtime, utcnow
 
 bp = Blueprint("inbox", __name__)
 
@@ -36,9 +33,8 @@ def index():
     rows, next_cursor = inbox.queue(current_user, f, utcnow())
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     template = "inbox/_rows.html" if request.headers.get("X-Partial") else "inbox/index.html"
-    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
     return render_template(template, tickets=rows, f=f, args=args, next_cursor=next_cursor,
-                           departments=departments, now=utcnow())
+                           departments=departments.all_departments(), now=utcnow())
 
 
 def _ticket(reference: str) -> Ticket:
@@ -55,15 +51,12 @@ def ticket(reference: str):
 
 
 def _page(t: Ticket, status: int = 200, **forms):
-    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
     transfer = forms.get("transfer") or TransferForm()
-    transfer.department.choices = [SelectChoice(d.code, d.name) for d in departments if d.id != t.department_id]
-    thread = list(db.session.scalars(select(Message).where(Message.ticket_id == t.id)
-                                     .order_by(Message.created_at, Message.id)))
-    events = list(db.session.scalars(select(Event).where(Event.ticket_id == t.id).order_by(Event.id)))
+    transfer.department.choices = [SelectChoice(d.code, d.name) for d in departments.all_departments()
+                                   if d.id != t.department_id]
+    thread, events = inbox.thread(t), inbox.events(t)
     others = inbox.sellers_other_tickets(current_user, t)
-    colleagues = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
-    colleagues = [u for u in colleagues if u.sees_all_departments or t.department_id in {d.id for d in u.departments}]
+    colleagues = inbox.colleagues(t)
     seen = staff_actions.last_event_id(t)
     return render_template(
         "inbox/ticket.html", t=t, thread=thread, events=events, others=others, colleagues=colleagues,
@@ -167,7 +160,7 @@ def priority(reference: str):
 @bp.post("/tickets/<reference>/transfer")
 def transfer(reference: str):
     form = TransferForm()
-    form.department.choices = [SelectChoice(d.code, d.name) for d in db.session.scalars(select(Department))]
+    form.department.choices = [SelectChoice(d.code, d.name) for d in departments.all_departments()]
     return _act(reference, form, lambda t, f: staff_actions.transfer(t, current_user, f.department.data,
                                                                      f.reason.data, now=utcnow()))
 
@@ -180,7 +173,10 @@ def merge(reference: str):
 
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    row = db.session.get(Attachment, attachment_id)
-    if row is None or inbox.staff_ticket(current_user, db.session.get(Ticket, row.ticket_id).reference) is None:
+    row = inbox.staff_attachment(current_user, attachment_id)
+    if row is None:
         abort(404, _("No such file."))
-    return send_attachment(row)
+    try:
+        return uploads.send_attachment(row, runtime().upload_dir)
+    except NotFound as exc:
+        abort(404, exc.message)

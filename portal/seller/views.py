@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
 from ..db_setup import SAFE_METHODS
-from ..models import Attachment, Seller
+from ..models import Seller
 from ..services import links, tickets, uploads
-from ..services.errors import InvalidInput, PortalError
+from ..services.errors import InvalidInput, NotFound, PortalError
 from ..services.runtime import runtime, utcnow
 from .budget import per_seller
 
@@ -203,15 +203,7 @@ def attachment(attachment_id: int):
     row = tickets.seller_attachment(current_seller(), attachment_id)
     if row is None:
         abort(404, _("No such file."))
-    return send_attachment(row)
-
-
-def send_attachment(row: Attachment):
-    """Serve a stored file as a download, never rendered inline by the browser."""
-    path = uploads.stored_path(row.stored_name, runtime().upload_dir)
-    if not path.exists():
-        abort(404, _("The file is no longer available."))
-    response = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        return uploads.send_attachment(row, runtime().upload_dir)
+    except NotFound as exc:
+        abort(404, exc.message)

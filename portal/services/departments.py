@@ -38,6 +38,16 @@ def by_code(code: str) -> Department:
     return department
 
 
+def all_departments() -> list[Department]:
+    """Every department in code order."""
+    return list(db.session.scalars(select(Department).order_by(Department.code)))
+
+
+def codes() -> list[str]:
+    """Every department's code, in order."""
+    return list(db.session.scalars(select(Department.code).order_by(Department.code)))
+
+
 def _audit(action: str, department: Department, before: dict | None, after: dict | None, *, actor: Actor,
            now: dt.datetime) -> None:
     audit.record(action, "department", department.code, before=before, after=after, now=now,

@@ -1,4 +1,5 @@
-"""The staff queue: filters, search and keyset pagination ordered by first-response due time."""
+"""What staff read: the queue (filters, search and keyset pagination ordered by first-response due
+time), and a ticket with its thread, history, colleagues and files, for those who may see it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,10 @@ from vocabulary import ANY_STATUS, CATEGORIES, OPEN_STATUSES, PRIORITIES, STATUS
 from .. import access
 from ..extensions import db
 from ..models import (
+    Attachment,
     Department,
+    Event,
+    Message,
     Seller,
     Ticket,
     TicketTracking,
@@ -204,3 +208,34 @@ def sellers_other_tickets(user: User, ticket: Ticket, limit: int = 5) -> list[Ti
     query = select(Ticket).where(Ticket.seller_id == ticket.seller_id, Ticket.id != ticket.id)
     return list(db.session.scalars(access.visible(user, query).order_by(Ticket.created_at.desc(), Ticket.id.desc())
                                    .limit(limit)))
+
+
+def thread(ticket: Ticket) -> list[Message]:
+    """Every message of the ticket, internal notes included, oldest first."""
+    return list(db.session.scalars(select(Message).where(Message.ticket_id == ticket.id)
+                                   .order_by(Message.created_at, Message.id)))
+
+
+def events(ticket: Ticket) -> list[Event]:
+    """The ticket's history, in the order it was recorded."""
+    return list(db.session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)))
+
+
+def colleagues(ticket: Ticket) -> list[User]:
+    """Active staff who may work on the ticket (its department's, and those who see every
+    department), by name: whom it can be assigned to."""
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    return [u for u in users if u.sees_all_departments or ticket.department_id in {d.id for d in u.departments}]
+
+
+def merged_into(ticket: Ticket) -> Ticket | None:
+    """The ticket this one was merged into, if any."""
+    return db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+
+
+def staff_attachment(user: User, attachment_id: int) -> Attachment | None:
+    """A file of a ticket the user may see (internal notes' files too); None otherwise."""
+    row = db.session.get(Attachment, attachment_id)
+    if row is None or not access.can_see(user, db.session.get(Ticket, row.ticket_id)):
+        return None
+    return row

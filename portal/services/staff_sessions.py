@@ -38,6 +38,13 @@ def start(user: User, now: dt.datetime, absolute: dt.timedelta, user_agent: str 
     return key
 
 
+def log_in(user: User, now: dt.datetime, absolute: dt.timedelta, user_agent: str = "") -> str:
+    """A login: `start`, committed. Returns the session's key, for the cookie."""
+    key = start(user, now, absolute, user_agent)
+    db.session.commit()
+    return key
+
+
 def user_for(key: str, now: dt.datetime, absolute: dt.timedelta) -> User | None:
     """The active user whose session has this key, while the session is neither ended nor older than
     `absolute`; otherwise None."""
@@ -62,6 +69,13 @@ def end(key: str | None, now: dt.datetime, reason: str) -> bool:
     return bool(db.session.execute(
         update(StaffSession).where(StaffSession.key_hash == _hash(key), StaffSession.ended_at.is_(None))
         .values(ended_at=now, end_reason=reason), execution_options={"synchronize_session": False}).rowcount)
+
+
+def log_out(key: str | None, now: dt.datetime) -> bool:
+    """A logout: `end` with reason logout, committed; False when the session was not open."""
+    ended = end(key, now, "logout")
+    db.session.commit()
+    return ended
 
 
 def end_all(user_id: int, now: dt.datetime, reason: str, keep: str | None = None) -> int:

@@ -243,6 +243,21 @@ def seller_tickets(seller: Seller, limit: int = 10, before: str | None = None) -
     return rows, None
 
 
+def seller_ticket_page(seller: Seller, limit: int, before_id: int | None = None) -> tuple[list[Ticket], bool]:
+    """Up to `limit` of the seller's tickets, newest first, older than their ticket `before_id`
+    when given, and whether more follow: the API's pages, whole tickets. NotFound when `before_id`
+    is not one of the seller's tickets."""
+    query = select(Ticket).where(Ticket.seller_id == seller.id)
+    if before_id is not None:
+        cursor = db.session.scalar(select(Ticket).where(Ticket.id == before_id, Ticket.seller_id == seller.id))
+        if cursor is None:
+            raise NotFound(_l("No such ticket for this shop."))
+        query = query.where(or_(Ticket.created_at < cursor.created_at,
+                                and_(Ticket.created_at == cursor.created_at, Ticket.id < cursor.id)))
+    rows = list(db.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
 def public_thread(ticket: Ticket) -> list[Message]:
     """Messages the seller may see: never internal notes."""
     return list(db.session.scalars(select(Message).where(Message.ticket_id == ticket.id, Message.internal.is_(False))

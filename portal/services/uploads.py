@@ -1,4 +1,5 @@
-"""Attachments: type checked by content, size capped, names sanitised, stored outside the web root."""
+"""Attachments: type checked by content, size capped, names sanitised, stored outside the web root,
+and served back as downloads (send_attachment, the one way every blueprint serves a file)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+from flask import Response, send_file
 from flask_babel import lazy_gettext as _l
 
-from .errors import InvalidInput, StorageUnavailable
+from ..models import Attachment
+from .errors import InvalidInput, NotFound, StorageUnavailable
 
 ALLOWED_TYPES = {
     "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "application/pdf": "pdf",
@@ -78,6 +81,18 @@ def store(upload: Upload, upload_dir: str) -> str:
 
 def stored_path(stored_name: str, upload_dir: str) -> Path:
     return Path(upload_dir) / stored_name[:2] / stored_name
+
+
+def send_attachment(row: Attachment, upload_dir: str) -> Response:
+    """The stored file of `row` as a download, never rendered inline by the browser; the caller has
+    checked that the requester may have it. NotFound when the file is gone from the disk."""
+    path = stored_path(row.stored_name, upload_dir)
+    if not path.exists():
+        raise NotFound(_l("The file is no longer available."))
+    response = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _remove(path: Path) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Seller
-from portal.services import links, sellers
+from portal.services import links, seller_import, sellers
 
 ROWS = [["code", "name", "phone", "locale"],
         ["S-1", "Shop Một", "0901111111", "vi"],
@@ -35,16 +35,16 @@ def _events(action: str) -> list[AuditEvent]:
 
 
 def test_csv_and_xlsx_read_alike_and_classify_without_writing(app, demo):
-    from_csv, from_xlsx = sellers.parse_csv(_csv()), sellers.parse_xlsx(_xlsx())
+    from_csv, from_xlsx = seller_import.parse_csv(_csv()), seller_import.parse_xlsx(_xlsx())
     assert from_csv == from_xlsx
-    assert sellers.parse_upload("list.csv", _csv().encode("utf-8-sig")) == from_csv
-    assert sellers.parse_upload("no-extension", _xlsx()) == from_xlsx  # told apart by content
-    plan = sellers.classify(from_csv)
+    assert seller_import.parse_upload("list.csv", _csv().encode("utf-8-sig")) == from_csv
+    assert seller_import.parse_upload("no-extension", _xlsx()) == from_xlsx  # told apart by content
+    plan = seller_import.classify(from_csv)
     assert [(r.line, r.action) for r in plan.rows] == [(2, "add"), (3, "update"), (4, "reject"), (5, "reject"),
                                                        (6, "add")]
     assert plan.of("reject")[1].reason == "code S-1 appears twice in the file"
     assert plan.of("update")[0].changes == [("name", "Shop Hoa Mai", "Shop Hoa Mai Mới")]
-    assert plan.digest() == sellers.classify(from_xlsx).digest()
+    assert plan.digest() == seller_import.classify(from_xlsx).digest()
     db.session.rollback()
     assert sellers.by_code("S-1") is None and not _events("seller.imported")
 

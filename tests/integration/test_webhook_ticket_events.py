@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
-from portal.services import history, sellers, staff_actions, tickets, webhooks
+from portal.services import history, sellers, staff_actions, tickets, webhook_delivery, webhooks
 from portal.services.errors import Conflict
 from portal.services.links import link_token
 from portal.services.runtime import runtime
@@ -52,7 +52,7 @@ def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks):
     assert resolved["ticket"]["status"] == "resolved"
     assert resolved["ticket"]["resolved_at"] == (T0 + 4 * MIN).isoformat()
 
-    result = webhooks.deliver_due(T0 + 5 * MIN)
+    result = webhook_delivery.deliver_due(T0 + 5 * MIN)
     assert result.delivered == 4 and len(hooks.received) == 4
     assert [r.headers["x-portal-event"] for r in hooks.received] == kinds
     assert all(signed_ok(r, SECRET) for r in hooks.received) and endpoint.active

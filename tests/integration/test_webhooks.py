@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.services import sla_jobs, webhooks
+from portal.services import sla_jobs, webhook_delivery, webhooks
 from tests import factories
 from tests.webhook_receiver import MANAGERS_AFTER, SECRET, T0, deliveries, signed_ok
 
@@ -70,8 +70,8 @@ def test_delivery_posts_signed_json_once(app, demo, hooks):
     queued = deliveries()
     assert len(queued) == 3
 
-    result = webhooks.deliver_due(T0)
-    assert result == webhooks.DeliveryPass(delivered=3, retrying=0, failed=0)
+    result = webhook_delivery.deliver_due(T0)
+    assert result == webhook_delivery.DeliveryPass(delivered=3, retrying=0, failed=0)
     assert sorted(hooks.ids()) == [d.id for d in queued]
     by_id = {d.id: d for d in queued}
     for received in hooks.received:
@@ -87,8 +87,8 @@ def test_delivery_posts_signed_json_once(app, demo, hooks):
         assert (row.status, row.attempts, row.last_status_code, row.delivered_at) == ("delivered", 1, 200, T0)
 
     # nothing is sent twice: not at the same instant, not later
-    assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(0, 0, 0)
-    assert webhooks.deliver_due(T0 + 24 * HOURS) == webhooks.DeliveryPass(0, 0, 0)
+    assert webhook_delivery.deliver_due(T0) == webhook_delivery.DeliveryPass(0, 0, 0)
+    assert webhook_delivery.deliver_due(T0 + 24 * HOURS) == webhook_delivery.DeliveryPass(0, 0, 0)
     assert len(hooks.received) == 3
 
 
@@ -100,28 +100,29 @@ def test_failing_endpoint_is_retried_with_growing_backoff_then_failed(app, demo,
     [delivery] = deliveries()
 
     now, waits = T0, []
-    for attempt in range(1, webhooks.MAX_ATTEMPTS + 1):
-        result = webhooks.deliver_due(now)
+    for attempt in range(1, webhook_delivery.MAX_ATTEMPTS + 1):
+        result = webhook_delivery.deliver_due(now)
         [row] = deliveries()
         assert row.attempts == attempt and row.last_status_code == 500
         assert len(hooks.received) == attempt
-        if attempt == webhooks.MAX_ATTEMPTS:
-            assert result == webhooks.DeliveryPass(0, 0, 1)
+        if attempt == webhook_delivery.MAX_ATTEMPTS:
+            assert result == webhook_delivery.DeliveryPass(0, 0, 1)
             assert row.status == "failed"
             break
-        assert result == webhooks.DeliveryPass(0, 1, 0)
+        assert result == webhook_delivery.DeliveryPass(0, 1, 0)
         assert row.status == "pending"
         waits.append(row.next_attempt_at - now)
         # a pass at the same instant, or just before the retry is due, sends nothing
-        assert webhooks.deliver_due(now) == webhooks.DeliveryPass(0, 0, 0)
-        assert webhooks.deliver_due(row.next_attempt_at - dt.timedelta(seconds=1)) == webhooks.DeliveryPass(0, 0, 0)
+        assert webhook_delivery.deliver_due(now) == webhook_delivery.DeliveryPass(0, 0, 0)
+        just_before = row.next_attempt_at - dt.timedelta(seconds=1)
+        assert webhook_delivery.deliver_due(just_before) == webhook_delivery.DeliveryPass(0, 0, 0)
         assert len(hooks.received) == attempt
         now = row.next_attempt_at
 
     assert waits == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]
-    assert webhooks.deliver_due(now + 48 * HOURS) == webhooks.DeliveryPass(0, 0, 0)
+    assert webhook_delivery.deliver_due(now + 48 * HOURS) == webhook_delivery.DeliveryPass(0, 0, 0)
     assert set(hooks.ids()) == {delivery.id}  # every retry carries the same delivery id
-    assert len(hooks.received) == webhooks.MAX_ATTEMPTS
+    assert len(hooks.received) == webhook_delivery.MAX_ATTEMPTS
 
 
 def test_endpoint_that_recovers_gets_the_delivery_and_retry_now_resends_a_failed_one(app, demo, hooks):
@@ -129,9 +130,9 @@ def test_endpoint_that_recovers_gets_the_delivery_and_retry_now_resends_a_failed
     webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)
     factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
-    assert webhooks.deliver_due(T0).retrying == 1
-    assert webhooks.deliver_due(T0 + dt.timedelta(minutes=1)).retrying == 1
-    assert webhooks.deliver_due(T0 + dt.timedelta(minutes=3)).delivered == 1
+    assert webhook_delivery.deliver_due(T0).retrying == 1
+    assert webhook_delivery.deliver_due(T0 + dt.timedelta(minutes=1)).retrying == 1
+    assert webhook_delivery.deliver_due(T0 + dt.timedelta(minutes=3)).delivered == 1
     [row] = deliveries()
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 3, 200)
 
@@ -141,7 +142,7 @@ def test_endpoint_that_recovers_gets_the_delivery_and_retry_now_resends_a_failed
     webhooks.retry_delivery(row.id, now=later)
     [row] = deliveries()
     assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, later)
-    assert webhooks.deliver_due(later).delivered == 1
+    assert webhook_delivery.deliver_due(later).delivered == 1
     assert len(hooks.received) == 4
 
 
@@ -153,7 +154,7 @@ def test_unreachable_endpoint_records_a_short_reason_and_retries(app, demo, monk
     webhooks.add_endpoint(f"http://127.0.0.1:{port}/nobody", "sla_breached", SECRET, now=T0)
     factories.ticket(T0 - 5 * HOURS)
     sla_jobs.sweep(T0, MANAGERS_AFTER)
-    assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(0, 1, 0)
+    assert webhook_delivery.deliver_due(T0) == webhook_delivery.DeliveryPass(0, 1, 0)
     [row] = deliveries()
     # no errno text, no port: the log must not tell which internal ports answer
     assert (row.status, row.last_status_code, row.last_error) == ("pending", None, "could not connect")
@@ -178,8 +179,8 @@ def test_two_concurrent_passes_never_send_the_same_delivery_twice(app, demo, hoo
                 try:
                     start.wait(timeout=10)
                     while True:
-                        result = webhooks.deliver_due(T0, limit=4)
-                        if result == webhooks.DeliveryPass(0, 0, 0):
+                        result = webhook_delivery.deliver_due(T0, limit=4)
+                        if result == webhook_delivery.DeliveryPass(0, 0, 0):
                             break
                         totals[slot] += result.delivered
                 finally:
@@ -208,12 +209,12 @@ def test_a_pass_does_not_send_what_another_transaction_holds(app, demo, hooks):
     locked, free = [d.id for d in deliveries()]
     db.session.commit()
     postgresql = db.engine.dialect.name == "postgresql"
-    done: list[webhooks.DeliveryPass] = []
+    done: list[webhook_delivery.DeliveryPass] = []
 
     def run() -> None:
         with app.app_context():
             try:
-                done.append(webhooks.deliver_due(T0))
+                done.append(webhook_delivery.deliver_due(T0))
             finally:
                 db.session.remove()
 
@@ -225,17 +226,17 @@ def test_a_pass_does_not_send_what_another_transaction_holds(app, demo, hooks):
             thread.start()
             thread.join(timeout=20 if postgresql else 0.5)
             if postgresql:
-                assert done == [webhooks.DeliveryPass(1, 0, 0)], "the pass waited for a locked delivery"
+                assert done == [webhook_delivery.DeliveryPass(1, 0, 0)], "the pass waited for a locked delivery"
                 assert hooks.ids() == [free]
             else:
                 assert thread.is_alive() and not done and not hooks.received
         thread.join(timeout=20)
     if postgresql:
-        assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(1, 0, 0)
+        assert webhook_delivery.deliver_due(T0) == webhook_delivery.DeliveryPass(1, 0, 0)
     else:
-        assert done == [webhooks.DeliveryPass(2, 0, 0)]
+        assert done == [webhook_delivery.DeliveryPass(2, 0, 0)]
     assert sorted(hooks.ids()) == [locked, free]
-    assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(0, 0, 0)
+    assert webhook_delivery.deliver_due(T0) == webhook_delivery.DeliveryPass(0, 0, 0)
 
 
 def test_cli_adds_lists_and_delivers(app, demo, runner, hooks):

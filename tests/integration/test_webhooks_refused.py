@@ -10,7 +10,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import WebhookEndpoint
-from portal.services import sla_jobs, webhooks
+from portal.services import sla_jobs, webhook_delivery, webhooks
 from portal.services.errors import InvalidInput
 from tests import factories
 from tests.outbound_helpers import PUBLIC_ADDRESS
@@ -92,13 +92,13 @@ def test_the_cli_refuses_too_and_allow_private_lets_a_loopback_url_in(app, demo,
 def test_a_delivery_to_a_refused_address_is_recorded_refused_and_never_retried(app, demo, runner, loopback):
     stored_endpoint(loopback.url)
     breach_one_ticket()
-    assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(0, 0, 0, 1)
+    assert webhook_delivery.deliver_due(T0) == webhook_delivery.DeliveryPass(0, 0, 0, 1)
     [row] = deliveries()
     assert (row.status, row.attempts, row.last_status_code, row.last_error) == ("refused", 1, None,
                                                                                 "address not allowed")
     assert loopback.received == []
     # not due again: not at the next pass, not days later, not from the CLI
-    assert webhooks.deliver_due(T0 + 48 * HOURS) == webhooks.DeliveryPass(0, 0, 0, 0)
+    assert webhook_delivery.deliver_due(T0 + 48 * HOURS) == webhook_delivery.DeliveryPass(0, 0, 0, 0)
     line = runner.invoke(args=["webhooks", "deliver"]).output.strip().splitlines()[-1]
     assert line == "delivered=0 retrying=0 failed=0 refused=0"
     assert loopback.received == [] and deliveries()[0].attempts == 1
@@ -109,7 +109,7 @@ def test_a_name_that_resolves_elsewhere_after_it_was_added_is_checked_again(app,
     webhooks.add_endpoint("https://hooks.example.org/support", "sla_breached", SECRET, now=T0)
     dns.names["hooks.example.org"] = "169.254.169.254"  # the name now points at the metadata service
     breach_one_ticket()
-    assert webhooks.deliver_due(T0).refused == 1
+    assert webhook_delivery.deliver_due(T0).refused == 1
     [row] = deliveries()
     assert (row.status, row.last_error) == ("refused", "address not allowed")
     assert dns.lookups == ["hooks.example.org", "hooks.example.org"]  # once when added, once when delivered
@@ -126,7 +126,7 @@ def test_refused_and_failing_deliveries_in_one_pass(app, demo, runner, hooks, mo
     assert (retrying.status, retrying.last_status_code, retrying.last_error) == ("pending", 500, "HTTP 500")
     assert retrying.next_attempt_at == T0 + dt.timedelta(minutes=1)
     assert (refused.status, refused.last_error) == ("refused", "credentials in URL")
-    assert webhooks.deliver_due(T0 + dt.timedelta(minutes=1)) == webhooks.DeliveryPass(1, 0, 0, 0)
+    assert webhook_delivery.deliver_due(T0 + dt.timedelta(minutes=1)) == webhook_delivery.DeliveryPass(1, 0, 0, 0)
     assert len(hooks.received) == 2
 
 
@@ -137,7 +137,7 @@ def test_a_redirect_is_a_failed_attempt_that_is_retried_and_never_followed(app, 
         webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)
         hooks.redirect_to = other.url
         breach_one_ticket()
-        assert webhooks.deliver_due(T0) == webhooks.DeliveryPass(0, 1, 0, 0)
+        assert webhook_delivery.deliver_due(T0) == webhook_delivery.DeliveryPass(0, 1, 0, 0)
         [row] = deliveries()
         assert (row.status, row.last_status_code, row.last_error) == ("pending", 302, "redirect not followed")
         assert len(hooks.received) == 1 and other.received == []
@@ -149,11 +149,11 @@ def test_a_redirect_is_a_failed_attempt_that_is_retried_and_never_followed(app, 
 def test_a_refused_delivery_can_be_sent_again_once_the_operator_allows_private(app, demo, loopback, monkeypatch):
     stored_endpoint(loopback.url)
     breach_one_ticket()
-    assert webhooks.deliver_due(T0).refused == 1
+    assert webhook_delivery.deliver_due(T0).refused == 1
     [row] = deliveries()
     later = T0 + 2 * HOURS
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", True)
     webhooks.retry_delivery(row.id, now=later)
-    assert webhooks.deliver_due(later) == webhooks.DeliveryPass(1, 0, 0, 0)
+    assert webhook_delivery.deliver_due(later) == webhook_delivery.DeliveryPass(1, 0, 0, 0)
     [row] = deliveries()
     assert (row.status, row.last_error) == ("delivered", None) and len(loopback.received) == 1

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Seller
-from portal.services import sellers
+from portal.services import seller_import, seller_search, sellers
 from tests.clients import csrf_from
 from tests.hostile import HOSTILE, assert_clean
 
@@ -133,11 +133,11 @@ def test_list_pages_by_code(admin):
     db.session.add_all([Seller(code=f"PAGE-{i:03d}", name=f"Paged shop {i}") for i in range(70)])
     db.session.commit()
     first = admin.get("/admin/sellers").get_data(as_text=True)
-    assert first.count('href="/admin/sellers/') == sellers.PAGE_SIZE
+    assert first.count('href="/admin/sellers/') == seller_search.PAGE_SIZE
     next_url = html_lib.unescape(re.search(r'href="([^"]+)">Next page', first).group(1))
     second = admin.get(next_url).get_data(as_text=True)
     assert "PAGE-069" in second and "DEMO-001" not in second and "Next page" not in second
-    assert second.count('href="/admin/sellers/') == 90 - sellers.PAGE_SIZE
+    assert second.count('href="/admin/sellers/') == 90 - seller_search.PAGE_SIZE
     filtered = admin.get("/admin/sellers?q=paged").get_data(as_text=True)
     more = html_lib.unescape(re.search(r'href="([^"]+)">Next page', filtered).group(1))
     assert "q=paged" in more and "Paged shop 69" in admin.get(more).get_data(as_text=True)
@@ -391,13 +391,13 @@ def test_unknown_foreign_and_expired_import_ids(admin, imports_dir):
                                                                      "digest": "x"})
         assert response.status_code in (404, 422) and "upload the file again" in text(response), bogus
     now = dt.datetime.now(dt.UTC)
-    foreign = sellers.save_pending(imports_dir, [(2, "F-1", "Shop", "", "")], filename="f.csv", user_id=999_999,
+    foreign = seller_import.save_pending(imports_dir, [(2, "F-1", "Shop", "", "")], filename="f.csv", user_id=999_999,
                                    now=now)
     assert admin.get(f"/admin/sellers/import/{foreign}").status_code == 404
     url, page = preview(admin, "sellers.csv", BAD_ROWS_CSV.encode())
     path = imports_dir / f"{url.rsplit('/', 1)[1]}.json"
     payload = json.loads(path.read_text(encoding="utf-8"))
-    payload["created_at"] = (now - sellers.PENDING_TTL - dt.timedelta(minutes=1)).isoformat()
+    payload["created_at"] = (now - seller_import.PENDING_TTL - dt.timedelta(minutes=1)).isoformat()
     path.write_text(json.dumps(payload), encoding="utf-8")
     expired = admin.post("/admin/sellers/import/confirm", data=confirm_fields(page))
     assert expired.status_code == 404 and "expired" in text(expired) and not path.exists()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import WebhookDelivery, WebhookEndpoint
-from portal.services import webhooks
+from portal.services import webhook_delivery, webhooks
 
 ADMIN, MANAGER = "admin@demo.test", "manager@demo.test"
 PAGE = "/admin/webhooks"
@@ -23,7 +23,7 @@ def endpoint(demo, dns):  # noqa: F811
 
 def delivery(endpoint: WebhookEndpoint, status: str, **values) -> WebhookDelivery:
     row = WebhookDelivery(endpoint_id=endpoint.id, event_kind="sla_breached", payload_json='{"event":"sla_breached"}',
-                          status=status, attempts=values.pop("attempts", webhooks.MAX_ATTEMPTS),
+                          status=status, attempts=values.pop("attempts", webhook_delivery.MAX_ATTEMPTS),
                           next_attempt_at=T0, created_at=T0, **values)
     db.session.add(row)
     db.session.commit()

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
-from portal.services import reports, sellers, staff_actions
+from portal.services import reports, seller_export, seller_import, sellers, staff_actions
 from portal.services.runtime import runtime
 from sla import aggregates, ticket_report
 from tests import factories
@@ -153,7 +153,7 @@ def test_seller_export_header_in_vietnamese_imports_back(client, auth, demo):
         return response.get_data(as_text=True)
 
     default = export()
-    assert default.startswith(BOM + ",".join(sellers.EXPORT_COLUMNS) + "\r\n")
+    assert default.startswith(BOM + ",".join(seller_export.EXPORT_COLUMNS) + "\r\n")
     assert export("?lang=en") == export(headers="en") == default
     client.set_cookie("lang", "vi")
     assert export() == default  # reading the pages in Vietnamese does not change the file
@@ -164,7 +164,7 @@ def test_seller_export_header_in_vietnamese_imports_back(client, auth, demo):
     assert rows == split(default[len(BOM):])[1]
     assert client.post("/admin/sellers/export.csv?headers=fr", data={"csrf_token": token}).status_code == 422
     # the Vietnamese file imports as it is: every seller found, nothing to change
-    plan = sellers.classify(sellers.parse_upload("sellers.csv", vi.encode("utf-8")))
+    plan = seller_import.classify(seller_import.parse_upload("sellers.csv", vi.encode("utf-8")))
     assert plan.counts() == {"add": 0, "update": 0, "unchanged": sellers.count(), "reject": 0}
 
 

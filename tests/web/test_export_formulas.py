@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from portal import scheduler
 from portal.extensions import db
 from portal.models import Department, Seller, Ticket, User
-from portal.services import sellers, tickets
+from portal.services import seller_import, tickets
 from portal.services.runtime import runtime
 from tests.clients import csrf_from
 
@@ -180,7 +180,7 @@ def test_seller_export_marks_every_text_and_imports_back_as_it_was(client, auth,
     assert [rows[f"EVIL-{i}"]["name"] for i in range(len(HOSTILE))] == ["'" + text for text in HOSTILE]
     assert rows["EVIL-1"]["phone"] == "'+84901234567"
     # the portal's own import reads the marks off again: an export imports as it was
-    parsed = {code: (name, phone) for _line, code, name, phone, _locale in sellers.parse_csv(text)}
+    parsed = {code: (name, phone) for _line, code, name, phone, _locale in seller_import.parse_csv(text)}
     assert [parsed[f"EVIL-{i}"][0] for i in range(len(HOSTILE))] == HOSTILE
     assert parsed["EVIL-1"][1] == "+84901234567"
     assert db.session.scalar(select(Seller.name).where(Seller.code == "EVIL-0")) == HOSTILE[0]

@@ -12,7 +12,7 @@ from sqlalchemy import column, table
 from portal import metrics
 from portal.extensions import db
 from portal.models import WebhookDelivery, WebhookEndpoint
-from portal.services import sla_jobs
+from portal.services import monitoring, sla_jobs
 from tests import factories
 
 TOKEN = "metrics-token-0123456789abcdef"
@@ -123,10 +123,10 @@ def test_open_at_risk_and_breached_tickets_per_department(client, token, demo, n
     ]:
         factories.ticket(now - 5 * hour, department=department, status=status, first_response_due_at=now + due_in,
                          at_risk_at=now + due_in - hour, first_responded_at=responded)
-    expected = {"delivery": metrics.TicketCounts(open=5, at_risk=2, breached=1),
-                "finance": metrics.TicketCounts(open=1, at_risk=0, breached=1),
-                "returns": metrics.TicketCounts(0, 0, 0), "apps": metrics.TicketCounts(0, 0, 0)}
-    counts = metrics.ticket_counts(now)
+    expected = {"delivery": monitoring.TicketCounts(open=5, at_risk=2, breached=1),
+                "finance": monitoring.TicketCounts(open=1, at_risk=0, breached=1),
+                "returns": monitoring.TicketCounts(0, 0, 0), "apps": monitoring.TicketCounts(0, 0, 0)}
+    counts = monitoring.ticket_counts(now)
     assert {code: counts[code] for code in expected} == expected
     samples = scrape(client)
     for code, want in expected.items():
@@ -152,7 +152,7 @@ def test_webhook_backlog_pending_failed_and_how_late_the_oldest_due_one_is(clien
                         delivery("failed", now - dt.timedelta(days=1)),
                         delivery("delivered", now - dt.timedelta(days=2))])
     db.session.commit()
-    found = metrics.backlog(metrics.OUTBOXES[0], now)
+    found = monitoring.backlog(monitoring.OUTBOXES[0], now)
     assert (found.pending, found.failed, found.oldest_due_seconds) == (3, 1, 600.0)
     samples = scrape(client)
     assert value(samples, "portal_outbox_pending", outbox="webhooks") == 3
@@ -161,7 +161,7 @@ def test_webhook_backlog_pending_failed_and_how_late_the_oldest_due_one_is(clien
 
 
 def test_nothing_due_is_zero_seconds_late(app, now):
-    assert metrics.backlog(metrics.OUTBOXES[0], now) == metrics.Backlog(0, 0, 0.0)
+    assert monitoring.backlog(monitoring.OUTBOXES[0], now) == monitoring.Backlog(0, 0, 0.0)
 
 
 def test_heartbeat_age_per_scheduler_job(client, token, app, now):
@@ -170,13 +170,13 @@ def test_heartbeat_age_per_scheduler_job(client, token, app, now):
     samples = scrape(client)
     assert 90 <= value(samples, "portal_scheduler_heartbeat_age_seconds", scheduler_job="sla-sweep") < 150
     assert 7200 <= value(samples, "portal_scheduler_heartbeat_age_seconds", scheduler_job="retention") < 7260
-    assert metrics.heartbeat_ages(now) == {"sla-sweep": 90.0, "retention": 7200.0}
+    assert monitoring.heartbeat_ages(now) == {"sla-sweep": 90.0, "retention": 7200.0}
 
 
 def test_a_database_error_while_scraping_still_answers_with_the_request_figures(client, token, monkeypatch):
     missing = table("no_such_outbox", column("status"), column("next_attempt_at"))
     ghost = types.SimpleNamespace(status=missing.c.status, next_attempt_at=missing.c.next_attempt_at)
-    monkeypatch.setattr(metrics, "OUTBOXES", (metrics.Outbox("ghost", ghost),))
+    monkeypatch.setattr(monitoring, "OUTBOXES", (monitoring.Outbox("ghost", ghost),))
     client.get("/healthz")
     samples = scrape(client)
     assert value(samples, "portal_database_up") == 0

@@ -1,0 +1,19 @@
+"""`flask orders import`: shipment statuses for instant answers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..services import orders
+from .common import import_csv
+
+orders_cli = AppGroup("orders", help="Shipment statuses for instant answers.")
+
+
+@orders_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def orders_import(file: Path):
+    """Load shipment statuses (tracking_number,status,last_event,event_at)."""
+    import_csv(file, orders.import_orders)

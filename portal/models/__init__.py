@@ -1,0 +1,45 @@
+"""Tables of the portal, one module per part: base (roles, index conditions, the UTC column
+type), people, tickets, operations. Everything is imported from here: `from portal.models import X`.
+Timestamps are stored in UTC and come back timezone-aware."""
+from __future__ import annotations
+
+from .base import (
+    MERGED,
+    OPEN_TICKET,
+    ROLES,
+    SWEEP_AT_RISK,
+    SWEEP_BREACH,
+    SWEEP_ESCALATE,
+    UTCDateTime,
+)
+from .operations import (
+    WEBHOOK_EVENTS,
+    WEBHOOK_STATUSES,
+    AuditEvent,
+    RoutingRuleSet,
+    SchedulerHeartbeat,
+    SlaPolicy,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from .people import ApiToken, Department, Seller, StaffSession, User, user_departments
+from .tickets import (
+    Attachment,
+    CannedReply,
+    Event,
+    Message,
+    Notification,
+    Shipment,
+    Ticket,
+    TicketPresence,
+    TicketTracking,
+)
+
+__all__ = [
+    "MERGED", "OPEN_TICKET", "ROLES", "SWEEP_AT_RISK", "SWEEP_BREACH", "SWEEP_ESCALATE", "UTCDateTime",
+    "WEBHOOK_EVENTS", "WEBHOOK_STATUSES", "AuditEvent", "RoutingRuleSet", "SchedulerHeartbeat", "SlaPolicy",
+    "WebhookDelivery", "WebhookEndpoint",
+    "ApiToken", "Department", "Seller", "StaffSession", "User", "user_departments",
+    "Attachment", "CannedReply", "Event", "Message", "Notification", "Shipment", "Ticket", "TicketPresence",
+    "TicketTracking",
+]
