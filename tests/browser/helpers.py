@@ -27,3 +27,10 @@ def submit_ticket(page, link: str, *, description: str, tracking: str = "",
     page.get_by_role("button", name="Send", exact=True).click()
     page.wait_for_url(TICKET_URL)
     return TICKET_URL.search(page.url).group(1)
+
+
+# a mid-range Android phone as sellers use one (Vietnamese, the portal's zone)
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3,
+         "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
+         "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/126.0 Mobile Safari/537.36"}

@@ -8,8 +8,7 @@ import io
 import json
 import re
 
-from tests.browser.helpers import STAFF_PASSWORD, TICKET_URL, unique_tracking
-from tests.browser.test_browser_seller import PHONE
+from tests.browser.helpers import PHONE, STAFF_PASSWORD, TICKET_URL, unique_tracking
 
 ADMIN = "first.admin@example.vn"
 DEPARTMENTS = [("delivery", "Pickup & delivery", "Lấy & giao hàng"), ("returns", "Returns", "Hoàn hàng"),

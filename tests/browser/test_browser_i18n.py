@@ -2,8 +2,7 @@
 Vietnamese, and switches to English, which is remembered."""
 from __future__ import annotations
 
-from tests.browser.helpers import TICKET_URL, unique_tracking
-from tests.browser.test_browser_seller import PHONE
+from tests.browser.helpers import PHONE, TICKET_URL, unique_tracking
 
 
 def test_a_vietnamese_seller_uses_the_form_in_vietnamese_then_switches_to_english(new_page, seller_link):

@@ -7,14 +7,10 @@ import time
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from tests.browser.helpers import ARTIFACTS, REFERENCE, TICKET_URL, submit_ticket, unique_tracking
+from tests.browser.helpers import ARTIFACTS, PHONE, REFERENCE, TICKET_URL, submit_ticket, unique_tracking
 from tests.files import png
 
 PORTAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3,
-         "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh",
-         "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
-                       "Chrome/126.0 Mobile Safari/537.36"}
 # English as CLDR writes it: '6:30 PM' today, 'Thu, 3/5, 6:30 PM' another day
 PROMISE = re.compile(r"We will answer by (?:(\w{3}, \d{1,2}/\d{1,2}), )?(\d{1,2}):(\d{2})\s?([AP]M)")
 

@@ -14,12 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 UNIT = TESTS / "unit"
 
-# imports of a test module still waiting on their move: (importing file, imported module). The
-# browser folder is being reworked with the one server harness (issue 18); PHONE goes to its helpers.
-KNOWN = {
-    ("tests/browser/test_browser_admin.py", "tests.browser.test_browser_seller"),
-    ("tests/browser/test_browser_i18n.py", "tests.browser.test_browser_seller"),
-}
+# imports of a test module still waiting on their move: (importing file, imported module)
+KNOWN: set[tuple[str, str]] = set()
 
 # fixtures of tests/conftest.py that build the app or reach the database
 APP_FIXTURES = {"app", "_migrated", "database_url", "client", "runner", "demo", "seller", "auth", "dns"}
