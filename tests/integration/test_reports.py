@@ -309,8 +309,11 @@ def test_sqlite_reads_the_same_rows_by_index_or_by_scanning(scenario, monkeypatc
         assert reports._scan_whole_table(start, end, None) is False
         assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0].count("\r\n") == 5
         return
-    sql = reports._without_ticket_indexes(str(reports._query(start, end, None).compile(dialect=db.engine.dialect)))
-    assert "FROM tickets NOT INDEXED WHERE" in " ".join(sql.split())
+    for department_id in (None, db.session.scalar(select(Department.id).where(Department.code == "delivery"))):
+        query = reports._query(start, end, department_id, scan=True)
+        sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN tickets" in plan and "INDEX" not in plan, plan
     texts = []
     for share, scanned in ((2.0, False), (0.0, True)):
         monkeypatch.setattr(reports, "SCAN_SHARE", share)
@@ -319,20 +322,15 @@ def test_sqlite_reads_the_same_rows_by_index_or_by_scanning(scenario, monkeypatc
     assert texts[0] == texts[1] and texts[0].count("\r\n") == 5
 
 
-class FakeCursor:
-    """fetchmany over made-up batches, failing at ``fail_at`` (a batch number) when given."""
-
-    def __init__(self, batches: int, fail_at: int | None = None) -> None:
-        self.left, self.fail_at, self.fetches = batches, fail_at, 0
-
-    def fetchmany(self, size: int) -> list[tuple]:
-        self.fetches += 1
-        if self.fetches == self.fail_at:
+def made_batches(count: int, size: int, fail_at: int | None = None, taken: list | None = None):
+    """``count`` made-up batches of ``size`` rows, failing at batch ``fail_at`` when given; each
+    batch taken is counted in ``taken``."""
+    taken = [] if taken is None else taken
+    for number in range(1, count + 1):
+        taken.append(number)
+        if number == fail_at:
             raise RuntimeError("connection lost")
-        if self.left == 0:
-            return []
-        self.left -= 1
-        return [(self.fetches, n) for n in range(size)]
+        yield [(number, n) for n in range(size)]
 
 
 def fetch_threads() -> list:
@@ -340,12 +338,14 @@ def fetch_threads() -> list:
 
 
 def test_rows_fetched_ahead_arrive_in_order_and_the_thread_ends_with_the_reader():
-    assert [rows[0][0] for rows in reports._fetched_ahead(FakeCursor(4), 3)] == [1, 2, 3, 4]
-    cursor = FakeCursor(100)
-    reader = reports._fetched_ahead(cursor, 2)
+    assert [rows[0][0] for rows in reports._fetched_ahead(made_batches(4, 3))] == [1, 2, 3, 4]
+    taken: list = []
+    source = made_batches(100, 2, taken=taken)
+    reader = reports._fetched_ahead(source)
     assert next(reader)[0][0] == 1
     reader.close()  # e.g. the browser went away mid-download
-    assert not fetch_threads() and cursor.fetches <= 3  # one batch in hand, one queued, one being fetched
+    assert not fetch_threads() and len(taken) <= 3  # one batch in hand, one queued, one being fetched
+    assert source.gi_frame is None  # the source was closed too (its result with it)
     with pytest.raises(RuntimeError, match="connection lost"):
-        list(reports._fetched_ahead(FakeCursor(5, fail_at=3), 2))
+        list(reports._fetched_ahead(made_batches(5, 2, fail_at=3)))
     assert not fetch_threads()
