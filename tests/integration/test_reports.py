@@ -15,6 +15,8 @@ from portal.extensions import db
 from portal.models import Department, User
 from portal.services import reports, sellers, staff_actions, tickets
 from portal.services.errors import InvalidInput
+from portal.services.reports import facts as report_facts
+from portal.services.reports import queries as report_queries
 from portal.services.runtime import runtime
 from sla import metrics
 
@@ -226,13 +228,13 @@ def test_xlsx_of_an_aggregate_report(scenario, tmp_path):
 
 
 def test_ticket_report_streams_in_chunks(scenario, monkeypatch):
-    monkeypatch.setattr(reports, "CHUNK", 1)
+    monkeypatch.setattr(report_facts, "CHUNK", 1)
     chunks = list(reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
                                   timezone=runtime().timezone))
     assert chunks[0] == "\ufeff" and len(chunks) == 5  # BOM, then one chunk per ticket
     assert chunks[1].startswith("reference,") and not chunks[2].startswith("reference,")
     one_go = "".join(chunks)
-    monkeypatch.setattr(reports, "CHUNK", 50_000)
+    monkeypatch.setattr(report_facts, "CHUNK", 50_000)
     assert one_go == "".join(reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
                                              timezone=runtime().timezone))
 
@@ -287,7 +289,7 @@ def test_backlog_of_a_past_range_is_what_was_open_at_its_end(scenario):
 def test_grouped_reports_fed_one_ticket_at_a_time_are_the_same(scenario, monkeypatch, by):
     make("DEMO-001", "delivery_delay", "Đơn hàng cũ chưa ai trả lời.", at(1, 10))
     whole, _ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), by)
-    monkeypatch.setattr(reports, "CHUNK", 1)
+    monkeypatch.setattr(report_facts, "CHUNK", 1)
     assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), by)[0] == whole
 
 
@@ -297,7 +299,7 @@ def test_dashboard_fed_one_ticket_at_a_time_is_the_same(scenario, monkeypatch):
         return data.totals, [t.to_dict("records") for t in (data.by_day, data.by_hour, data.by_department,
                                                              data.by_agent, data.histogram)], data.unanswered
     whole = board()
-    monkeypatch.setattr(reports, "CHUNK", 1)
+    monkeypatch.setattr(report_facts, "CHUNK", 1)
     assert repr(board()) == repr(whole)
     assert whole[0]["tickets"] == 4 and whole[2] == 1
 
@@ -305,19 +307,19 @@ def test_dashboard_fed_one_ticket_at_a_time_is_the_same(scenario, monkeypatch):
 def test_sqlite_reads_the_same_rows_by_index_or_by_scanning(scenario, monkeypatch):
     start, end = reports.local_range(dt.date(2026, 3, 5), dt.date(2026, 3, 10), runtime().timezone)
     if db.engine.dialect.name != "sqlite":  # PostgreSQL plans for itself: never told to scan
-        monkeypatch.setattr(reports, "SCAN_SHARE", 0.0)
-        assert reports._scan_whole_table(start, end, None) is False
+        monkeypatch.setattr(report_queries, "SCAN_SHARE", 0.0)
+        assert report_queries.scan_whole_table(start, end, None) is False
         assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0].count("\r\n") == 5
         return
     for department_id in (None, db.session.scalar(select(Department.id).where(Department.code == "delivery"))):
-        query = reports._query(start, end, department_id, scan=True)
+        query = report_queries.ticket_query(start, end, department_id, scan=True)
         sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
         assert "SCAN tickets" in plan and "INDEX" not in plan, plan
     texts = []
     for share, scanned in ((2.0, False), (0.0, True)):
-        monkeypatch.setattr(reports, "SCAN_SHARE", share)
-        assert reports._scan_whole_table(start, end, None) is scanned
+        monkeypatch.setattr(report_queries, "SCAN_SHARE", share)
+        assert report_queries.scan_whole_table(start, end, None) is scanned
         texts.append(csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0])
     assert texts[0] == texts[1] and texts[0].count("\r\n") == 5
 
@@ -338,14 +340,14 @@ def fetch_threads() -> list:
 
 
 def test_rows_fetched_ahead_arrive_in_order_and_the_thread_ends_with_the_reader():
-    assert [rows[0][0] for rows in reports._fetched_ahead(made_batches(4, 3))] == [1, 2, 3, 4]
+    assert [rows[0][0] for rows in report_queries.fetched_ahead(made_batches(4, 3))] == [1, 2, 3, 4]
     taken: list = []
     source = made_batches(100, 2, taken=taken)
-    reader = reports._fetched_ahead(source)
+    reader = report_queries.fetched_ahead(source)
     assert next(reader)[0][0] == 1
     reader.close()  # e.g. the browser went away mid-download
     assert not fetch_threads() and len(taken) <= 3  # one batch in hand, one queued, one being fetched
     assert source.gi_frame is None  # the source was closed too (its result with it)
     with pytest.raises(RuntimeError, match="connection lost"):
-        list(reports._fetched_ahead(made_batches(5, 2, fail_at=3)))
+        list(report_queries.fetched_ahead(made_batches(5, 2, fail_at=3)))
     assert not fetch_threads()
