@@ -9,7 +9,7 @@ import threading
 import openpyxl
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.models import Department, User
@@ -41,11 +41,11 @@ def make(seller_code: str, category: str, description: str, when: dt.datetime):
 
 
 def csv_rows(day_from, day_to, by, department=None, now=NOW) -> tuple[str, pd.DataFrame]:
-    text = "".join(reports.sla_csv(day_from, day_to, by, now=now, timezone=runtime().timezone,
-                                   department=department))
-    raw = text.encode("utf-8")
+    written = "".join(reports.sla_csv(day_from, day_to, by, now=now, timezone=runtime().timezone,
+                                      department=department))
+    raw = written.encode("utf-8")
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    return text, frame
+    return written, frame
 
 
 @pytest.fixture
@@ -351,3 +351,18 @@ def test_rows_fetched_ahead_arrive_in_order_and_the_thread_ends_with_the_reader(
     with pytest.raises(RuntimeError, match="connection lost"):
         list(report_queries.fetched_ahead(made_batches(5, 2, fail_at=3)))
     assert not fetch_threads()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Ho_Chi_Minh", "America/New_York"])
+def test_the_database_sessions_time_zone_does_not_move_the_reports_times(scenario, zone):
+    """PostgreSQL renders a timestamptz in the session's time zone: the report reads its times in UTC
+    whatever that is (SQLite keeps UTC text and has no session time zone)."""
+    whole, _ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")
+    board = reports.dashboard(dt.date(2026, 3, 5), dt.date(2026, 3, 10), now=NOW, timezone=runtime().timezone)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})  # this transaction
+    assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0] == whole
+    again = reports.dashboard(dt.date(2026, 3, 5), dt.date(2026, 3, 10), now=NOW, timezone=runtime().timezone)
+    assert repr(again.totals) == repr(board.totals) and again.by_hour.equals(board.by_hour)
+    assert whole.count("\r\n") == 5  # the header and four tickets

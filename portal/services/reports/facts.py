@@ -81,7 +81,7 @@ def _instants(values: np.ndarray) -> pd.Series:
 
 def _frames(start, end, department_id, names: _Names) -> Iterator[pd.DataFrame]:
     scan = queries.scan_whole_table(start, end, department_id)
-    for rows in queries.batches_of(queries.ticket_query(start, end, department_id, scan), CHUNK, ahead=True):
+    for rows in queries.batches_of(queries.ticket_query(start, end, department_id, scan), CHUNK):
         column = _columns(rows, queries.TICKET_COLUMNS)
         frame = {name: _objects(column[name]) for name in ("reference", "category", "priority", "status")}
         frame.update(names.columns(column["seller_id"], column["department_id"], column["assignee_id"]))
@@ -142,7 +142,7 @@ def ticket_facts(start, end, department_id, now) -> Iterator[pd.DataFrame]:
 
 def _backlog(as_of: dt.datetime, department_id: int | None) -> Iterator[pd.DataFrame]:
     names = _Names()
-    for rows in queries.batches_of(queries.backlog_query(as_of, department_id), CHUNK, ahead=True):
+    for rows in queries.batches_of(queries.backlog_query(as_of, department_id), CHUNK):
         column = _columns(rows, queries.BACKLOG_COLUMNS)
         frame = {"category": _objects(column["category"]), "status": _objects(column["status"]),
                  "created_at": _instants(column["created_at"]), "resolved_at": _instants(column["resolved_at"])}

@@ -139,19 +139,17 @@ _POSTGRESQL_SETTINGS = (
 )
 
 
-def batches_of(query, size: int, *, ahead: bool = False) -> Iterator[Sequence[Row]]:
-    """The rows of a Core select, ``size`` at a time, streamed: PostgreSQL reads them from a
-    server-side cursor (with _POSTGRESQL_SETTINGS for this transaction), SQLite steps through them.
-    ``ahead``: on PostgreSQL, the next batch is fetched while the caller works on this one
-    (fetched_ahead). (sqlite3 takes the GIL back after every row: a thread fetching ahead would
-    mostly wait for it.)"""
+def batches_of(query, size: int) -> Iterator[Sequence[Row]]:
+    """The rows of a Core select, ``size`` at a time, streamed. PostgreSQL reads them from a
+    server-side cursor (with _POSTGRESQL_SETTINGS for this transaction), the next batch fetched while
+    the caller works on this one (fetched_ahead); SQLite steps through them (sqlite3 takes the GIL
+    back after every row: a thread fetching ahead would mostly wait for it)."""
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         return _read(connection.execute(query, execution_options={"yield_per": size}))
     for setting in _POSTGRESQL_SETTINGS:
         connection.exec_driver_sql(f"SET LOCAL {setting}")  # for this transaction only
-    batches = _read(connection.execute(query, execution_options={"yield_per": size}))
-    return fetched_ahead(batches) if ahead else batches
+    return fetched_ahead(_read(connection.execute(query, execution_options={"yield_per": size})))
 
 
 def _read(result) -> Iterator[Sequence[Row]]:
