@@ -9,12 +9,14 @@ import threading
 import openpyxl
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.models import Department, User
 from portal.services import reports, staff_actions, tickets
 from portal.services.errors import InvalidInput
+from portal.services.reports import facts as report_facts
+from portal.services.reports import queries as report_queries
 from portal.services.runtime import runtime
 from sla import aggregates, ticket_report
 from tests import factories
@@ -34,11 +36,11 @@ def user(email: str) -> User:
 
 
 def csv_rows(day_from, day_to, by, department=None, now=NOW) -> tuple[str, pd.DataFrame]:
-    text = "".join(reports.sla_csv(day_from, day_to, by, now=now, timezone=runtime().timezone,
-                                   department=department))
-    raw = text.encode("utf-8")
+    written = "".join(reports.sla_csv(day_from, day_to, by, now=now, timezone=runtime().timezone,
+                                      department=department))
+    raw = written.encode("utf-8")
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    return text, frame
+    return written, frame
 
 
 @pytest.fixture
@@ -223,13 +225,13 @@ def test_xlsx_of_an_aggregate_report(scenario, tmp_path):
 
 
 def test_ticket_report_streams_in_chunks(scenario, monkeypatch):
-    monkeypatch.setattr(reports, "CHUNK", 1)
+    monkeypatch.setattr(report_facts, "CHUNK", 1)
     chunks = list(reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
                                   timezone=runtime().timezone))
     assert chunks[0] == "\ufeff" and len(chunks) == 5  # BOM, then one chunk per ticket
     assert chunks[1].startswith("reference,") and not chunks[2].startswith("reference,")
     one_go = "".join(chunks)
-    monkeypatch.setattr(reports, "CHUNK", 50_000)
+    monkeypatch.setattr(report_facts, "CHUNK", 50_000)
     assert one_go == "".join(reports.sla_csv(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket", now=NOW,
                                              timezone=runtime().timezone))
 
@@ -284,7 +286,7 @@ def test_backlog_of_a_past_range_is_what_was_open_at_its_end(scenario):
 def test_grouped_reports_fed_one_ticket_at_a_time_are_the_same(scenario, monkeypatch, by):
     factories.ticket(at(1, 10), seller="DEMO-001", description="Đơn hàng cũ chưa ai trả lời.")
     whole, _ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), by)
-    monkeypatch.setattr(reports, "CHUNK", 1)
+    monkeypatch.setattr(report_facts, "CHUNK", 1)
     assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), by)[0] == whole
 
 
@@ -294,7 +296,7 @@ def test_dashboard_fed_one_ticket_at_a_time_is_the_same(scenario, monkeypatch):
         return data.totals, [t.to_dict("records") for t in (data.by_day, data.by_hour, data.by_department,
                                                              data.by_agent, data.histogram)], data.unanswered
     whole = board()
-    monkeypatch.setattr(reports, "CHUNK", 1)
+    monkeypatch.setattr(report_facts, "CHUNK", 1)
     assert repr(board()) == repr(whole)
     assert whole[0]["tickets"] == 4 and whole[2] == 1
 
@@ -302,34 +304,32 @@ def test_dashboard_fed_one_ticket_at_a_time_is_the_same(scenario, monkeypatch):
 def test_sqlite_reads_the_same_rows_by_index_or_by_scanning(scenario, monkeypatch):
     start, end = reports.local_range(dt.date(2026, 3, 5), dt.date(2026, 3, 10), runtime().timezone)
     if db.engine.dialect.name != "sqlite":  # PostgreSQL plans for itself: never told to scan
-        monkeypatch.setattr(reports, "SCAN_SHARE", 0.0)
-        assert reports._scan_whole_table(start, end, None) is False
+        monkeypatch.setattr(report_queries, "SCAN_SHARE", 0.0)
+        assert report_queries.scan_whole_table(start, end, None) is False
         assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0].count("\r\n") == 5
         return
-    sql = reports._without_ticket_indexes(str(reports._query(start, end, None).compile(dialect=db.engine.dialect)))
-    assert "FROM tickets NOT INDEXED WHERE" in " ".join(sql.split())
+    for department_id in (None, db.session.scalar(select(Department.id).where(Department.code == "delivery"))):
+        query = report_queries.ticket_query(start, end, department_id, scan=True)
+        sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN tickets" in plan and "INDEX" not in plan, plan
     texts = []
     for share, scanned in ((2.0, False), (0.0, True)):
-        monkeypatch.setattr(reports, "SCAN_SHARE", share)
-        assert reports._scan_whole_table(start, end, None) is scanned
+        monkeypatch.setattr(report_queries, "SCAN_SHARE", share)
+        assert report_queries.scan_whole_table(start, end, None) is scanned
         texts.append(csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0])
     assert texts[0] == texts[1] and texts[0].count("\r\n") == 5
 
 
-class FakeCursor:
-    """fetchmany over made-up batches, failing at ``fail_at`` (a batch number) when given."""
-
-    def __init__(self, batches: int, fail_at: int | None = None) -> None:
-        self.left, self.fail_at, self.fetches = batches, fail_at, 0
-
-    def fetchmany(self, size: int) -> list[tuple]:
-        self.fetches += 1
-        if self.fetches == self.fail_at:
+def made_batches(count: int, size: int, fail_at: int | None = None, taken: list | None = None):
+    """``count`` made-up batches of ``size`` rows, failing at batch ``fail_at`` when given; each
+    batch taken is counted in ``taken``."""
+    taken = [] if taken is None else taken
+    for number in range(1, count + 1):
+        taken.append(number)
+        if number == fail_at:
             raise RuntimeError("connection lost")
-        if self.left == 0:
-            return []
-        self.left -= 1
-        return [(self.fetches, n) for n in range(size)]
+        yield [(number, n) for n in range(size)]
 
 
 def fetch_threads() -> list:
@@ -337,12 +337,29 @@ def fetch_threads() -> list:
 
 
 def test_rows_fetched_ahead_arrive_in_order_and_the_thread_ends_with_the_reader():
-    assert [rows[0][0] for rows in reports._fetched_ahead(FakeCursor(4), 3)] == [1, 2, 3, 4]
-    cursor = FakeCursor(100)
-    reader = reports._fetched_ahead(cursor, 2)
+    assert [rows[0][0] for rows in report_queries.fetched_ahead(made_batches(4, 3))] == [1, 2, 3, 4]
+    taken: list = []
+    source = made_batches(100, 2, taken=taken)
+    reader = report_queries.fetched_ahead(source)
     assert next(reader)[0][0] == 1
     reader.close()  # e.g. the browser went away mid-download
-    assert not fetch_threads() and cursor.fetches <= 3  # one batch in hand, one queued, one being fetched
+    assert not fetch_threads() and len(taken) <= 3  # one batch in hand, one queued, one being fetched
+    assert source.gi_frame is None  # the source was closed too (its result with it)
     with pytest.raises(RuntimeError, match="connection lost"):
-        list(reports._fetched_ahead(FakeCursor(5, fail_at=3), 2))
+        list(report_queries.fetched_ahead(made_batches(5, 2, fail_at=3)))
     assert not fetch_threads()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Ho_Chi_Minh", "America/New_York"])
+def test_the_database_sessions_time_zone_does_not_move_the_reports_times(scenario, zone):
+    """PostgreSQL renders a timestamptz in the session's time zone: the report reads its times in UTC
+    whatever that is (SQLite keeps UTC text and has no session time zone)."""
+    whole, _ = csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")
+    board = reports.dashboard(dt.date(2026, 3, 5), dt.date(2026, 3, 10), now=NOW, timezone=runtime().timezone)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})  # this transaction
+    assert csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0] == whole
+    again = reports.dashboard(dt.date(2026, 3, 5), dt.date(2026, 3, 10), now=NOW, timezone=runtime().timezone)
+    assert repr(again.totals) == repr(board.totals) and again.by_hour.equals(board.by_hour)
+    assert whole.count("\r\n") == 5  # the header and four tickets
