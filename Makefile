@@ -7,7 +7,7 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 
-.PHONY: run serve test test-pg test-browser bench lint clean translations translations-update
+.PHONY: run serve test test-pg test-browser bench bench-quick lint clean translations translations-update
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(BIN)/python:
@@ -57,8 +57,12 @@ test: $(VENV)/.installed-dev translations
 test-pg: $(VENV)/.installed-dev translations
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser and not load"
 
-bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py
+# the speed floor of issue 18, every figure beside it (bench/README.md); needs wrk and a PostgreSQL
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check portal forms routing sla tests bench wsgi.py
