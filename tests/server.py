@@ -115,11 +115,11 @@ class PortalServer:
                  port: int | None = None, name: str = "web") -> None:
         if kind not in ("gunicorn", "flask"):
             raise ValueError(f"kind is gunicorn or flask, not {kind!r}")
-        self.tmp, self.database_url, self.kind, self.app = Path(tmp), database_url, kind, app
+        self.tmp, self.database_url, self.kind, self.app_spec = Path(tmp), database_url, kind, app
         self.workers, self.threads, self.pythonpath = workers, threads, list(pythonpath)
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = self.tmp / f"{name}.log"
+        self.log_path = self.tmp / f"{name}.log"
         self.env = clean_environ()
         self.env.update(
             DATABASE_URL=database_url,
@@ -168,13 +168,14 @@ class PortalServer:
         if self.kind == "flask":
             return self.flask("run", "--host", "127.0.0.1", "--port", str(self.port), "--no-reload")
         paths = [arg for path in self.pythonpath for arg in ("--pythonpath", str(path))]
-        return [PYTHON, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-b", f"127.0.0.1:{self.port}", *paths, self.app]
+        return [PYTHON, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-b", f"127.0.0.1:{self.port}", *paths,
+                self.app_spec]
 
     def launch(self) -> Process:
         """Start the server without waiting for it (e.g. to load data meanwhile); then wait_ready()."""
         if self.web is not None and self.web.running():
             raise ServerError(f"already serving on {self.base_url}")
-        self.web = Process(self.command(), self.env, self.log)
+        self.web = Process(self.command(), self.env, self.log_path)
         return self.web
 
     def wait_ready(self, timeout: float = START_TIMEOUT, path: str = "/healthz") -> None:
