@@ -28,9 +28,11 @@ FLOORS = (
           lambda v: f"{v['portal']:.0f} vs {v['bare']:.0f} = {_ratio('portal', 'bare')(v):.2f}x"),
     Floor("inbox_ms", "staff list: inbox first page, manager, p50 (p95) ms", "<= 20 ms",
           lambda v: v["p50_ms"] <= 20, lambda v: f"{v['p50_ms']:.1f} ({v['p95_ms']:.1f})"),
-    Floor("csv_rate", "CSV export by=ticket rows/s; peak RSS over start-up MB", ">= 100k rows/s, RSS < 256 MB",
+    Floor("csv_rate", "CSV export by=ticket rows/s (wall; per CPU second); peak RSS over start-up",
+          ">= 100k rows/s, RSS < 256 MB",
           lambda v: v["rate"] >= 100_000 and v["rss_growth_mb"] < 256,
-          lambda v: f"{v['rate']:,.0f} ({v['rows']:,} rows in {v['seconds']:.1f} s); +{v['rss_growth_mb']:.0f} MB"),
+          lambda v: f"{v['rate']:,.0f} ({v['rows']:,} rows in {v['seconds']:.1f} s; {v['cpu_rate']:,.0f} per CPU s); "
+                    f"+{v['rss_growth_mb']:.0f} MB"),
     Floor("sweep_s", "SLA sweep s: first pass (marks) / steady pass", "<= 1 s (both)",
           lambda v: max(v["passes"]) <= 1.0,
           lambda v: f"{v['passes'][0]:.2f} ({v['marks']}) / {v['passes'][1]:.2f}"),
