@@ -129,3 +129,22 @@ def mixed_load(base: str, link: str, *, agents: int, refresh: float, sellers_per
     if result.returncode != 0:
         raise StepFailed(f"mixed_load.py: {result.stderr.strip()[-400:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def server_times(log_text: str, paths: dict[str, tuple[str, str]]) -> dict:
+    """p50/p99 of the time the portal itself took (its JSON request log, field `ms`) for each named
+    (method, path): set beside the client's figures, the difference is time spent waiting for a worker."""
+    seen: dict[str, list[float]] = {name: [] for name in paths}
+    wanted = {v: k for k, v in paths.items()}
+    for line in log_text.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        name = wanted.get((entry.get("method"), entry.get("path")))
+        if name and entry.get("message") == "request" and "ms" in entry:
+            seen[name].append(float(entry["ms"]) / 1000)
+    return {name: {"n": len(v), "p50_ms": round(pct(v, 50) * 1000, 1), "p99_ms": round(pct(v, 99) * 1000, 1)}
+            for name, v in seen.items() if v}

@@ -19,6 +19,11 @@ def _ratio(a: str, b: str) -> Callable[[dict], float]:
     return lambda v: v[a] / v[b] if v.get(b) else 0.0
 
 
+def _mixed(v: dict) -> str:
+    inside = f"; {v['server_p99']:.0f}" if v.get("server_p99") is not None else ""
+    return f"{v['p99']:.0f} ({v['p50']:.0f}, {v['errors']} errors{inside})"
+
+
 FLOORS = (
     Floor("sub_vs_peer", "submissions/s, portal vs django-helpdesk (SQLite, wrk -t2 -c8, gunicorn 2 workers)",
           ">= 3x peer", lambda v: _ratio("portal", "peer")(v) >= 3,
@@ -36,10 +41,10 @@ FLOORS = (
     Floor("sweep_s", "SLA sweep s: first pass (marks) / steady pass", "<= 1 s (both)",
           lambda v: max(v["passes"]) <= 1.0,
           lambda v: f"{v['passes'][0]:.2f} ({v['marks']}) / {v['passes'][1]:.2f}"),
-    Floor("mixed_inbox", "mixed load: inbox p99 ms (p50, errors)", "p99 <= 100 ms",
-          lambda v: v["p99"] <= 100 and not v["errors"], lambda v: f"{v['p99']:.0f} ({v['p50']:.0f}, {v['errors']})"),
-    Floor("mixed_submit", "mixed load: submit (GET form + POST) p99 ms (p50, errors)", "p99 <= 100 ms",
-          lambda v: v["p99"] <= 100 and not v["errors"], lambda v: f"{v['p99']:.0f} ({v['p50']:.0f}, {v['errors']})"),
+    Floor("mixed_inbox", "mixed load: inbox p99 ms (p50, errors; p99 inside the server)", "p99 <= 100 ms",
+          lambda v: v["p99"] <= 100 and not v["errors"], lambda v: _mixed(v)),
+    Floor("mixed_submit", "mixed load: submit, GET form + POST, p99 ms (p50, errors; POST p99 inside the server)",
+          "p99 <= 100 ms", lambda v: v["p99"] <= 100 and not v["errors"], lambda v: _mixed(v)),
 )
 
 

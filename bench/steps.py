@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import requests
 
 from bench import peer
-from bench.clients import WrkResult, latency, login, mixed_load, prep_form, summary, wrk
+from bench.clients import WrkResult, latency, login, mixed_load, prep_form, server_times, summary, wrk
 from bench.common import BENCH, PYTHON, RESULTS, Budget, StepFailed, say, size_label
 from bench.database import BenchDatabase, start
 from bench.floors import Figures
@@ -207,10 +207,15 @@ def _mixed(db: BenchDatabase, opts: Options, budget: Budget, figures: Figures, c
     finally:
         server.stop()
     record["mixed"] = result
-    say(f"{column}: mixed {json.dumps(result)}")
-    for kind in ("inbox", "submit"):
+    record["mixed_server"] = server_times(server.log_text(), {
+        "inbox": ("GET", "/inbox"), "form": ("GET", "/s/<token>"), "post": ("POST", "/s/<token>/tickets"),
+        "export": ("GET", "/reports/sla.csv")})
+    say(f"{column}: mixed {json.dumps(result)}; in the server: {json.dumps(record['mixed_server'])}")
+    inside = record["mixed_server"]
+    for kind, server_side in (("inbox", "inbox"), ("submit", "post")):
         if kind in result:
-            figures.put(f"mixed_{kind}", column, result[kind])
+            figures.put(f"mixed_{kind}", column, {**result[kind],
+                                                   "server_p99": inside.get(server_side, {}).get("p99_ms")})
         else:
             figures.fail(f"mixed_{kind}", column, "no request of this kind finished")
     if not result.get("export", {}).get("n"):
