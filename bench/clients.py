@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shlex
 import subprocess
 import time
@@ -125,10 +126,14 @@ def mixed_load(base: str, link: str, *, agents: int, refresh: float, sellers_per
     if export:
         cmd.append("--export")
     # the exporter thread is a daemon: the client ends with the load, not with the last export
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 300)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise StepFailed(f"mixed_load.py: {result.stderr.strip()[-400:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out["client_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+    return out
 
 
 def server_times(log_text: str, paths: dict[str, tuple[str, str]]) -> dict:

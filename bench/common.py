@@ -104,6 +104,15 @@ def tree_cpu_seconds(pid: int) -> float:
     return sum(stats.get(member, (0, 0.0))[1] for member in wanted)
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all CPUs, everything but idle and iowait), from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict:
     model = "unknown"
     try:

@@ -4,7 +4,9 @@ started it, whatever happens."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +14,17 @@ import requests
 
 from bench import peer
 from bench.clients import WrkResult, latency, login, mixed_load, prep_form, server_times, summary, wrk
-from bench.common import BENCH, PYTHON, RESULTS, Budget, StepFailed, say, size_label
+from bench.common import (
+    BENCH,
+    PYTHON,
+    RESULTS,
+    Budget,
+    StepFailed,
+    machine_cpu_seconds,
+    say,
+    size_label,
+    tree_cpu_seconds,
+)
 from bench.database import BenchDatabase, start
 from bench.floors import Figures
 from tests.server import PortalServer
@@ -202,8 +214,15 @@ def _mixed(db: BenchDatabase, opts: Options, budget: Budget, figures: Figures, c
         budget.timeout(opts.mixed_seconds + 120)
         say(f"{column}: mixed load {opts.agents} agents/30 s + {opts.sellers_per_s:g} sellers/s + export, "
             f"{opts.mixed_seconds:.0f} s, gunicorn {opts.mixed_workers} workers")
+        busy, portal_cpu, started = machine_cpu_seconds(), tree_cpu_seconds(server.pid), time.monotonic()
         result = mixed_load(server.base_url, link, agents=opts.agents, refresh=30.0,
                             sellers_per_s=opts.sellers_per_s, seconds=opts.mixed_seconds)
+        # where the machine's CPU went: the portal's workers, the load's client, and the rest (the
+        # database server on PostgreSQL, and whatever else runs on the machine)
+        wall = time.monotonic() - started
+        result["cpu"] = {"wall_s": round(wall, 1), "machine_busy_s": round(machine_cpu_seconds() - busy, 1),
+                         "portal_s": round(tree_cpu_seconds(server.pid) - portal_cpu, 1),
+                         "client_s": result.pop("client_cpu_s", None), "cpus": os.cpu_count()}
     finally:
         server.stop()
     record["mixed"] = result
