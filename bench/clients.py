@@ -119,7 +119,7 @@ def summary(timings: list[float]) -> dict:
 
 
 def mixed_load(base: str, link: str, *, agents: int, refresh: float, sellers_per_s: float, seconds: float,
-               export: bool = True) -> dict:
+               export: bool = True, timeout: float | None = None) -> dict:
     """The peer kit's mixed_load.py against `base`: p50/p90/p99/max per kind, and error counts."""
     cmd = [PYTHON, str(PEER_KIT / "mixed_load.py"), "--base", base, "--link", link, "--agents", str(agents),
            "--refresh", str(refresh), "--sellers-per-s", str(sellers_per_s), "--seconds", str(seconds)]
@@ -127,7 +127,7 @@ def mixed_load(base: str, link: str, *, agents: int, refresh: float, sellers_per
         cmd.append("--export")
     # the exporter thread is a daemon: the client ends with the load, not with the last export
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 300)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout or seconds + 300)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise StepFailed(f"mixed_load.py: {result.stderr.strip()[-400:]}")
