@@ -7,7 +7,7 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 
-.PHONY: run serve test test-pg test-browser bench lint mutation clean translations translations-update
+.PHONY: run serve test test-pg test-browser bench bench-quick lint mutation clean translations translations-update
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(BIN)/python:
@@ -65,8 +65,12 @@ test-pg: $(VENV)/.installed-dev translations
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(PYTEST_PARALLEL) -m "not browser and not load and not serial"
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -p no:cacheprovider -m "serial and not browser and not load"
 
-bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py
+# the speed floor of issue 18, every figure beside it (bench/README.md); needs wrk and a PostgreSQL
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 # mutation testing of the pure cores (routing/, sla/) against tests/unit; not part of `make test` or CI.
 # Results are kept in mutants/ and reused; `rm -rf mutants` for a fresh run (docs/testing.md).

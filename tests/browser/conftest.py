@@ -1,22 +1,17 @@
-"""Browser fixtures: the portal served over real HTTP on a fresh SQLite database, Chromium
+"""Browser fixtures: the portal served over real HTTP on a fresh SQLite database (tests/server.py), Chromium
 driven by Playwright, and a screenshot in test-artifacts/ whenever a browser test fails."""
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, ROOT, STAFF_PASSWORD
+from tests.browser.helpers import ARTIFACTS, STAFF_PASSWORD
+from tests.server import PortalServer, ServerError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -30,46 +25,19 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-def _flask_bin() -> str:
-    local = ROOT / ".venv" / "bin" / "flask"
-    if local.exists():
-        return str(local)
-    found = shutil.which("flask")
-    if not found:
-        pytest.fail("no flask executable: run `make test` so that .venv is set up")
-    return found
+class Portal(PortalServer):
+    """The development server (`flask run`) on a fresh SQLite database, and seller links from its CLI."""
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Portal:
-    """A running portal: its base URL and the environment its CLI commands need."""
-
-    def __init__(self, base_url: str, env: dict[str, str], flask: str, log: Path) -> None:
-        self.base_url, self.env, self.flask, self.log = base_url, env, flask, log
+    def __init__(self, tmp: Path) -> None:
+        super().__init__(tmp, f"sqlite:///{tmp / 'portal.sqlite3'}", kind="flask", name="server")
         self._links: dict[str, str] = {}
         self._pending: dict[str, subprocess.Popen] = {}
-
-    def _command(self, *args: str) -> list[str]:
-        return [self.flask, "--app", "wsgi", *args]
-
-    def cli(self, *args: str) -> str:
-        result = subprocess.run(self._command(*args), cwd=ROOT, env=self.env, capture_output=True, text=True,
-                                timeout=60)
-        assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
 
     def request_links(self, *codes: str) -> None:
         """Start `sellers link` for these sellers in the background (each CLI run loads the whole app)."""
         for code in codes:
             if code not in self._links and code not in self._pending:
-                self._pending[code] = subprocess.Popen(self._command("sellers", "link", code), cwd=ROOT,
-                                                       env=self.env, stdout=subprocess.PIPE,
-                                                       stderr=subprocess.PIPE, text=True)
+                self._pending[code] = self.cli_background("sellers", "link", code)
 
     def seller_link(self, code: str) -> str:
         """The seller's activation URL: the last line printed by `flask sellers link CODE`."""
@@ -83,43 +51,12 @@ class Portal:
             self._links[code] = url
         return self._links[code]
 
-    def close(self) -> None:
+    def stop(self) -> None:
         for proc in self._pending.values():
             proc.kill()
             proc.communicate()
-
-
-def _portal_env(tmp: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SLA_", "PORTAL_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp / 'portal.sqlite3'}",
-        SECRET_KEY="browser-test-secret-key",
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        UPLOAD_DIR=str(tmp / "uploads"),
-        REPORTS_DIR=str(tmp / "reports"),
-        RATELIMIT_SELLER="1000 per minute",
-        RATELIMIT_LOGIN="1000 per minute",
-        RATELIMIT_STORAGE_URI="portal-memory://",
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("ROUTING_RULES_FILE", "UPLOAD_MAX_MB", "UPLOAD_MAX_FILES"):
-        env.pop(name, None)
-    return env
-
-
-def _wait_until_up(proc: subprocess.Popen, base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the portal exited with {proc.returncode} before answering:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the portal did not answer on {base_url} within {SERVER_START_TIMEOUT:.0f} s:\n{log.read_text()}")
+        self._pending.clear()
+        super().stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -130,37 +67,31 @@ def _require_chromium():
 
 
 @contextlib.contextmanager
-def _running_portal(tmp: Path, *setup: tuple[str, ...]) -> Iterator[Portal]:
-    """`flask run` on a free port over a fresh, migrated database, after the given CLI commands."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = _portal_env(tmp, port)
-    log = tmp / "server.log"
-    server = Portal(base_url, env, _flask_bin(), log)
-    server.cli("db", "upgrade")
-    for command in setup:
-        server.cli(*command)
-    with log.open("w") as out:
-        proc = subprocess.Popen([server.flask, "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
-                                 "--no-reload"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+def _running_portal(tmp: Path, *setup: tuple[str, ...], after_launch=None) -> Iterator[Portal]:
+    """`flask run` on a free port over a fresh, migrated database, after the given CLI commands;
+    `after_launch(server)` runs while the server boots."""
+    server = Portal(tmp)
     try:
-        yield server, proc
-    finally:
-        server.close()
-        proc.terminate()
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+            server.cli("db", "upgrade")
+            for command in setup:
+                server.cli(*command)
+            server.launch()
+            if after_launch is not None:
+                after_launch(server)
+            server.wait_ready(SERVER_START_TIMEOUT)
+        except ServerError as exc:
+            pytest.fail(str(exc))
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory) -> Iterator[Portal]:
     """The portal with the demo data."""
-    with _running_portal(tmp_path_factory.mktemp("portal"), ("demo", "load")) as (server, proc):
-        server.request_links("DEMO-001", "DEMO-002")
-        _wait_until_up(proc, server.base_url, server.log)
+    with _running_portal(tmp_path_factory.mktemp("portal"), ("demo", "load"),
+                         after_launch=lambda server: server.request_links("DEMO-001", "DEMO-002")) as server:
         yield server
 
 
@@ -169,12 +100,8 @@ def empty_portal(tmp_path_factory) -> Iterator[Portal]:
     """The portal on an empty database, as the README leaves it: migrated, one admin, nothing else."""
     admin = ("users", "add", "--email", "first.admin@example.vn", "--name", "Quản trị viên", "--role", "admin",
              "--password-stdin")
-    tmp = tmp_path_factory.mktemp("empty-portal")
-    with _running_portal(tmp) as (server, proc):
-        result = subprocess.run(server._command(*admin), cwd=ROOT, env=server.env, input=f"{STAFF_PASSWORD}\n",
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        _wait_until_up(proc, server.base_url, server.log)
+    with _running_portal(tmp_path_factory.mktemp("empty-portal"),
+                         after_launch=lambda server: server.cli(*admin, input=f"{STAFF_PASSWORD}\n")) as server:
         yield server
 
 

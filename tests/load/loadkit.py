@@ -1,5 +1,5 @@
 """Load and fault harness: the production layout (gunicorn, optionally the SLA scheduler) on a free
-loopback port, each command in its own process group, and a pool of seller clients that fill in
+loopback port (tests/server.py), and a pool of seller clients that fill in
 and send the troubleshooting form over real HTTP."""
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import itertools
 import os
 import random
 import re
-import signal
-import socket
 import subprocess
 import threading
 import time
@@ -21,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / ".venv" / "bin"
+from tests.server import PortalServer, Process, ServerError
+
 SECRET_KEY = "load-test-secret-key"
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
@@ -34,34 +32,6 @@ KEY_RE = re.compile(r'name="submission_key"[^>]*value="([^"]*)"')
 TICKET_RE = re.compile(r"^(?:https?://[^/]+)?/s/(?P<token>[^/]+)/tickets/(?P<reference>T-\d{4}-\d{4,})$")
 # what must never reach a user: a Python traceback or the database driver's own words
 LEAK_RE = re.compile(r"Traceback|sqlalchemy|psycopg|sqlite3|OperationalError|File \"/", re.IGNORECASE)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def portal_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FLASK_", "SLA_", "PORTAL_", "WEB_", "RATELIMIT_", "TEST_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        SECRET_KEY=SECRET_KEY,
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        UPLOAD_DIR=str(tmp / "uploads"),
-        REPORTS_DIR=str(tmp / "reports"),
-        RATELIMIT_SELLER="1000000 per minute",
-        RATELIMIT_LOGIN="1000000 per minute",
-        RATELIMIT_STORAGE_URI="portal-memory://",
-        # the layout the load tests are about, whatever gunicorn.conf.py's default for this machine
-        WEB_WORKERS="2",
-        WEB_THREADS="4",
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("ROUTING_RULES_FILE", "UPLOAD_MAX_MB", "UPLOAD_MAX_FILES"):
-        env.pop(name, None)
-    return env
 
 
 @contextlib.contextmanager
@@ -77,86 +47,40 @@ def environment(env: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-class Service:
-    """One command in a process group of its own, its output in a log file; stop() ends the group."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.log = name, log
-        self._out = log.open("wb")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self, timeout: float = 20.0) -> None:
-        pgid = self.proc.pid  # the leader of its own session: its pid is the group id
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pgid, signal.SIGKILL)
-                self.proc.wait(10)
-        with contextlib.suppress(ProcessLookupError):  # workers the leader left behind, if any
-            os.killpg(pgid, signal.SIGKILL)
-        self._out.close()
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-class Portal:
+class Portal(PortalServer):
     """A migrated database with the demo data, served by gunicorn as in production (gunicorn.conf.py,
-    with 2 workers x 4 threads); the scheduler on request. An in-process app built from the same
-    environment gives seller links and direct database access."""
+    with 2 workers x 4 threads, tests/server.py); the scheduler on request. An in-process app built
+    from the same environment gives seller links and direct database access."""
 
     def __init__(self, tmp: Path, database_url: str) -> None:
-        self.tmp = tmp
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        super().__init__(tmp, database_url, kind="gunicorn", workers=2, threads=4, env={"SECRET_KEY": SECRET_KEY})
         self.database_url = database_url
-        self.env = portal_env(tmp, self.port, database_url)
-        self.services: dict[str, Service] = {}
+        self.services: dict[str, Process] = {}
         self._app = None
 
-    # --- processes -------------------------------------------------------------------------------
-    def _flask(self, *args: str) -> list[str]:
-        return [str(BIN / "flask"), "--app", "wsgi", *args]
-
-    def cli(self, *args: str, timeout: float = 120) -> str:
-        result = subprocess.run(self._flask(*args), cwd=ROOT, env=self.env, capture_output=True, text=True,
-                                timeout=timeout, start_new_session=True)
-        assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
+    def cli(self, *args: str, timeout: float = 120, input: str | None = None) -> str:
+        try:
+            return super().cli(*args, timeout=timeout, input=input)
+        except ServerError as exc:
+            raise AssertionError(str(exc)) from None
 
     def start(self) -> None:
         """Migrate, then boot gunicorn while the demo data loads (the app touches no data at start-up)."""
         self.cli("db", "upgrade")
-        web = self.services["web"] = Service(
-            "web", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
-            self.env, self.tmp / "web.log")
+        self.services["web"] = self.launch()
         self.cli("demo", "load")
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert web.running(), f"gunicorn exited with {web.proc.returncode}:\n{web.text()}"
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(self.base_url + "/healthz", timeout=2).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise AssertionError(f"gunicorn did not answer within {START_TIMEOUT:.0f} s:\n{web.text()}")
+        try:
+            self.wait_ready(START_TIMEOUT)
+        except ServerError as exc:
+            raise AssertionError(str(exc)) from None
 
-    def start_scheduler(self, interval: int = 5) -> Service:
-        service = self.services["scheduler"] = Service(
-            "scheduler", self._flask("sla", "scheduler", "--interval", str(interval)), self.env,
-            self.tmp / "scheduler.log")
+    def start_scheduler(self, interval: int = 5) -> Process:
+        service = self.services["scheduler"] = self.spawn("scheduler", "sla", "scheduler", "--interval",
+                                                          str(interval))
         return service
 
     def stop(self) -> None:
-        for service in reversed(list(self.services.values())):
-            service.stop()
+        super().stop()
         if self._app is not None:
             from portal.extensions import db
 
