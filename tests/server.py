@@ -112,11 +112,12 @@ class PortalServer:
 
     def __init__(self, tmp: Path, database_url: str, *, kind: str = "gunicorn", workers: int = 2, threads: int = 1,
                  app: str = "wsgi:app", pythonpath: Sequence[Path] = (), env: Mapping[str, str] | None = None,
-                 port: int | None = None, name: str = "web") -> None:
+                 port: int | None = None, name: str = "web", server_args: Sequence[str] = ()) -> None:
         if kind not in ("gunicorn", "flask"):
             raise ValueError(f"kind is gunicorn or flask, not {kind!r}")
         self.tmp, self.database_url, self.kind, self.app_spec = Path(tmp), database_url, kind, app
         self.workers, self.threads, self.pythonpath = workers, threads, list(pythonpath)
+        self.server_args = list(server_args)  # more options for gunicorn or `flask run`
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.tmp / f"{name}.log"
@@ -166,10 +167,10 @@ class PortalServer:
     # --- the server -----------------------------------------------------------------------------------
     def command(self) -> list[str]:
         if self.kind == "flask":
-            return self.flask("run", "--host", "127.0.0.1", "--port", str(self.port), "--no-reload")
+            return self.flask("run", "--host", "127.0.0.1", "--port", str(self.port), "--no-reload", *self.server_args)
         paths = [arg for path in self.pythonpath for arg in ("--pythonpath", str(path))]
         return [PYTHON, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-b", f"127.0.0.1:{self.port}", *paths,
-                self.app_spec]
+                *self.server_args, self.app_spec]
 
     def launch(self) -> Process:
         """Start the server without waiting for it (e.g. to load data meanwhile); then wait_ready()."""

@@ -3,8 +3,6 @@ scrape, whichever worker answers it, adds up the requests every worker served. A
 of them the two workers' start."""
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +12,7 @@ import requests
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.load.loadkit import Service, free_port, portal_env
+from tests.server import PortalServer
 
 TOKEN = "gunicorn-metrics-token-0123456789"
 REQUESTS = 60
@@ -24,25 +22,10 @@ REQUESTS = 60
 def served(app, database_url, tmp_path):
     """gunicorn on the suite's database (already migrated), two sync workers, its metrics folder in
     tmp_path so the test can see which processes wrote counts."""
-    port = free_port()
-    env = portal_env(tmp_path, port, database_url)
-    env.update(WEB_WORKERS="2", WEB_THREADS="1", METRICS_TOKEN=TOKEN,
-               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
-    web = Service("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-                          "wsgi:app"], env, tmp_path / "web.log")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert web.running(), web.text()
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, web.text()
-            time.sleep(0.05)
-        yield base, tmp_path / "metrics"
-    finally:
-        web.stop()
+    server = PortalServer(tmp_path, database_url, workers=2, threads=1,
+                          env={"METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")})
+    with server.start():
+        yield server.base_url, tmp_path / "metrics"
 
 
 def count(families, endpoint: str) -> float:

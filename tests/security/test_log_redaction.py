@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -18,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from portal import logredact
+from tests.server import PortalServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "WzEsMV0.q9TqA1yG-secret-link-token"
@@ -95,55 +93,32 @@ def test_gunicorns_error_log_is_redacted():
     assert "Error handling request /s/<token>/tickets" in stream.getvalue() and TOKEN not in stream.getvalue()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(command: list[str], port: int, tmp_path: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PORTAL_"))}
-    env.update(SECRET_KEY="log-test-key", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", PYTHONUNBUFFERED="1",
-               WEB_WORKERS="1")
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/favicon-none", timeout=1)
-        except urllib.error.HTTPError:
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(proc.communicate()[0])
-
-
-def visit_and_stop(proc: subprocess.Popen, port: int) -> str:
-    for path in (f"/s/{TOKEN}", f"/s/{TOKEN}/tickets/T-2612-0001", f"/login?next=/s/{TOKEN}"):
-        try:
-            urllib.request.urlopen(urllib.request.Request(
-                f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {TOKEN}"}), timeout=5)
-        except urllib.error.HTTPError:
-            pass
-    time.sleep(0.5)
-    proc.terminate()
-    return proc.communicate(timeout=30)[0]
+def serve_and_visit(tmp_path: Path, kind: str, server_args: tuple[str, ...] = ()) -> str:
+    """A server on a database it cannot read yet (every page 404 or 500, which is all these tests need), one
+    request to each kind of path carrying the token, then the whole of its output."""
+    server = PortalServer(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}", kind=kind, workers=1,
+                          server_args=server_args)
+    with server:
+        server.launch()
+        server.wait_ready(path="/favicon.ico")
+        for path in (f"/s/{TOKEN}", f"/s/{TOKEN}/tickets/T-2612-0001", f"/login?next=/s/{TOKEN}"):
+            try:
+                urllib.request.urlopen(urllib.request.Request(
+                    f"{server.base_url}{path}", headers={"Authorization": f"Bearer {TOKEN}"}), timeout=5)
+            except urllib.error.HTTPError:
+                pass
+        time.sleep(0.5)
+    return server.log_text()
 
 
 def test_the_development_servers_request_lines_are_redacted(tmp_path):
-    port = free_port()
-    flask = Path(sys.executable).parent / "flask"
-    output = visit_and_stop(serve([str(flask), "--app", "wsgi", "run", "--port", str(port)], port, tmp_path), port)
+    output = serve_and_visit(tmp_path, "flask")
     output = re.sub(r"\x1b\[[0-9;]*m", "", output)  # werkzeug colours the status on a terminal
     assert '"GET /s/<token> HTTP/1.1" 404' in output and "/login?next=/s/<token>" in output
     assert TOKEN not in output
 
 
 def test_gunicorns_access_log_is_redacted(tmp_path):
-    port = free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = serve([str(gunicorn), "-c", "gunicorn.conf.py", "--access-logfile", "-", "-b", f"127.0.0.1:{port}",
-                  "wsgi:app"], port, tmp_path)
-    output = visit_and_stop(proc, port)
+    output = serve_and_visit(tmp_path, "gunicorn", ("--access-logfile", "-"))
     assert '"GET /s/<token>/tickets/T-2612-0001 HTTP/1.1" 404' in output and '"path": "/s/<token>"' in output
     assert TOKEN not in output
