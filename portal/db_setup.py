@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, Response, request
@@ -120,6 +120,19 @@ def end_session(_exc: BaseException | None) -> None:
             connection.close()
     finally:
         db.session.registry.clear()
+
+
+def streamed_reads(chunks: Iterable[T]) -> Iterator[T]:
+    """A streamed response's body, read with the request's intent. Flask ends the request (its
+    teardown forgets the intent) when the view returns, before the body is sent: without this, a
+    body that queries as it streams (the CSV export) would begin with BEGIN IMMEDIATE and hold
+    SQLite's write lock, keeping every submission waiting, for as long as the export takes. Wrap
+    it inside `stream_with_context`."""
+    reads_only.set(request.method in SAFE_METHODS)
+    try:
+        yield from chunks
+    finally:
+        reads_only.set(False)  # as the request's teardown leaves it
 
 
 def _declare_intent(_endpoint, _values) -> None:

@@ -1,0 +1,68 @@
+"""The SLA export streams without holding the database's write lock: what sellers and staff write
+while a manager downloads a large CSV is stored at once, not after the export. (Flask ends the
+request, and with it the session, before a streamed body is sent; a body that then began its
+transaction as a write would, on SQLite, keep every submission waiting while the export runs.)"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from portal.models import Seller
+from portal.services.reports import facts as report_facts
+from tests import factories
+from tests.clients import AuthActions
+
+
+def _quick_writer(database_url: str) -> sa.Engine:
+    """A second connection that gives up on a held lock within a second, on either database."""
+    if database_url.startswith("sqlite"):
+        return sa.create_engine(database_url, connect_args={"timeout": 1})
+    return sa.create_engine(database_url, connect_args={"options": "-c lock_timeout=1000"})
+
+
+def test_a_write_is_stored_at_once_while_the_export_streams(app, demo, now, monkeypatch, database_url):
+    monkeypatch.setattr(report_facts, "CHUNK", 1)  # a row a chunk: the export is mid-query between chunks
+    for hours in range(1, 6):
+        factories.ticket(now - dt.timedelta(hours=hours))
+    today = now.date()
+    reading, written, result = threading.Event(), threading.Event(), {}
+
+    def download() -> None:
+        # in a thread of its own, as a server runs it: no app context of the test's around the request,
+        # so the request's session ends when the view returns, before the body is sent
+        try:
+            manager = FlaskClient(app, use_cookies=True)
+            manager.set_cookie("lang", "en")
+            AuthActions(manager).login("manager@demo.test")
+            response = manager.get("/reports/sla.csv", buffered=False,
+                                   query_string={"from": str(today - dt.timedelta(days=1)), "to": str(today),
+                                                 "by": "ticket"})
+            body = iter(response.response)
+            sent = [next(body) for _ in range(3)]  # the header and the first rows: the export is reading
+            reading.set()
+            written.wait(30)
+            sent.append(b"".join(body))
+            response.close()
+            result["status"], result["text"] = response.status_code, b"".join(sent).decode("utf-8-sig")
+        finally:
+            reading.set()
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    try:
+        assert reading.wait(30)
+        writer = _quick_writer(database_url)
+        try:
+            with writer.begin() as conn:  # "database is locked" after a second if the export holds the lock
+                changed = conn.execute(sa.update(Seller).where(Seller.code == "DEMO-001").values(name="Shop mới"))
+            assert changed.rowcount == 1
+        finally:
+            writer.dispose()
+    finally:
+        written.set()
+        thread.join(60)
+    assert result["status"] == 200
+    assert len(result["text"].strip().splitlines()) == 1 + 5  # the header and every ticket
