@@ -21,12 +21,12 @@ def wall_minutes(start: pd.Series, end: pd.Series) -> pd.Series:
 
 def _utc_ns(values: pd.Series) -> np.ndarray:
     """Instants as int64 nanoseconds since the epoch (NaT gives an arbitrary value; mask it)."""
-    return values.dt.tz_convert("UTC").dt.as_unit("ns").dt.tz_localize(None).to_numpy().view("int64")
+    return utc_wall(values).astype("datetime64[ns]").view("int64")
 
 
 def utc_wall(values: pd.Series) -> np.ndarray:
     """Instants as naive UTC datetime64 in their own unit, NaT kept."""
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    return values.dt.tz_convert(None).to_numpy()  # no zone: pandas converts to UTC and drops it
 
 
 def business_minutes(calendar: Calendar | None, start: pd.Series, end: pd.Series) -> pd.Series:
@@ -60,7 +60,7 @@ def business_minutes(calendar: Calendar | None, start: pd.Series, end: pd.Series
     if not starts:
         result[valid] = 0.0
         return result
-    starts_ns, ends_ns = np.asarray(starts, dtype="int64"), np.asarray(ends, dtype="int64")
+    starts_ns, ends_ns = np.asarray(starts), np.asarray(ends)  # int64: .value is an int
     lengths = ends_ns - starts_ns
     before = np.concatenate(([0], np.cumsum(lengths)[:-1]))
 
