@@ -47,10 +47,12 @@ def business_minutes(calendar: Calendar | None, start: pd.Series, end: pd.Series
         seconds = [calendar.business_time_between(a, b).total_seconds() for a, b in zip(begin, finish, strict=True)]
         result[valid] = np.asarray(seconds) / 60
         return result
-    zone = getattr(calendar, "timezone", "UTC")
+    # The windows of every local day that can touch the period, whatever the calendar's zone: a local
+    # date is within a day of the UTC date, and a window reaches into the next day only around a DST
+    # change at midnight. Windows wholly outside the period move both clock readings alike.
     lowest, highest = min(begin.min(), finish.min()), max(begin.max(), finish.max())
-    day = lowest.tz_convert(zone).date() - dt.timedelta(days=1)
-    last = highest.tz_convert(zone).date() + dt.timedelta(days=1)
+    day = lowest.tz_convert(None).date() - dt.timedelta(days=2)
+    last = highest.tz_convert(None).date() + dt.timedelta(days=2)
     starts, ends = [], []
     while day <= last:
         for window_start, window_end in open_windows(day):

@@ -126,3 +126,19 @@ def test_business_by_department_uses_each_department_calendar_and_wall_minutes_e
     result = business_by_department(frame, start, end, calendars)
     assert result.tolist()[:3] == [60.0, 120.0, 120.0]
     assert result.isna().tolist() == [False, False, False, True]
+
+
+@pytest.mark.parametrize("zone", ["America/Havana", "America/Santiago", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_windows_next_to_midnight_in_far_zones_and_across_dst_count_as_pair_by_pair(zone):
+    # Havana moves its clocks at midnight on 2026-03-08, Santiago on 2026-04-05; Kiritimati is UTC+14,
+    # Pago Pago UTC-11: local dates a day away from UTC dates.
+    calendar = sla.calendar_from_dict({"kind": "business", "timezone": zone,
+                                       "weekly_hours": {str(d): [["00:00", "02:00"], ["22:00", "24:00"]]
+                                                        for d in range(7)}})
+    start = pd.Series(pd.date_range("2026-03-06T00:00Z", "2026-04-08T00:00Z", freq="157min"))
+    end = start + pd.to_timedelta(np.arange(len(start)) % 7 * 45 - 60, unit="min")
+    want = [calendar.business_time_between(a, b).total_seconds() / 60 for a, b in zip(start, end, strict=True)]
+    assert business_minutes(calendar, start, end).tolist() == want
+    assert business_minutes(PairByPair(calendar), start, end).tolist() == want
+    one_at_a_time = [business_minutes(calendar, start[i:i + 1], end[i:i + 1]).iloc[0] for i in range(0, len(start), 5)]
+    assert one_at_a_time == want[::5]
