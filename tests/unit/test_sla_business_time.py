@@ -78,7 +78,8 @@ def test_business_minutes_of_many_rows_at_once_match_each_row_alone():
 
 
 def test_a_period_without_any_window_counts_zero_and_keeps_missing_rows_missing():
-    calendar = short_monday_calendar(holidays=("2026-03-16",))  # Saturday, Sunday, then a holiday Monday
+    # Two closed days either side of Sunday: holidays on Friday, Monday and Tuesday around the weekend.
+    calendar = short_monday_calendar(holidays=("2026-03-13", "2026-03-16", "2026-03-17"))
     result = business_minutes(calendar, instants("2026-03-15T10:00", None, "2026-03-15T09:00"),
                               instants("2026-03-15T12:00", "2026-03-15T12:00", "2026-03-15T10:30"))
     assert result.tolist()[0::2] == [0.0, 0.0]
