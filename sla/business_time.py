@@ -21,12 +21,12 @@ def wall_minutes(start: pd.Series, end: pd.Series) -> pd.Series:
 
 def _utc_ns(values: pd.Series) -> np.ndarray:
     """Instants as int64 nanoseconds since the epoch (NaT gives an arbitrary value; mask it)."""
-    return values.dt.tz_convert("UTC").dt.as_unit("ns").dt.tz_localize(None).to_numpy().view("int64")
+    return utc_wall(values).astype("datetime64[ns]").view("int64")
 
 
 def utc_wall(values: pd.Series) -> np.ndarray:
     """Instants as naive UTC datetime64 in their own unit, NaT kept."""
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    return values.dt.tz_convert(None).to_numpy()  # no zone: pandas converts to UTC and drops it
 
 
 def business_minutes(calendar: Calendar | None, start: pd.Series, end: pd.Series) -> pd.Series:
@@ -47,10 +47,12 @@ def business_minutes(calendar: Calendar | None, start: pd.Series, end: pd.Series
         seconds = [calendar.business_time_between(a, b).total_seconds() for a, b in zip(begin, finish, strict=True)]
         result[valid] = np.asarray(seconds) / 60
         return result
-    zone = getattr(calendar, "timezone", "UTC")
+    # The windows of every local day that can touch the period, whatever the calendar's zone: a local
+    # date is within a day of the UTC date, and a window reaches into the next day only around a DST
+    # change at midnight. Windows wholly outside the period move both clock readings alike.
     lowest, highest = min(begin.min(), finish.min()), max(begin.max(), finish.max())
-    day = lowest.tz_convert(zone).date() - dt.timedelta(days=1)
-    last = highest.tz_convert(zone).date() + dt.timedelta(days=1)
+    day = lowest.tz_convert(None).date() - dt.timedelta(days=2)
+    last = highest.tz_convert(None).date() + dt.timedelta(days=2)
     starts, ends = [], []
     while day <= last:
         for window_start, window_end in open_windows(day):
@@ -60,7 +62,7 @@ def business_minutes(calendar: Calendar | None, start: pd.Series, end: pd.Series
     if not starts:
         result[valid] = 0.0
         return result
-    starts_ns, ends_ns = np.asarray(starts, dtype="int64"), np.asarray(ends, dtype="int64")
+    starts_ns, ends_ns = np.asarray(starts), np.asarray(ends)  # int64: .value is an int
     lengths = ends_ns - starts_ns
     before = np.concatenate(([0], np.cumsum(lengths)[:-1]))
 
