@@ -80,7 +80,7 @@ def sla_outcome(frame: pd.DataFrame, now: dt.datetime) -> pd.Series:
     and past due, or still within its target (self-resolved tickets without a reply count as pending)."""
     responded = frame["first_responded_at"].notna()
     due = frame["first_response_due_at"]
-    self_resolved = frame["self_resolved"].fillna(False).astype(bool) if "self_resolved" in frame else False
+    self_resolved = frame["self_resolved"].fillna(0).astype(bool) if "self_resolved" in frame else False
     outcome = pd.Series("pending", index=frame.index, dtype=object)
     outcome[responded & (frame["first_responded_at"] <= due)] = "met"
     outcome[responded & (frame["first_responded_at"] > due)] = "breached"
@@ -196,7 +196,7 @@ def ticket_facts(frame: pd.DataFrame, now: dt.datetime, messages: pd.DataFrame |
     for column in ("seller_name", "agent_name"):
         if column not in facts:
             facts[column] = None
-    facts["self_resolved"] = facts["self_resolved"].fillna(False).astype(bool)
+    facts["self_resolved"] = facts["self_resolved"].fillna(0).astype(bool)
     facts["csat"] = pd.to_numeric(facts["csat"], errors="coerce").astype(float)
     facts["reopens"] = (pd.to_numeric(facts["reopens"], errors="coerce").fillna(0).astype(int)
                         if "reopens" in facts else 0)
