@@ -122,17 +122,23 @@ def end_session(_exc: BaseException | None) -> None:
         db.session.registry.clear()
 
 
-def streamed_reads(chunks: Iterable[T]) -> Iterator[T]:
-    """A streamed response's body, read with the request's intent. Flask ends the request (its
-    teardown forgets the intent) when the view returns, before the body is sent: without this, a
-    body that queries as it streams (the CSV export) would begin with BEGIN IMMEDIATE and hold
-    SQLite's write lock, keeping every submission waiting, for as long as the export takes. Wrap
-    it inside `stream_with_context`."""
-    reads_only.set(request.method in SAFE_METHODS)
+def _read_while_sent(chunks: Iterable[T]) -> Iterator[T]:
+    reads_only.set(True)
     try:
         yield from chunks
     finally:
         reads_only.set(False)  # as the request's teardown leaves it
+
+
+def keep_intent_while_streaming(response: Response) -> Response:
+    """A streamed body is sent after Flask has ended the request, and the request's teardown has
+    forgotten its intent: a body that queries as it streams (the CSV export, through
+    `stream_with_context`) would then begin with BEGIN IMMEDIATE and hold SQLite's write lock,
+    keeping every submission waiting, for as long as it is sent. Reads stay reads while they are
+    sent. (Files sent as they are, `direct_passthrough`, touch no database and are left alone.)"""
+    if response.is_streamed and not response.direct_passthrough and reads_only.get():
+        response.response = _read_while_sent(response.response)
+    return response
 
 
 def _declare_intent(_endpoint, _values) -> None:
@@ -150,6 +156,7 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_forget_intent)
     app.teardown_appcontext(end_session)
     app.after_request(end_reads)
+    app.after_request(keep_intent_while_streaming)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
