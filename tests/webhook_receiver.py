@@ -45,6 +45,15 @@ class HookServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/support"
 
+    def __enter__(self) -> HookServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
     def ids(self) -> list[int]:
         return [int(r.headers["x-portal-delivery"]) for r in self.received]
 

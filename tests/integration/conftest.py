@@ -9,9 +9,5 @@ from tests.webhook_receiver import HookServer
 @pytest.fixture
 def hooks(app, monkeypatch):
     monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_PRIVATE", True)  # the receiver is on 127.0.0.1
-    server = HookServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-    server.thread.join(timeout=5)
+    with HookServer() as server:
+        yield server

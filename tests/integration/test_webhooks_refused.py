@@ -22,12 +22,8 @@ HOURS = dt.timedelta(hours=1)
 @pytest.fixture
 def loopback():
     """A receiver on 127.0.0.1, with OUTBOUND_ALLOW_PRIVATE left as it is (off in the tests)."""
-    server = HookServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-    server.thread.join(timeout=5)
+    with HookServer() as server:
+        yield server
 
 
 def stored_endpoint(url: str, events: str = "sla_breached") -> WebhookEndpoint:
@@ -131,9 +127,7 @@ def test_refused_and_failing_deliveries_in_one_pass(app, demo, runner, hooks, mo
 
 
 def test_a_redirect_is_a_failed_attempt_that_is_retried_and_never_followed(app, demo, hooks):
-    other = HookServer()
-    other.thread.start()
-    try:
+    with HookServer() as other:
         webhooks.add_endpoint(hooks.url, "sla_breached", SECRET, now=T0)
         hooks.redirect_to = other.url
         breach_one_ticket()
@@ -141,9 +135,6 @@ def test_a_redirect_is_a_failed_attempt_that_is_retried_and_never_followed(app, 
         [row] = deliveries()
         assert (row.status, row.last_status_code, row.last_error) == ("pending", 302, "redirect not followed")
         assert len(hooks.received) == 1 and other.received == []
-    finally:
-        other.httpd.shutdown()
-        other.httpd.server_close()
 
 
 def test_a_refused_delivery_can_be_sent_again_once_the_operator_allows_private(app, demo, loopback, monkeypatch):
