@@ -71,17 +71,42 @@ PRIORITY_LABELS = _labels({"normal": N_("normal"), "high": N_("high"), "urgent":
 
 # --- parcels -----------------------------------------------------------------------------------
 
-# the carrier's statuses the portal knows a label for; an import may bring others, shown as they came
-SHIPMENT_STATUSES: tuple[str, ...] = ("picked_up", "in_transit", "out_for_delivery", "delivered",
-                                      "delivery_failed", "returning")
+# the carrier's statuses the portal knows (PRODUCT.md); a feed or an import may bring others, which
+# are kept and shown as they came
+SHIPMENT_STATUSES: tuple[str, ...] = ("created", "pending_pickup", "picked_up", "in_transit", "out_for_delivery",
+                                      "delivered", "delivery_failed", "returning", "returned", "cancelled",
+                                      "on_hold")
 SHIPMENT_STATUS_LABELS = _labels({
+    "created": N_("Order created"),
+    "pending_pickup": N_("Waiting for pickup"),
     "picked_up": N_("Picked up"),
     "in_transit": N_("In transit"),
     "out_for_delivery": N_("Out for delivery"),
     "delivered": N_("Delivered"),
     "delivery_failed": N_("Delivery failed"),
     "returning": N_("Returning to the seller"),
+    "returned": N_("Returned to the seller"),
+    "cancelled": N_("Cancelled"),
+    "on_hold": N_("On hold"),
 })
+# one line for the seller: what happens next, or what they can do
+SHIPMENT_STATUS_HINTS = _labels({
+    "created": N_("The order is registered; the courier has not been asked to pick it up yet."),
+    "pending_pickup": N_("A courier will come for the parcel, usually within one working day."),
+    "picked_up": N_("The courier has the parcel; it goes to the sorting hub next."),
+    "in_transit": N_("The parcel is on its way between hubs; no action is needed."),
+    "out_for_delivery": N_("A courier delivers the parcel today; keep the buyer's phone reachable."),
+    "delivered": N_("The buyer has received the parcel; COD money follows in the next remittance."),
+    "delivery_failed": N_("The courier tries again on the next working day; to change the address or phone, "
+                          "write to us before then."),
+    "returning": N_("The parcel is coming back to you; no further delivery attempt is made."),
+    "returned": N_("The parcel is back with you; check it and tell us within 3 days if something is wrong."),
+    "cancelled": N_("The order was cancelled; no pickup or delivery will happen."),
+    "on_hold": N_("The parcel is held at the hub, usually for a wrong address or a buyer's request; "
+                  "write to us to release it."),
+})
+# the statuses after which nothing more happens to the parcel
+SHIPMENT_FINAL_STATUSES: frozenset[str] = frozenset({"delivered", "returned", "cancelled"})
 
 
 def sql_in(column: str, values: tuple[str, ...]) -> str:

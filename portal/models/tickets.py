@@ -162,13 +162,16 @@ class Event(db.Model):
 
 
 class Shipment(db.Model):
-    """Latest known status of a parcel, imported from the carrier's system."""
+    """Latest known status of a parcel, from the carrier's feed or an import: the newest event by
+    its occurred_at (event_at). A parcel with a seller code is that seller's alone; one without is
+    shown to any seller who gives its number, as a carrier's public tracking page does."""
 
     __tablename__ = "shipments"
     tracking_number: Mapped[str] = mapped_column(String(40), primary_key=True)
     status: Mapped[str] = mapped_column(String(64))
     last_event: Mapped[str] = mapped_column(Text, default="")
     event_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    seller_code: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
