@@ -39,9 +39,22 @@ class StaffReplyForm(PortalForm):
 
 
 class BulkForm(PortalForm):
+    """One action for the selected tickets. The inbox's bar offers a picker per action (assignee,
+    status, department); `value` is what the chosen action takes, for callers without the pickers."""
+
     action = SelectField(_l("Action"), choices=[SelectChoice(a, a) for a in ("assign", "status", "transfer")])
     value = StringField(_l("Value"), validators=[Optional(), Length(max=254)])
+    assignee = StringField(_l("Assignee"), validators=[Optional(), Length(max=254)])
+    status = StringField(_l("Status"), validators=[Optional(), Length(max=32)])
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=32)])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+    def chosen_value(self) -> str:
+        """The value for the chosen action: its picker's, or `value` when given."""
+        if self.value.data:
+            return self.value.data.strip()
+        picker = {"assign": self.assignee, "status": self.status, "transfer": self.department}[self.action.data]
+        return (picker.data or "").strip()
 
 
 class AssignForm(PortalForm):

@@ -144,6 +144,16 @@ def sla_badge(ticket) -> str:
     return sla.sla_state(ticket.first_response_due_at, ticket.first_responded_at, utcnow(), ticket.at_risk_at)
 
 
+def department_name(department) -> str:
+    """A department as people call it in the page's language: its own Vietnamese name on a
+    Vietnamese page when it has one, else its name (never its code)."""
+    if department is None:
+        return ""
+    if department.name_vi and str(get_locale()) == "vi":
+        return department.name_vi
+    return department.name
+
+
 def unread_notifications() -> int:
     from flask_login import current_user
 
@@ -154,7 +164,7 @@ def unread_notifications() -> int:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(localtime=localtime, localdate=localdate, promise=promise,
-                                 iso=lambda v: v.isoformat() if v else "")
+                                 department_name=department_name, iso=lambda v: v.isoformat() if v else "")
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
                                  STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
                                  SLA_LABELS=SLA_LABELS, SHIPMENT_STATUS_LABELS=SHIPMENT_STATUS_LABELS,

@@ -57,3 +57,23 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   beat(); setInterval(beat, 20000);
 });
+// Inbox bulk bar: shown only while rows are selected, with the picker of the chosen action.
+document.addEventListener("DOMContentLoaded", function () {
+  var bar = document.querySelector("[data-bulk]");
+  if (!bar) return;
+  var action = bar.querySelector("[data-bulk-action]"), count = bar.querySelector("[data-bulk-count]");
+  function selected() { return document.querySelectorAll("input[name=refs][form=bulk]:checked").length; }
+  function update() {
+    var n = selected();
+    bar.hidden = n === 0;
+    if (count) count.textContent = (bar.getAttribute("data-text-selected") || "{n}").replace("{n}", n);
+    bar.querySelectorAll("[data-bulk-for]").forEach(function (el) {
+      var on = el.getAttribute("data-bulk-for") === action.value;
+      el.hidden = !on;
+      el.querySelectorAll("input, select").forEach(function (c) { c.disabled = !on; });
+    });
+  }
+  action.addEventListener("change", update);
+  document.addEventListener("change", function (e) { if (e.target.name === "refs") update(); });
+  update();
+});

@@ -12,6 +12,7 @@ from ..models import Ticket
 from ..services import bulk, canned, departments, inbox, notifications, presence, staff_actions, tickets, uploads
 from ..services.errors import NotFound, PortalError
 from ..services.runtime import runtime, utcnow
+from ..templating import department_name
 
 bp = Blueprint("inbox", __name__)
 
@@ -33,8 +34,9 @@ def index():
     rows, next_cursor = inbox.queue(current_user, f, utcnow())
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     template = "inbox/_rows.html" if request.headers.get("X-Partial") else "inbox/index.html"
+    extra = {} if template == "inbox/_rows.html" else {"assignable": inbox.assignable_staff(current_user)}
     return render_template(template, tickets=rows, f=f, args=args, next_cursor=next_cursor,
-                           departments=departments.all_departments(), now=utcnow())
+                           departments=departments.all_departments(), now=utcnow(), **extra)
 
 
 def _ticket(reference: str) -> Ticket:
@@ -52,7 +54,7 @@ def ticket(reference: str):
 
 def _page(t: Ticket, status: int = 200, **forms):
     transfer = forms.get("transfer") or TransferForm()
-    transfer.department.choices = [SelectChoice(d.code, d.name) for d in departments.all_departments()
+    transfer.department.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()
                                    if d.id != t.department_id]
     thread, events = inbox.thread(t), inbox.events(t)
     others = inbox.sellers_other_tickets(current_user, t)
@@ -118,12 +120,12 @@ def bulk_action():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("inbox.index"), 303)
     try:
-        result = bulk.apply(current_user, request.form.getlist("refs"), form.action.data, form.value.data or "",
+        result = bulk.apply(current_user, request.form.getlist("refs"), form.action.data, form.chosen_value(),
                             form.reason.data or "", now=utcnow())
     except PortalError as exc:
         flash(exc.message, "error")
         return redirect(url_for("inbox.index"), 303)
-    flash(result.summary(), "error" if result.failed else "info")
+    flash(result.summary(), "error" if result.failed else "success")
     return redirect(url_for("inbox.index"), 303)
 
 
@@ -159,10 +161,22 @@ def priority(reference: str):
 
 @bp.post("/tickets/<reference>/transfer")
 def transfer(reference: str):
+    """Move the ticket; an agent who can no longer see it lands on the inbox, told where it went."""
     form = TransferForm()
     form.department.choices = [SelectChoice(d.code, d.name) for d in departments.all_departments()]
-    return _act(reference, form, lambda t, f: staff_actions.transfer(t, current_user, f.department.data,
-                                                                     f.reason.data, now=utcnow()))
+    t = _ticket(reference)
+    if not form.validate():
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Invalid input."), "error")
+        return _page(t, 422)
+    try:
+        staff_actions.transfer(t, current_user, form.department.data, form.reason.data, now=utcnow())
+    except PortalError as exc:
+        flash(exc.message, "error")
+        return _page(t, exc.status_code)
+    flash(_("Transferred to %(department)s.", department=department_name(t.department)), "success")
+    if inbox.staff_ticket(current_user, t.reference) is None:
+        return redirect(url_for("inbox.index"), 303)
+    return redirect(url_for("inbox.ticket", reference=t.reference), 303)
 
 
 @bp.post("/tickets/<reference>/merge")

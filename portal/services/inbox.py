@@ -23,6 +23,7 @@ from ..models import (
     TicketTracking,
     User,
     UTCDateTime,
+    user_departments,
 )
 
 SLA_STATES = ("on_track", "at_risk", "breached", "met")
@@ -226,6 +227,18 @@ def colleagues(ticket: Ticket) -> list[User]:
     department), by name: whom it can be assigned to."""
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
     return [u for u in users if u.sees_all_departments or ticket.department_id in {d.id for d in u.departments}]
+
+
+def assignable_staff(user: User) -> list[tuple[str, str]]:
+    """(e-mail, name) of the active staff the user's tickets can be assigned to: those of the
+    user's departments and those who see every department, by name. Two columns of a few rows,
+    read for every inbox page (the bulk bar's picker)."""
+    query = select(User.email, User.name).where(User.active.is_(True))
+    if not user.sees_all_departments:
+        mine = [d.id for d in user.departments]
+        query = query.where(or_(User.role.in_(("manager", "admin")), User.id.in_(
+            select(user_departments.c.user_id).where(user_departments.c.department_id.in_(mine)))))
+    return [(row.email, row.name) for row in db.session.execute(query.order_by(User.name, User.email))]
 
 
 def merged_into(ticket: Ticket) -> Ticket | None:

@@ -138,7 +138,7 @@ def transfer(ticket: Ticket, user: User, department_code: str, reason: str, *, n
 
 def merge(ticket: Ticket, user: User, into_reference: str, *, now: dt.datetime) -> Ticket:
     """Close a duplicate into another ticket of the same seller; both histories say so."""
-    target = db.session.scalar(select(Ticket).where(Ticket.reference == (into_reference or "").strip()))
+    target = db.session.scalar(select(Ticket).where(Ticket.reference == (into_reference or "").strip().upper()))
     if target is None or target.seller_id != ticket.seller_id or not access.can_see(user, target):
         message = _l("No ticket of the same seller with that reference.")
         raise InvalidInput(message, {"into": [message]})

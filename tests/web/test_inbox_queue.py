@@ -1,0 +1,90 @@
+"""The queue as agents read it: what a ticket is about, department names, one status filter entry per
+status, bulk actions with pickers, merge in any letter case, a transfer that lands on the inbox."""
+import re
+
+from portal.extensions import db
+from portal.models import Ticket
+from tests import factories
+from tests.clients import csrf_from
+
+
+def test_rows_show_the_start_of_the_description_and_the_department_by_name(client, demo, auth, now):
+    long_text = "Đơn hàng chưa được lấy hàng từ hôm qua, shipper không đến " + "và không gọi lại " * 10
+    ticket = factories.ticket(now, description=long_text)
+    auth.login()
+    page = client.get("/inbox?lang=vi").get_data(as_text=True)
+    row = page[page.index(ticket.reference):]
+    row = row[:row.index("</tr>")]
+    assert "Đơn hàng chưa được lấy hàng từ hôm qua" in row
+    assert "và không gọi lại " * 10 not in row  # a snippet, not the whole text
+    assert "Lấy và giao hàng" in row and ">delivery<" not in row
+    assert re.search(r'<td class="ref">', page)
+    english = client.get("/inbox?lang=en").get_data(as_text=True)
+    assert "Pickup &amp; delivery" in english
+
+
+def test_the_status_filter_names_each_status_once(client, demo, auth):
+    auth.login()
+    for lang in ("vi", "en"):
+        page = client.get(f"/inbox?lang={lang}").get_data(as_text=True)
+        select = re.search(r'<select name="status">(.*?)</select>', page, re.S).group(1)
+        labels = re.findall(r">([^<]+)</option>", select)
+        assert len(labels) == len(set(labels)) == 7, labels
+
+
+def test_bulk_actions_take_their_values_from_pickers_and_say_success_as_success(client, demo, auth, now):
+    a, b = factories.ticket(now), factories.ticket(now)
+    auth.login("lead.delivery@demo.test")
+    page = client.get("/inbox?lang=en").get_data(as_text=True)
+    bar = page[page.index('id="bulk"'):page.index("</form>", page.index('id="bulk"'))]
+    assert '<option value="agent2.delivery@demo.test">Agent 2 Delivery</option>' in bar
+    assert "agent1.finance@demo.test" not in bar  # only whom this lead's tickets can go to
+    r = client.post("/inbox/bulk", data={"csrf_token": csrf_from(page), "action": "assign",
+                                         "assignee": "agent2.delivery@demo.test", "status": "closed",
+                                         "refs": [a.reference, b.reference]})
+    assert r.status_code == 303
+    after = client.get("/inbox?lang=en").get_data(as_text=True)
+    assert '<p class="banner success" role="status">2 ticket(s) updated</p>' in after
+    db.session.expire_all()
+    assert {db.session.get(Ticket, t.id).assignee.email for t in (a, b)} == {"agent2.delivery@demo.test"}
+    assert {db.session.get(Ticket, t.id).status for t in (a, b)} != {"closed"}  # the other picker is ignored
+    client.post("/inbox/bulk", data={"csrf_token": csrf_from(after), "action": "transfer", "department": "returns",
+                                     "reason": "Hàng hoàn", "refs": [a.reference]})
+    db.session.expire_all()
+    assert db.session.get(Ticket, a.id).department.code == "returns"
+    client.post("/inbox/bulk", data={"csrf_token": csrf_from(after), "action": "status", "status": "bogus",
+                                     "refs": [b.reference]})
+    assert '<p class="banner error" role="alert">' in client.get("/inbox?lang=en").get_data(as_text=True)
+
+
+def test_merge_takes_the_reference_in_any_letter_case(client, demo, auth, now):
+    first, duplicate = factories.ticket(now), factories.ticket(now)
+    auth.login()
+    page = client.get(f"/tickets/{duplicate.reference}").get_data(as_text=True)
+    r = client.post(f"/tickets/{duplicate.reference}/merge",
+                    data={"csrf_token": csrf_from(page), "into": f"  {first.reference.lower()} "})
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Ticket, duplicate.id).merged_into_id == first.id
+
+
+def test_a_transfer_out_of_reach_lands_on_the_inbox_saying_where_the_ticket_went(client, demo, auth, now):
+    ticket = factories.ticket(now)
+    auth.login()  # an agent of delivery only
+    page = client.get(f"/tickets/{ticket.reference}?lang=vi").get_data(as_text=True)
+    assert '<option value="finance">Tài chính</option>' in page  # the picker names departments
+    r = client.post(f"/tickets/{ticket.reference}/transfer",
+                    data={"csrf_token": csrf_from(page), "department": "finance", "reason": "Về tiền COD"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/inbox")
+    landing = client.get("/inbox?lang=vi").get_data(as_text=True)
+    assert '<p class="banner success" role="status">Đã chuyển sang Tài chính.</p>' in landing
+
+
+def test_a_transfer_still_in_reach_stays_on_the_ticket(client, demo, auth, now):
+    ticket = factories.ticket(now)
+    auth.login("manager@demo.test")
+    page = client.get(f"/tickets/{ticket.reference}?lang=en").get_data(as_text=True)
+    r = client.post(f"/tickets/{ticket.reference}/transfer",
+                    data={"csrf_token": csrf_from(page), "department": "finance", "reason": "COD"})
+    assert r.headers["Location"].endswith(f"/tickets/{ticket.reference}")
+    assert "Transferred to Finance." in client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
