@@ -59,6 +59,7 @@ STAFF_STATUS_LABELS = Labels({**vocabulary.STAFF_STATUS_LABELS, vocabulary.ANY_S
 PRIORITY_LABELS = Labels(vocabulary.PRIORITY_LABELS)
 SHIPMENT_STATUS_LABELS = Labels(vocabulary.SHIPMENT_STATUS_LABELS)
 SHIPMENT_STATUS_HINTS = Labels(vocabulary.SHIPMENT_STATUS_HINTS)
+ROLE_LABELS = Labels(vocabulary.ROLE_LABELS)
 SLA_LABELS = Labels({"on_track": N_("on track"), "at_risk": N_("at risk"), "breached": N_("breached"),
                      "met": N_("met"), "missed": N_("missed")})
 
@@ -168,7 +169,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, STATUS_LABELS=STATUS_LABELS, sla_badge=sla_badge,
                                  STAFF_STATUS_LABELS=STAFF_STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
                                  SLA_LABELS=SLA_LABELS, SHIPMENT_STATUS_LABELS=SHIPMENT_STATUS_LABELS,
-                                 SHIPMENT_STATUS_HINTS=SHIPMENT_STATUS_HINTS,
+                                 SHIPMENT_STATUS_HINTS=SHIPMENT_STATUS_HINTS, ROLE_LABELS=ROLE_LABELS,
                                  STATUSES=vocabulary.STATUSES, PRIORITIES=vocabulary.PRIORITIES,
                                  ANY_STATUS=vocabulary.ANY_STATUS,
                                  format_duration=duration, utcnow=utcnow, localtimes=localtimes,

@@ -69,6 +69,12 @@ ANY_STATUS_LABEL = N_("all")
 PRIORITIES: tuple[str, ...] = ("normal", "high", "urgent")  # lowest first
 PRIORITY_LABELS = _labels({"normal": N_("normal"), "high": N_("high"), "urgent": N_("urgent")})
 
+# --- staff ---------------------------------------------------------------------------------------
+
+ROLES: tuple[str, ...] = ("agent", "lead", "manager", "admin")
+ROLE_LABELS = _labels({"agent": N_("Agent"), "lead": N_("Team lead"), "manager": N_("Manager"),
+                       "admin": N_("Administrator")})
+
 # --- parcels -----------------------------------------------------------------------------------
 
 # the carrier's statuses the portal knows (PRODUCT.md); a feed or an import may bring others, which

@@ -13,11 +13,12 @@ from ..models import ROLES, User
 from ..services import staff
 from ..services.errors import NotFound, PortalError
 from ..services.runtime import utcnow
+from ..templating import ROLE_LABELS
 from .views import bp
 
 
 def _choices(form: StaffAddForm | StaffEditForm) -> StaffAddForm | StaffEditForm:
-    form.role.choices = [SelectChoice(role, role) for role in ROLES]
+    form.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
     form.departments.choices = [SelectChoice(code, name) for code, name in staff.department_choices()]
     return form
 

@@ -7,9 +7,8 @@ import datetime as dt
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from vocabulary import OPEN_STATUSES, sql_in
+from vocabulary import OPEN_STATUSES, ROLES, sql_in  # noqa: F401 - ROLES: portal.models re-exports it
 
-ROLES = ("agent", "lead", "manager", "admin")
 # Conditions of the SLA sweep's partial indexes: only tickets still waiting for a first response
 # are in them, so a sweep costs what is near or past due, not what is in the database.
 _WAITING = f"first_responded_at IS NULL AND {sql_in('status', OPEN_STATUSES)}"

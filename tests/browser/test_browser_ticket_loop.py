@@ -24,7 +24,7 @@ def test_seller_and_agent_close_the_loop(new_page, staff, seller_link):
     assert "We will answer by" in seller.locator(".promise").inner_text()
 
     agent = staff.login(AGENT)
-    assert agent.get_by_text("Agent 1 Delivery · agent").is_visible()
+    assert agent.get_by_text("Agent 1 Delivery · Agent").is_visible()
     # the queue is sorted by first-response due time, soonest first
     dues = agent.locator("table.queue tbody small[data-due]").evaluate_all(
         "els => els.map(e => Date.parse(e.getAttribute('data-due')))")

@@ -14,6 +14,7 @@ from sla import metrics
     (vocabulary.PRIORITIES, vocabulary.PRIORITY_LABELS),
     (vocabulary.SHIPMENT_STATUSES, vocabulary.SHIPMENT_STATUS_LABELS),
     (vocabulary.SHIPMENT_STATUSES, vocabulary.SHIPMENT_STATUS_HINTS),
+    (vocabulary.ROLES, vocabulary.ROLE_LABELS),
 ])
 def test_every_word_has_one_label_in_the_lists_order(words, labels):
     assert tuple(labels) == words
