@@ -13,6 +13,7 @@ from sla.aggregates import BACKLOG_BUCKETS, COUNT_COLUMNS
 from ..services import reports
 from ..services.errors import InvalidInput
 from ..services.runtime import runtime, utcnow
+from ..templating import department_name
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -28,6 +29,11 @@ def _range():
     timezone = runtime().timezone
     return reports.parse_range(request.args.get("from"), request.args.get("to"),
                                today=utcnow().astimezone(timezone).date(), timezone=timezone)
+
+
+def _department_names() -> dict[str, str]:
+    """Department code -> the name people use, in the page's language."""
+    return {code: department_name(d) for code, d in reports.departments_by_code().items()}
 
 
 def _clean(value):
@@ -51,14 +57,15 @@ def dashboard():
         # the filters again, as they were given, with what is wrong beside the field
         return render_template("reports/refused.html", message=exc.message, errors=exc.fields,
                                day_from=request.args.get("from", ""), day_to=request.args.get("to", ""),
-                               department=department, departments=reports.department_codes()), exc.status_code
+                               department=department, departments=reports.department_codes(),
+                               department_names=_department_names()), exc.status_code
     totals = {k: int(v) if k in COUNT_COLUMNS else _clean(v) for k, v in data.totals.items()}
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:
         filters["department"] = department
     return render_template(
         "reports/dashboard.html", day_from=day_from, day_to=day_to, department=department,
-        departments=reports.department_codes(), filters=filters, totals=totals,
+        departments=reports.department_codes(), department_names=_department_names(), filters=filters, totals=totals,
         by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
         backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),

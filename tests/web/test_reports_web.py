@@ -45,11 +45,23 @@ def test_dashboard_filters_by_department_and_dates(client, auth, some_tickets, n
     today = now.astimezone(runtime().timezone).date()
     html = client.get("/reports", query_string={"department": "finance", "from": str(today - dt.timedelta(days=1)),
                                                  "to": str(today)}).get_data(as_text=True)
-    assert "1 ticket created" in html and "department finance" in html
+    assert "1 ticket created" in html and "department Finance." in html
     assert '<option value="finance" selected>' in html
     assert "department=finance" in html  # CSV links keep the filter
     empty = client.get("/reports", query_string={"from": "2020-01-01", "to": "2020-01-31"})
     assert empty.status_code == 200 and "0 tickets created" in empty.get_data(as_text=True)
+
+
+def test_departments_are_named_as_people_call_them_in_the_pages_language(client, auth, some_tickets):
+    auth.login(MANAGER)
+    html = client.get("/reports?lang=vi").get_data(as_text=True)
+    assert '<option value="finance" >Tài chính</option>' in html and '<option value="delivery" >Lấy và giao hàng' in html
+    chart = html[html.index('id="departments"'):]
+    chart = chart[:chart.index("</section>")]
+    assert ">Tài chính</text>" in chart and ">Lấy và giao hàng</text>" in chart
+    assert ">finance</text>" not in chart and ">delivery</text>" not in chart
+    english = client.get("/reports?lang=en&department=finance").get_data(as_text=True)
+    assert "department Finance." in english and ">Finance</option>" in english
 
 
 def test_csv_download(client, auth, some_tickets, now):
@@ -117,7 +129,7 @@ def test_dashboard_backlog_counts_open_tickets_created_before_the_range(client, 
     auth.login(MANAGER)
     html = client.get("/reports").get_data(as_text=True)  # the last seven days: the ticket is older
     assert "0 tickets created" in html
-    assert "finance: 1 over 3 days" in html  # in the backlog chart
+    assert "Finance: 1 over 3 days" in html  # in the backlog chart, by name
     assert re.search(r"<dt>Backlog at \w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d\u202f[AP]M</dt><dd>1</dd>", html)
     assert "whatever its creation date" in html
     frame = pd.read_csv(io.BytesIO(client.get("/reports/sla.csv", query_string={"by": "department"}).data),

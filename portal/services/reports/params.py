@@ -131,6 +131,11 @@ def department_codes() -> list[str]:
     return list(db.session.scalars(select(Department.code).order_by(Department.code)))
 
 
+def departments_by_code() -> dict[str, Department]:
+    """Every department by its code, in code order: reports name them as people do."""
+    return {d.code: d for d in db.session.scalars(select(Department).order_by(Department.code))}
+
+
 def find_department(code: str | None) -> int | None:
     """The id of the department with this code, None for none given; InvalidInput for an unknown code."""
     if not code:
