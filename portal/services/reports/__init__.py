@@ -31,5 +31,5 @@ from .params import (
 
 __all__ = ["ABOUT_LABELS", "BYS", "COLUMN_LABELS", "DASHBOARD_BYS", "GROUPED", "HEADER_LANGUAGES", "MAX_DAYS",
            "XLSX_MIMETYPE", "Dashboard", "check_by", "check_days", "check_header_language", "dashboard",
-           "department_codes", "departments_by_code", "grouped", "header_labels", "local_range", "parse_day", "parse_range", "sla_csv",
-           "sla_xlsx", "write_report"]
+           "department_codes", "departments_by_code", "grouped", "header_labels", "local_range", "parse_day",
+           "parse_range", "sla_csv", "sla_xlsx", "write_report"]
