@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
 
+from .. import history_text
 from ..models import Ticket
 from ..services import bulk, canned, departments, inbox, notifications, presence, staff_actions, tickets, uploads
 from ..services.errors import NotFound, PortalError
@@ -57,11 +58,14 @@ def _page(t: Ticket, status: int = 200, **forms):
     transfer.department.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()
                                    if d.id != t.department_id]
     thread, events = inbox.thread(t), inbox.events(t)
+    departments_by_code, people = inbox.history_people(events)
+    names = history_text.names_for(events, departments_by_code, people, department_name)
     others = inbox.sellers_other_tickets(current_user, t)
     colleagues = inbox.colleagues(t)
     seen = staff_actions.last_event_id(t)
     return render_template(
         "inbox/ticket.html", t=t, thread=thread, events=events, others=others, colleagues=colleagues,
+        history=[(e, history_text.sentence(e, names)) for e in events],
         shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
         here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
         reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen), note_form=StaffReplyForm(internal="1"),

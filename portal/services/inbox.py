@@ -222,6 +222,24 @@ def events(ticket: Ticket) -> list[Event]:
     return list(db.session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)))
 
 
+def history_people(events: list[Event]) -> tuple[dict[str, Department], list[tuple[int, str, str]]]:
+    """What the history names: every department by code, and the staff its events mention
+    (assignees by id or e-mail) as (id, e-mail, name)."""
+    ids, emails = set(), set()
+    for event in events:
+        data = event.data
+        if isinstance(data.get("assignee_id"), int):
+            ids.add(data["assignee_id"])
+        for key in ("assignee", "previous"):
+            if isinstance(data.get(key), str):
+                emails.add(data[key])
+    users = []
+    if ids or emails:
+        users = [(row.id, row.email, row.name) for row in db.session.execute(
+            select(User.id, User.email, User.name).where(or_(User.id.in_(ids), User.email.in_(emails))))]
+    return {d.code: d for d in db.session.scalars(select(Department))}, users
+
+
 def colleagues(ticket: Ticket) -> list[User]:
     """Active staff who may work on the ticket (its department's, and those who see every
     department), by name: whom it can be assigned to."""

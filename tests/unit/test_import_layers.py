@@ -37,7 +37,7 @@ ALLOWED = {
 DATA = {"portal.extensions", "portal.models", "portal.db_setup", "portal.clock", "portal.config",
         "portal.rate_limit_storage", "portal.outbound", "portal.logredact", "portal.search_index",
         "portal.sessions", "portal.access"}
-WEB = {"portal.cli", "portal.scheduler", "portal.templating", "portal.i18n",
+WEB = {"portal.cli", "portal.scheduler", "portal.templating", "portal.i18n", "portal.history_text",
        "portal.health", "portal.faults", "portal.observability", "portal.metrics"}
 BLUEPRINTS = ("portal.admin", "portal.api", "portal.auth", "portal.inbox", "portal.reports", "portal.seller")
 # third-party roots a pure core must not import
