@@ -88,7 +88,8 @@ def test_seller_and_agent_close_the_loop(new_page, staff, seller_link):
 
     agent.reload()
     history = agent.locator("ol.events").inner_text()
-    assert "rated" in history and "replied" in history and "status_changed" in history
+    assert "The seller rated the answer 5 out of 5" in history and "replied to the seller" in history
+    assert "changed the status from" in history and "status_changed" not in history
 
 
 def test_internal_note_never_reaches_the_seller(page, staff, seller_link):
