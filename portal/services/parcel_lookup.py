@@ -107,6 +107,9 @@ def numbers_to_look_up(raw: str | None) -> Numbers:
         numbers = normalize.tracking_numbers(raw)
     except normalize.NormalizeError as exc:
         raise InvalidInput(exc.text(gettext), {"tracking": [exc.text(gettext)]}) from None
+    if not numbers:
+        message = _l("Enter one or more tracking numbers to check.")
+        raise InvalidInput(message, {"tracking": [message]})
     return Numbers(numbers[:MAX_LOOKUP], len(numbers) > MAX_LOOKUP)
 
 
