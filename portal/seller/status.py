@@ -45,9 +45,10 @@ def page():
     """The statuses of the numbers given, as a page, or as the fragment the form's script shows
     under the tracking field (`partial=1`); reads only, never a ticket."""
     category = _category(request.args.get("category"))
-    template = "seller/_status_result.html" if request.args.get("partial") == "1" else "seller/status.html"
+    inline = request.args.get("partial") == "1"
+    template = "seller/_status_result.html" if inline else "seller/status.html"
     context = {"seller": current_seller(), "category": category, "form_url": _form_url(), "statuses": [],
-               "more": False, "error": None, "offer": False}
+               "more": False, "error": None, "offer": False, "inline": inline}
     try:
         wanted = parcel_lookup.numbers_to_look_up(_raw_tracking())
     except PortalError as exc:
