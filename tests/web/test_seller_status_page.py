@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import SelfServiceEvent, Shipment, Ticket
 from tests import factories
-from tests.clients import csrf_from, seller_browser
+from tests.clients import seller_browser
 
 EVENT_AT = dt.datetime(2026, 11, 24, 7, 30, tzinfo=dt.UTC)  # 14:30 in Ho Chi Minh City
 RETRY = "The courier tries again on the next working day"
@@ -228,9 +228,3 @@ def test_the_page_is_rate_limited_per_seller(shops, app):
     finally:
         app.config["RATELIMIT_SELLER_LOOKUP"] = "10000 per minute"
 
-
-def test_the_form_csrf_is_what_the_answer_needs(shops):
-    # the page's answer form carries a token the answer accepts (not a token of another page)
-    browser = shops["en"]
-    page = browser.client.get(status_url(browser, "SHOP-EN", tracking="NVEN000001", category="delivery_delay"))
-    assert csrf_from(page.get_data(as_text=True))
