@@ -62,6 +62,7 @@ def create_app(config: object | None = None) -> Flask:
     from .inbox.views import bp as inbox_bp
     from .observability import init_app as init_observability
     from .reports.views import bp as reports_bp
+    from .seller.status import bp as seller_status_bp
     from .seller.views import bp as seller_bp
     from .templating import init_app as init_templating
 
@@ -76,6 +77,7 @@ def create_app(config: object | None = None) -> Flask:
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.register_blueprint(health_bp)
     app.register_blueprint(seller_bp)
+    app.register_blueprint(seller_status_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)

@@ -130,6 +130,8 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "portal-memory://"
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "portal"
         self.RATELIMIT_SELLER = os.environ.get("RATELIMIT_SELLER") or "20 per minute"
+        # parcel status look-ups per seller (the form asks as they type): a budget apart from the posts'
+        self.RATELIMIT_SELLER_LOOKUP = os.environ.get("RATELIMIT_SELLER_LOOKUP") or "60 per minute"
         # failed logins per client address, and per account: above what one address may try, so that no
         # single client can lock another person out
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN") or "10 per minute"
@@ -175,6 +177,7 @@ class TestConfig(Config):
         self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024
         # limits stay on, high enough for the suite; the rate-limit tests lower them per request
         self.RATELIMIT_SELLER = "10000 per minute"
+        self.RATELIMIT_SELLER_LOOKUP = "10000 per minute"
         self.RATELIMIT_LOGIN = "10000 per minute"
         self.RATELIMIT_LOGIN_ACCOUNT = "10000 per minute"
         self.RATELIMIT_STAFF_API = "10000 per minute"

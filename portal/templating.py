@@ -171,7 +171,7 @@ def init_app(app: Flask) -> None:
                                  SLA_LABELS=SLA_LABELS, SHIPMENT_STATUS_LABELS=SHIPMENT_STATUS_LABELS,
                                  SHIPMENT_STATUS_HINTS=SHIPMENT_STATUS_HINTS, ROLE_LABELS=ROLE_LABELS,
                                  STATUSES=vocabulary.STATUSES, PRIORITIES=vocabulary.PRIORITIES,
-                                 ANY_STATUS=vocabulary.ANY_STATUS,
+                                 ANY_STATUS=vocabulary.ANY_STATUS, TRACKING_REQUIRED=vocabulary.TRACKING_REQUIRED,
                                  format_duration=duration, utcnow=utcnow, localtimes=localtimes,
                                  unread_notifications=unread_notifications)
 

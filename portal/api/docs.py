@@ -14,7 +14,7 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from spectree.plugins.flask_plugin import FlaskPlugin
 
-from vocabulary import ANY_STATUS, CATEGORIES, PRIORITIES, STATUSES
+from vocabulary import ANY_STATUS, CATEGORIES, PRIORITIES, SHIPMENT_STATUSES, STATUSES
 
 from ..services.api_schema import (
     COMMENT_MAX,
@@ -190,6 +190,20 @@ class IdempotencyHeaders(Model):
     idempotency_key: str = Field(
         None, alias="Idempotency-Key", pattern=f"^{IDEMPOTENCY_KEY_RE.pattern}$",
         description="Send the same key again to get the same ticket instead of a second one.")
+
+
+class ShipmentStatus(Model):
+    """A parcel's latest status as its seller may read it."""
+
+    tracking_number: str = Field(examples=["NV12345678"])
+    status: str = Field(description=f"One of {', '.join(SHIPMENT_STATUSES)}; another carrier status comes as it "
+                                    "was reported.")
+    status_label: str = Field(description="The status in the seller's language; the status itself when the "
+                                          "portal has no label for it.")
+    hint: str | None = Field(description="What happens next, or what the seller can do, in the seller's "
+                                         "language; null for a status the portal has no label for.")
+    last_event: str = Field(description="The carrier's own words for its latest event; may be empty.")
+    event_at: dt.datetime = Field(description="When the latest event happened.")
 
 
 # --- the staff part -------------------------------------------------------------------------------

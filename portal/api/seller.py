@@ -8,8 +8,8 @@ import sla
 
 from ..extensions import csrf
 from ..models import Message, Ticket
-from ..seller.budget import per_seller
-from ..services import api_schema, links, tickets, uploads
+from ..seller.budget import per_seller, per_seller_lookup
+from ..services import api_schema, links, parcel_lookup, tickets, uploads
 from ..services.api_schema import ApiInputError
 from ..services.errors import NotFound
 from ..services.runtime import runtime, utcnow
@@ -205,6 +205,22 @@ def rating(reference: str):
     response.status_code = 201
     response.headers["Location"] = url_for(".ticket", reference=reference)
     return response
+
+
+@bp.get("/shipments/<tracking_number>")
+@docs.document(resp=docs.responses({200: (docs.ShipmentStatus, "The parcel's latest status")}, 401, 404, 410, 429),
+               tags=TAGS, security=SECURITY)
+@per_seller_lookup
+def shipment(tracking_number: str):
+    """A parcel's latest status
+
+    For the seller's own parcels and those the carrier reports without a seller; any other number,
+    another seller's included, is 404, as is a number the portal has no news of.
+    """
+    found = parcel_lookup.lookup_one(g.seller, tracking_number)
+    if found is None:
+        raise NotFound(_l("We have no news of this parcel."))
+    return found.as_json()
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -12,6 +12,7 @@ from sla.aggregates import BACKLOG_BUCKETS, COUNT_COLUMNS
 
 from ..services import reports
 from ..services.errors import InvalidInput
+from ..services.reports.self_service import self_service
 from ..services.runtime import runtime, utcnow
 from ..templating import department_name
 
@@ -69,7 +70,8 @@ def dashboard():
         by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
         backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
-        timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED)
+        timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED,
+        self_service=self_service(day_from, day_to, timezone=runtime().timezone))
 
 
 def _export_args(default_by: str):

@@ -27,3 +27,13 @@ def _seller_key() -> str:
 
 
 per_seller = limiter.shared_limit(_seller_limit, scope="seller", key_func=_seller_key)
+
+
+def _lookup_limit() -> str:
+    return current_app.config["RATELIMIT_SELLER_LOOKUP"]
+
+
+# parcel status look-ups (the form's inline answer, the status page, the API's GET): a budget of their
+# own, so that a seller typing tracking numbers never spends the posts' budget, yet cannot sweep the
+# carrier's numbers either
+per_seller_lookup = limiter.shared_limit(_lookup_limit, scope="seller-lookup", key_func=_seller_key)

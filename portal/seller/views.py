@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
+from vocabulary import CATEGORIES
 
 from ..db_setup import SAFE_METHODS
 from ..models import Seller
@@ -84,13 +85,22 @@ def upload_mb() -> int:
     return int(round(current_app.config["UPLOAD_MAX_MB"]))
 
 
+def _typed_before() -> dict[str, str]:
+    """What the seller had typed, back from the parcel status page ("I still need help")."""
+    typed = {name: request.args[name] for name in ("tracking_numbers", "description", "contact_phone")
+             if request.args.get(name)}
+    if request.args.get("category") in CATEGORIES:
+        typed["category"] = request.args["category"]
+    return typed
+
+
 def _home(form: TicketForm | None, status: int = 200):
     """The link's page: a fresh form (form None), or a refused one with its values and errors."""
     seller = current_seller()
     latest, older = tickets.seller_tickets(seller, limit=HOME_TICKETS)
     reattach = False
     if form is None:
-        form = TicketForm(formdata=None, contact_phone=seller.phone)
+        form = TicketForm(formdata=None, **{"contact_phone": seller.phone, **_typed_before()})
     else:
         # a browser never re-sends chosen files after an error page: say so instead of losing them silently
         reattach = any(f.filename for f in request.files.getlist("attachments"))

@@ -25,7 +25,7 @@ from ..models import (
     User,
     user_departments,
 )
-from . import history, policies, uploads
+from . import history, parcel_lookup, policies, uploads
 from .errors import Conflict, InvalidInput, NotFound
 from .runtime import Runtime, calendar_for
 
@@ -265,12 +265,9 @@ def public_thread(ticket: Ticket) -> list[Message]:
 
 
 def known_shipments(ticket: Ticket) -> list[Shipment]:
-    numbers = ticket.tracking_list
-    if not numbers:
-        return []
-    found = {s.tracking_number: s for s in db.session.scalars(select(Shipment)
-                                                                .where(Shipment.tracking_number.in_(numbers)))}
-    return [found[n] for n in numbers if n in found]
+    """The parcels of the ticket's tracking numbers that its seller may see (parcel_lookup's rule:
+    their own and those of no seller), in the ticket's order."""
+    return parcel_lookup.visible_shipments(ticket.seller.code, ticket.tracking_list)
 
 
 def seller_reply(ticket: Ticket, body: str, files: tuple[uploads.Upload, ...], *, now: dt.datetime,

@@ -18,6 +18,7 @@ BY_WIDGETS = """{% from "_field.html" import field %}
   {{ field(form.category) }}
   {{ field(form.tracking_numbers, hint=_('One or more, separated by spaces, commas or new lines.'), rows=2,
            placeholder="NV12345678") }}
+  {% include "seller/_status_check.html" %}
   {{ field(form.description, rows=5, placeholder=_('Describe what happened')) }}
   {{ field(form.contact_phone, inputmode="tel", autocomplete="tel") }}
   {{ field(form.attachments, hint=_('PNG, JPEG, GIF, WebP or PDF, up to %(mb)s MB each.', mb=10),
@@ -61,6 +62,7 @@ def elements(html: str) -> list[tuple]:
 
 def both(form: TicketForm) -> tuple[list, list]:
     g.pop("csrf_token", None)
+    g.token = "t"  # the seller link's, for the addresses of the parcel status check
     return elements(render_template_string(BY_WIDGETS, form=form)), elements(render_template_string(BY_HAND, form=form))
 
 
