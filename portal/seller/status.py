@@ -29,23 +29,25 @@ def _category(raw: str | None) -> str | None:
 
 def _raw_tracking() -> str:
     # the page's own parameter, or the form's field when its "Check status" button sent the whole form
-    return request.args.get("tracking") or request.args.get("tracking_numbers") or ""
+    return request.values.get("tracking") or request.values.get("tracking_numbers") or ""
 
 
 def _form_url() -> str:
     """The seller's form filled again with what they had typed ("I still need help")."""
-    kept = {name: request.args.get(name, "") for name in KEPT_FIELDS}
+    kept = {name: request.values.get(name, "") for name in KEPT_FIELDS}
     kept["tracking_numbers"] = kept["tracking_numbers"] or _raw_tracking()
     return url_for("seller.home", **{name: value for name, value in kept.items() if value})
 
 
-@bp.get("/status")
+@bp.route("/status", methods=["GET", "POST"])
 @per_seller_lookup
 def page():
     """The statuses of the numbers given, as a page, or as the fragment the form's script shows
-    under the tracking field (`partial=1`); reads only, never a ticket."""
-    category = _category(request.args.get("category"))
-    inline = request.args.get("partial") == "1"
+    under the tracking field (`partial=1`); reads only, never a ticket. The form's "Check status"
+    button posts the whole form here (CSRF-checked like every POST), so what the seller wrote
+    never lands in a URL, a browser history or an access log."""
+    category = _category(request.values.get("category"))
+    inline = request.values.get("partial") == "1"
     template = "seller/_status_result.html" if inline else "seller/status.html"
     context = {"seller": current_seller(), "category": category, "form_url": _form_url(), "statuses": [],
                "more": False, "error": None, "offer": False, "inline": inline}

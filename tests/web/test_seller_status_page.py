@@ -184,10 +184,25 @@ def test_the_form_offers_check_status_under_the_tracking_field(shops):
     path = browser.link_path("SHOP-EN")
     html = browser.client.get(path).get_data(as_text=True)
     form = html[html.index('<form method="post"'):html.index("</form>")]
-    assert form.index('id="tracking_numbers"') < form.index(f'formaction="{path}/status" formmethod="get"') \
+    assert form.index('id="tracking_numbers"') < form.index(f'formaction="{path}/status" formmethod="post"') \
         < form.index('id="description"')
     assert 'role="status" aria-live="polite"' in form and "parcel-status.js" in html
     assert 'data-categories="delivery_delay order_return_status"' in form
+
+
+def test_check_status_posts_the_form_so_nothing_the_seller_wrote_lands_in_a_url(shops):
+    browser = shops["en"]
+    path = browser.link_path("SHOP-EN")
+    form = browser.form(path)
+    page = browser.client.post(f"{path}/status", data={**form, "category": "delivery_delay",
+                                                       "tracking_numbers": "NVEN000001",
+                                                       "description": "Khách hỏi mãi"})
+    assert page.status_code == 200 and RETRY in page.get_data(as_text=True)
+    assert ticket_count() == 0 and event_count() == 0
+    # "I still need help" carries the text back to the form
+    assert "Kh%C3%A1ch+h%E1%BB%8Fi+m%C3%A3i" in page.get_data(as_text=True)
+    forged = browser.client.post(f"{path}/status", data={"category": "delivery_delay", "tracking_numbers": "NVEN000001"})
+    assert forged.status_code == 400
 
 
 def test_bad_numbers_are_a_clear_422_and_more_than_twenty_are_cut(shops):
