@@ -201,7 +201,8 @@ def test_check_status_posts_the_form_so_nothing_the_seller_wrote_lands_in_a_url(
     assert ticket_count() == 0 and event_count() == 0
     # "I still need help" carries the text back to the form
     assert "Kh%C3%A1ch+h%E1%BB%8Fi+m%C3%A3i" in page.get_data(as_text=True)
-    forged = browser.client.post(f"{path}/status", data={"category": "delivery_delay", "tracking_numbers": "NVEN000001"})
+    forged = browser.client.post(f"{path}/status",
+                                 data={"category": "delivery_delay", "tracking_numbers": "NVEN000001"})
     assert forged.status_code == 400
 
 
