@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import Event, Notification, Shipment, ShipmentEvent, Ticket, User
@@ -173,6 +175,39 @@ def test_more_than_1000_events_is_413_and_applies_nothing(app, post):
     full = post({"events": events[:1000]})
     assert full.status_code == 202 and full.get_json() == {"accepted": 1000, "ignored": 0}
     assert history_count() == 1000 and db.session.scalar(select(func.count()).select_from(Shipment)) >= 1000
+
+
+# --- concurrency ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("held", "posted", "winner"), [
+    (("delivered", 60), ("in_transit", 30), "delivered"),  # the older event, arriving second, never wins
+    (("in_transit", 30), ("delivered", 60), "delivered"),  # the newer one, waiting for the other, still wins
+])
+def test_a_request_racing_another_for_one_parcel_keeps_the_newest(app, client, token, post, held, posted, winner):
+    post({"events": [ev("NV10000001", "created", 0)]})
+    answer: dict = {}
+
+    def send() -> None:
+        with app.app_context():
+            answer["response"] = client.post(URL, json={"events": [ev("NV10000001", *posted)]},
+                                             headers={"Authorization": f"Bearer {token}"})
+
+    with db.engine.connect() as other:
+        # another request in the middle of its transaction: it has given the parcel its event, not yet committed
+        transaction = other.begin()
+        status, minutes = held
+        other.execute(update(Shipment.__table__).where(Shipment.tracking_number == "NV10000001")
+                      .values(status=status, last_event=status, event_at=T0 + dt.timedelta(minutes=minutes)))
+        racer = threading.Thread(target=send)
+        racer.start()
+        time.sleep(0.5)
+        assert racer.is_alive()  # it waits for the other transaction (PostgreSQL's row lock, SQLite's write lock)
+        transaction.commit()
+    racer.join(timeout=30)
+    assert answer["response"].status_code == 202
+    assert answer["response"].get_json() == {"accepted": 1, "ignored": 0}
+    assert parcel("NV10000001").status == winner
+    assert parcel("NV10000001").event_at == T0 + dt.timedelta(minutes=60)
 
 
 # --- tickets --------------------------------------------------------------------------------------
