@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import Event, Notification, Shipment, ShipmentEvent, Ticket, User
-from portal.services import integration_tokens
+from portal.services import integration_tokens, staff_actions
 from tests import factories
 
 URL = "/api/v1/shipments/events"
@@ -245,6 +245,14 @@ def test_a_delivery_is_pointed_out_on_an_open_delivery_delay_ticket_once(app, cl
     page = client.get(f"/tickets/{waiting.reference}").get_data(as_text=True)
     assert "Giao lại thành công" in page and 'id="parcel-notice"' in page
     assert "The carrier reported parcel NV10000001 as delivered" in page
+    client.set_cookie("lang", "vi")
+    page = client.get(f"/tickets/{waiting.reference}").get_data(as_text=True)
+    assert "Kiện hàng đã được giao" in page and "parcel_delivered" not in page
+    assert "Đơn vị vận chuyển báo kiện hàng NV10000001 đã được giao" in page
+    # once someone resolves the ticket, the note has done its work; the history keeps the sentence
+    staff_actions.change_status(db.session.get(Ticket, waiting.id), agent, "resolved", now=now)
+    page = client.get(f"/tickets/{waiting.reference}").get_data(as_text=True)
+    assert 'id="parcel-notice"' not in page and "Đơn vị vận chuyển báo kiện hàng NV10000001" in page
 
 
 def test_an_older_delivery_that_does_not_become_the_status_points_nothing_out(app, demo, now, post):
