@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Event, Notification, Shipment, ShipmentEvent, Ticket, User
 from portal.services import integration_tokens, staff_actions
 from tests import factories
@@ -175,6 +175,19 @@ def test_more_than_1000_events_is_413_and_applies_nothing(app, post):
     full = post({"events": events[:1000]})
     assert full.status_code == 202 and full.get_json() == {"accepted": 1000, "ignored": 0}
     assert history_count() == 1000 and db.session.scalar(select(func.count()).select_from(Shipment)) >= 1000
+
+
+def test_each_integration_token_has_its_own_budget(app, client, post, now, monkeypatch):
+    limiter.reset()
+    monkeypatch.setitem(app.config, "RATELIMIT_CARRIER_API", "2 per minute")
+    try:
+        codes = [post({"events": [ev("NV10000001", "created", m)]}).status_code for m in range(3)]
+        assert codes == [202, 202, 429]
+        assert history_count() == 2
+        other, _row = integration_tokens.issue("second feed", actor="test", now=now)
+        assert post({"events": []}, raw=other).status_code == 202
+    finally:
+        limiter.reset()
 
 
 # --- concurrency ----------------------------------------------------------------------------------
