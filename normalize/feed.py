@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from vocabulary import SHIPMENT_STATUSES
+
 from . import NormalizeError, instant, seller_code, text, tracking_numbers
 
 MAX_EVENTS = 1000
@@ -53,6 +55,13 @@ def _string(item: dict, name: str, where: str, *, required: bool = True) -> str 
     return value
 
 
+def status_code(raw: str) -> str:
+    """A known status in any spelling (`Delivered`, `out-for-delivery`) as the vocabulary's code, so it
+    gets its label and its rules; any other status as given (kept and shown as the carrier wrote it)."""
+    code = raw.strip().lower().replace("-", "_").replace(" ", "_")
+    return code if code in SHIPMENT_STATUSES else raw
+
+
 def event(item: object, index: int) -> FeedEvent:
     """One posted event checked and normalised; BatchError naming `index` and the field otherwise."""
     where = str(index)
@@ -65,7 +74,7 @@ def event(item: object, index: int) -> FeedEvent:
         if len(numbers) != 1:
             raise ValueError("give exactly one tracking number")
         field = "status"
-        status = text(_string(item, field, where), max_length=STATUS_MAX)
+        status = status_code(text(_string(item, field, where), max_length=STATUS_MAX))
         if not status:
             raise ValueError("the status is empty")
         field = "event"

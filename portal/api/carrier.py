@@ -49,7 +49,8 @@ class ParcelEvent(docs.Model):
     tracking_number: str = Field(examples=["NV12345678"], description="8–40 letters and digits.")
     status: str = Field(min_length=1, max_length=64, description=(
         "created, pending_pickup, picked_up, in_transit, out_for_delivery, delivered, delivery_failed, "
-        "returning, returned, cancelled, on_hold; any other is kept and shown as given."))
+        "returning, returned, cancelled, on_hold (in any letter case, `-` or space for `_`); any other is kept and "
+        "shown as given."))
     event: str = Field(max_length=500, description="The carrier's own words, shown to sellers and staff.")
     occurred_at: dt.datetime = Field(description="ISO 8601; without an offset it is UTC.")
     seller_code: str | None = Field(None, description="The parcel is then that seller's alone.")

@@ -41,7 +41,7 @@ def _row_event(row: dict[str, str]) -> FeedEvent:
     number = normalize.tracking_numbers(row.get("tracking_number"))
     if len(number) != 1:
         raise ValueError("one tracking number per row")
-    status = normalize.text(row.get("status"), max_length=feed.STATUS_MAX)
+    status = feed.status_code(normalize.text(row.get("status"), max_length=feed.STATUS_MAX))
     if not status:
         raise ValueError("status is empty")
     code = row.get("seller_code") or ""

@@ -33,6 +33,14 @@ def test_an_event_is_normalised():
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
+    ("Delivered", "delivered"), ("OUT-FOR-DELIVERY", "out_for_delivery"), ("on hold", "on_hold"),
+    ("in_transit", "in_transit"), ("Held at customs", "Held at customs"), ("deliverd", "deliverd"),
+])
+def test_a_known_status_in_any_spelling_is_its_code_and_others_stay_as_given(raw, expected):
+    assert feed.event(item(status=raw), 0).status == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
     ("2026-11-23T02:00:00Z", T0),
     ("2026-11-23T02:00:00", T0),  # no offset: UTC
     ("2026-11-23T09:00:00.250+07:00", T0 + dt.timedelta(milliseconds=250)),
