@@ -52,8 +52,11 @@ def _insert(table: Table):
 def _record(events: Sequence[FeedEvent], source: str, now: dt.datetime) -> set[tuple[str, str, dt.datetime]]:
     """Insert the events into the history; the keys of those that were new (repeats are skipped)."""
     t = ShipmentEvent.__table__
+    # in key order: two batches that share events wait for each other's keys in the same order, and
+    # never each hold one the other waits for (a deadlock on PostgreSQL's unique index)
     rows = [{"tracking_number": e.tracking_number, "status": e.status, "event": e.event, "occurred_at": e.occurred_at,
-             "seller_code": e.seller_code, "source": source, "received_at": now} for e in events]
+             "seller_code": e.seller_code, "source": source, "received_at": now}
+            for e in sorted(events, key=lambda e: (e.tracking_number, e.status, e.occurred_at))]
     stmt = _insert(t).returning(t.c.tracking_number, t.c.status, t.c.occurred_at)
     return {tuple(row) for row in db.session.execute(stmt, rows)}
 
@@ -62,7 +65,7 @@ def _set_status(newest: dict[str, FeedEvent], now: dt.datetime) -> tuple[set[str
     """Give each parcel its newest event unless it already holds a newer one: (parcels added,
     parcels updated)."""
     t = Shipment.__table__
-    numbers = list(newest)
+    numbers = sorted(newest)  # rows locked in one order by every request (no deadlock between two)
     known = set(db.session.scalars(select(t.c.tracking_number).where(t.c.tracking_number.in_(numbers))))
     added: set[str] = set()
     missing = [n for n in numbers if n not in known]
@@ -93,7 +96,7 @@ def _seller_codes(events: Sequence[FeedEvent], done: set[str]) -> None:
         t = Shipment.__table__
         db.session.execute(update(t).where(t.c.tracking_number == bindparam("b_number"), t.c.seller_code.is_(None))
                            .values(seller_code=bindparam("b_code")),
-                           [{"b_number": n, "b_code": c} for n, c in codes.items()])
+                           [{"b_number": n, "b_code": codes[n]} for n in sorted(codes)])
 
 
 def apply(plan: Plan, *, source: str, now: dt.datetime) -> Applied:

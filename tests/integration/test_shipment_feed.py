@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import threading
 import time
 
@@ -221,6 +222,35 @@ def test_a_request_racing_another_for_one_parcel_keeps_the_newest(app, client, t
     assert answer["response"].get_json() == {"accepted": 1, "ignored": 0}
     assert parcel("NV10000001").status == winner
     assert parcel("NV10000001").event_at == T0 + dt.timedelta(minutes=60)
+
+
+def test_two_feeds_posting_overlapping_batches_at_once_end_with_each_parcels_newest(app, client, token):
+    rng = random.Random(19)
+    events = [ev(f"NV3{i % 60:07d}", rng.choice(["in_transit", "delivered", "returning"]), minute)
+              for minute, i in enumerate(rng.sample(range(600), 600))]
+    shared = events[:200]  # both send these: each is accepted once
+    senders = [shared + events[200:400], list(reversed(shared)) + events[400:]]
+    answers: list = []
+
+    def send(batch: list[dict]) -> None:
+        with app.app_context():
+            for start in range(0, len(batch), 100):
+                answers.append(client.post(URL, json={"events": batch[start:start + 100]},
+                                           headers={"Authorization": f"Bearer {token}"}))
+
+    racers = [threading.Thread(target=send, args=(batch,)) for batch in senders]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(timeout=60)
+    assert [a.status_code for a in answers] == [202] * 8
+    assert sum(a.get_json()["accepted"] for a in answers) == 600
+    assert sum(a.get_json()["ignored"] for a in answers) == 200
+    assert history_count() == 600
+    for number in {e["tracking_number"] for e in events}:
+        newest = max((e for e in events if e["tracking_number"] == number), key=lambda e: e["occurred_at"])
+        shipment = parcel(number)
+        assert (shipment.status, shipment.event_at.isoformat()) == (newest["status"], newest["occurred_at"])
 
 
 # --- tickets --------------------------------------------------------------------------------------
