@@ -2,6 +2,7 @@
 API, CSV imports); pure functions: nothing from Flask, SQLAlchemy or portal."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -76,3 +77,14 @@ def seller_code(raw: str | None) -> str:
     if not SELLER_CODE_RE.match(value):
         raise NormalizeError(N_("A seller code is 1–64 letters, digits, dots, dashes or underscores."))
     return value
+
+
+def instant(raw: str, name: str = "event_at") -> dt.datetime:
+    """An ISO 8601 instant in UTC; one without an offset is taken as UTC. ValueError for anything
+    else, an instant outside the years 1–9999 in UTC included (0001-01-01T00:00+07:00); `name` is
+    the field the message names."""
+    value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    try:
+        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    except OverflowError:
+        raise ValueError(f"{name} {raw.strip()} is outside the years 1 to 9999 in UTC") from None

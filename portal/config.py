@@ -139,6 +139,8 @@ class Config:
         # how many proxies in front set X-Forwarded-For/-Proto/-Host (0: the headers are ignored)
         self.TRUSTED_PROXIES = int(_float("TRUSTED_PROXIES", 0))
         self.RATELIMIT_STAFF_API = os.environ.get("RATELIMIT_STAFF_API") or "120 per minute"  # per API token
+        # per integration token: each request may carry 1,000 parcel events
+        self.RATELIMIT_CARRIER_API = os.environ.get("RATELIMIT_CARRIER_API") or "120 per minute"
         # no X-RateLimit-* headers on every limited response (and Flask-Limiter's Retry-After on a
         # successful 303 would ask a browser to wait before following it): a 429 alone says when to
         # try again (templating.http_error)
@@ -181,5 +183,6 @@ class TestConfig(Config):
         self.RATELIMIT_LOGIN = "10000 per minute"
         self.RATELIMIT_LOGIN_ACCOUNT = "10000 per minute"
         self.RATELIMIT_STAFF_API = "10000 per minute"
+        self.RATELIMIT_CARRIER_API = "10000 per minute"
         self.RATELIMIT_STORAGE_URI = "portal-memory://"
         self.SESSION_COOKIE_SECURE = False

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .models import Event
-from .templating import CATEGORY_LABELS, PRIORITY_LABELS, STAFF_STATUS_LABELS, localtime
+from .templating import CATEGORY_LABELS, PRIORITY_LABELS, SHIPMENT_STATUS_LABELS, STAFF_STATUS_LABELS, localtime
 
 
 @dataclass
@@ -136,6 +136,11 @@ def _note_added(e: Event, d: dict, names: Names) -> str:
     return _("%(who)s added an internal note", who=actor(e))
 
 
+def _parcel_delivered(e: Event, d: dict, names: Names) -> str:
+    return _("The carrier reported parcel %(number)s as delivered (“%(event)s”)", number=d.get("tracking_number", ""),
+             event=d.get("event") or SHIPMENT_STATUS_LABELS["delivered"])
+
+
 def _when(value: str | None) -> str:
     if not value:
         return "—"
@@ -150,6 +155,7 @@ SENTENCES: dict[str, Callable[[Event, dict, Names], str]] = {
     "note_added": _note_added, "status_changed": _status_changed, "priority_changed": _priority_changed,
     "transferred": _transferred, "merged": _merged, "rated": _rated, "policy_applied": _policy_applied,
     "sla_at_risk": _sla_at_risk, "sla_breached": _sla_breached, "escalated": _escalated,
+    "parcel_delivered": _parcel_delivered,
 }
 
 

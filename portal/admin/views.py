@@ -29,6 +29,8 @@ SECTIONS = (
      _l("Edit the rules, see their back-test over recent tickets, versions.")),
     ("admin.canned_page", _l("Canned replies"), _l("Replies staff pick on a ticket, per department.")),
     ("admin.api_tokens_page", _l("API tokens"), _l("Personal API tokens for staff integrations: issue and revoke.")),
+    ("admin.integration_tokens_page", _l("Integration tokens"),
+     _l("Tokens the carrier's system posts parcel events with: make, see their last use, revoke.")),
     ("admin.webhooks_page", _l("Webhooks"), _l("Endpoints, secrets, events and the delivery log.")),
     ("admin.audit_page", _l("Audit log"), _l("Every administrative change with who, when, before and after.")),
 )

@@ -31,6 +31,7 @@ from ..services.inbox import SLA_STATES
 
 SELLER_AUTH = "sellerLinkToken"
 STAFF_AUTH = "staffApiToken"
+INTEGRATION_AUTH = "integrationToken"
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
@@ -73,6 +74,7 @@ ERRORS = {
     409: "The ticket is in a state that does not allow this.",
     410: ("The seller link token was valid, but the seller's links were revoked since: ask for the new link "
           "(a retry with the same token will never work)."),
+    413: "More than 1,000 events in one request: send them in several.",
     415: "The body is not `application/json`.",
     422: "Some fields have values the portal refuses; `fields` names them.",
     429: "Too many requests; wait a minute.",
@@ -330,7 +332,8 @@ spec = SpecTree(
     "flask", backend=DocumentOnly, mode="strict", annotations=False,
     title="Order-issue resolution portal API", version="1.0.0",
     description=("Sellers open and follow their tickets with their link token; staff integrations work the "
-                 "queue with a personal API token. Every refusal is "
+                 "queue with a personal API token; the carrier's system posts parcel events with an integration "
+                 "token. Every refusal is "
                  '`{"error": {"status", "message", "fields"}}`.'),
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,
@@ -343,6 +346,10 @@ spec = SpecTree(
             type="http", scheme="bearer", bearer_format="pst_…",
             description="A staff member's personal API token, issued under /admin/api-tokens or with "
                         "`flask users token`.")),
+        SecurityScheme(name=INTEGRATION_AUTH, data=SecuritySchemeData(
+            type="http", scheme="bearer", bearer_format="pit_…",
+            description="An integration token for the carrier's parcel events, made with "
+                        "`flask integrations token --name` or under /admin/integration-tokens.")),
     ],
 )
 

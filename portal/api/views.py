@@ -11,13 +11,14 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf
 from ..services.errors import PortalError
-from . import docs, seller, staff
+from . import carrier, docs, seller, staff
 from .common import Unauthenticated, error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.register_blueprint(seller.bp)
 bp.register_blueprint(staff.bp)
+bp.register_blueprint(carrier.bp)
 
 
 @bp.errorhandler(PortalError)

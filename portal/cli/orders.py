@@ -15,5 +15,6 @@ orders_cli = AppGroup("orders", help="Shipment statuses for instant answers.")
 @orders_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def orders_import(file: Path):
-    """Load shipment statuses (tracking_number,status,last_event,event_at)."""
+    """Load parcel events (tracking_number,status,last_event,event_at[,seller_code]); an older event never
+    overwrites a newer status, a repeated one is kept once."""
     import_csv(file, orders.import_orders)

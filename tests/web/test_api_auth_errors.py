@@ -12,9 +12,10 @@ from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import Seller, Ticket, User
-from portal.services import api_tokens, links, sellers, staff
+from portal.services import api_tokens, integration_tokens, links, sellers, staff
 
 API = "/api/v1"
+CARRIER = f"{API}/shipments/events"  # the carrier's feed: an integration token
 INVALID = 'error="invalid_token"'
 BODY = {"category": "delivery_delay", "tracking_numbers": ["NV12345678"], "description": "Đơn hàng bị chậm.",
         "body": "Xin chào", "score": 5, "assignee": "", "department": "finance", "reason": "x", "status": "open",
@@ -81,7 +82,7 @@ def seller_tokens(app) -> dict[str, str]:
 def test_a_seller_token_that_is_not_valid_is_401_invalid_token(client, app, demo):
     tokens = seller_tokens(app)
     for method, path in operations(client):
-        if path.startswith(f"{API}/staff/"):
+        if path.startswith(f"{API}/staff/") or path == CARRIER:
             continue
         for name, token in tokens.items():
             response = call(client, method, path, f"Bearer {token}")
@@ -94,7 +95,7 @@ def test_a_revoked_seller_link_is_410(client, app, demo, now):
     old = links.link_token(sellers.by_code("DEMO-001"), app.config["SECRET_KEY"])
     sellers.revoke_links(sellers.by_code("DEMO-001"), now=now)
     for method, path in operations(client):
-        if not path.startswith(f"{API}/staff/"):
+        if not path.startswith(f"{API}/staff/") and path != CARRIER:
             response = call(client, method, path, f"Bearer {old}")
             assert_refused(response, 410, None)
             assert "new link" in response.get_json()["error"]["message"]
@@ -120,3 +121,19 @@ def test_a_staff_token_that_is_not_or_no_longer_valid_is_401_invalid_token(clien
                 assert_refused(response, 401, True)
                 assert response.headers["WWW-Authenticate"] == f'Bearer realm="staff-api", {INVALID}', name
     assert client.get(f"{API}/staff/tickets", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+
+
+def test_an_integration_token_that_is_not_or_no_longer_valid_is_401_invalid_token(client, app, demo, now):
+    good, _row = integration_tokens.issue("Carrier feed", actor="test", now=now)
+    revoked, row = integration_tokens.issue("old feed", actor="test", now=now)
+    integration_tokens.revoke(row.id, actor="test", now=now)
+    agent = db.session.scalar(select(User).where(User.email == "agent1.delivery@demo.test"))
+    staff_token, _row = api_tokens.issue(agent, "sync", actor="test", now=now)
+    bad = {"unknown": "pit_" + "A" * 43, "tampered": good[:-1] + ("A" if not good.endswith("A") else "B"),
+           "revoked": revoked, "a staff token": staff_token, "too long": "pit_" + "x" * 300,
+           "a seller token": links.link_token(sellers.by_code("DEMO-001"), app.config["SECRET_KEY"])}
+    for name, token in bad.items():
+        response = client.post(CARRIER, json={"events": []}, headers={"Authorization": f"Bearer {token}"})
+        assert_refused(response, 401, True)
+        assert response.headers["WWW-Authenticate"] == f'Bearer realm="carrier-api", {INVALID}', name
+    assert client.post(CARRIER, json={"events": []}, headers={"Authorization": f"Bearer {good}"}).status_code == 202

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 
 from portal.extensions import db, limiter
 from portal.models import Attachment, Department, Message, Ticket, User
-from portal.services import api_tokens, links, sellers, staff_actions, tickets, uploads
+from portal.services import api_tokens, integration_tokens, links, sellers, staff_actions, tickets, uploads
 from portal.services.runtime import runtime
 from tests.files import png
 
@@ -48,9 +48,11 @@ def fuzz_world(app, demo, now, monkeypatch):
     resolved = db.session.scalar(db.select(Ticket).where(Ticket.reference == references[2]))
     staff_actions.change_status(resolved, manager, "resolved", now=now + dt.timedelta(minutes=3))
     staff_token, _ = api_tokens.issue(manager, "fuzzing", actor="test", now=now)
+    integration_token, _ = integration_tokens.issue("fuzzing", actor="test", now=now)
     attachments = list(db.session.scalars(db.select(Attachment.id)))
     WORLD.clear()
     WORLD.update(seller_token=links.link_token(seller, app.config["SECRET_KEY"]), staff_token=staff_token,
+                 integration_token=integration_token,
                  references=references, attachments=attachments,
                  departments=list(db.session.scalars(db.select(Department.code))),
                  assignees=["agent1.delivery@demo.test", "lead.delivery@demo.test", "agent1.finance@demo.test"])
@@ -102,6 +104,8 @@ def test_no_operation_answers_a_server_error_or_off_schema(case, app, fuzz_world
     path = case.operation.path
     if path.startswith("/api/v1/staff/"):
         token = fuzz_world["staff_token"]
+    elif path == "/api/v1/shipments/events":
+        token = fuzz_world["integration_token"]
     elif path != "/api/v1/openapi.json":
         token = fuzz_world["seller_token"]
     else:

@@ -54,13 +54,19 @@ def test_every_api_route_is_described_and_nothing_else(app, document):
     assert ("post", f"{API}/staff/tickets/{{reference}}/transfer") in described
 
 
-def test_the_two_bearer_schemes_and_who_needs_which(document):
+CARRIER = f"{API}/shipments/events"  # the carrier's feed, with an integration token
+
+
+def test_the_three_bearer_schemes_and_who_needs_which(document):
     schemes = document["components"]["securitySchemes"]
-    assert schemes["sellerLinkToken"]["type"] == schemes["staffApiToken"]["type"] == "http"
-    assert schemes["sellerLinkToken"]["scheme"] == schemes["staffApiToken"]["scheme"] == "bearer"
+    names = ("sellerLinkToken", "staffApiToken", "integrationToken")
+    assert {schemes[name]["type"] for name in names} == {"http"}
+    assert {schemes[name]["scheme"] for name in names} == {"bearer"}
     for method, path, operation in operations(document):
         if path == f"{API}/openapi.json":
             assert operation.get("security") == [], path
+        elif path == CARRIER:
+            assert operation["security"] == [{"integrationToken": []}], (method, path)
         elif path.startswith(f"{API}/staff/"):
             assert operation["security"] == [{"staffApiToken": []}], (method, path)
         else:
@@ -92,6 +98,9 @@ def test_every_error_is_documented_with_the_error_shape(document):
         assert {"400", "401"} <= set(errors), (method, path)
         if "{" in path:  # a ticket or file (a seller link token that is not valid is a 401)
             assert "404" in errors, (method, path)
+        if path == CARRIER:  # a batch is valid or refused as a whole (400), or too large (413)
+            assert {"413", "415", "429"} <= set(errors), (method, path)
+            continue
         if method == "post":
             assert {"415", "422", "429"} <= set(errors), (method, path)
         if path.startswith(f"{API}/staff/"):
