@@ -12,6 +12,7 @@ from .base import (
     SWEEP_ESCALATE,
     UTCDateTime,
 )
+from .leads import LeadRequest
 from .operations import (
     WEBHOOK_EVENTS,
     WEBHOOK_STATUSES,
@@ -22,7 +23,6 @@ from .operations import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .leads import LeadRequest
 from .parcels import IntegrationToken, SelfServiceEvent, ShipmentEvent
 from .people import ApiToken, Department, Seller, StaffSession, User, user_departments
 from .tickets import (
