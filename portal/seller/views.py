@@ -13,7 +13,7 @@ from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 
 from ..db_setup import SAFE_METHODS
 from ..models import Seller
-from ..services import links, tickets, uploads
+from ..services import links, promises, tickets, uploads
 from ..services.errors import InvalidInput, NotFound, PortalError
 from ..services.runtime import runtime, utcnow
 from .budget import per_seller
@@ -96,7 +96,8 @@ def _home(form: TicketForm | None, status: int = 200):
         reattach = any(f.filename for f in request.files.getlist("attachments"))
     form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
     return render_template("seller/home.html", seller=seller, form=form, upload_mb=upload_mb(),
-                           reattach=reattach, tickets=latest, older=older), status
+                           reattach=reattach, tickets=latest, older=older,
+                           promises=promises.form_promises(runtime())), status
 
 
 @bp.get("/tickets")
@@ -136,6 +137,7 @@ def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200):
         "seller/ticket.html", seller=current_seller(), ticket=ticket, thread=tickets.public_thread(ticket),
         shipments=tickets.known_shipments(ticket), reply_form=reply_form or ReplyForm(),
         rating_form=rating_form or RatingForm(), resolve_form=SelfResolveForm(),
+        promise_note=promises.later_day_note(ticket, now=utcnow()),
     ), status
 
 
