@@ -123,9 +123,10 @@ def request_lead(ticket: Ticket, reason: str, *, now: dt.datetime, rt: Runtime) 
     try:
         db.session.add(request)
         db.session.flush()
+        # the reason itself stays in its one row (and the webhook's payload), which `sellers forget` erases
         history.record(ticket, "lead_requested", now, actor_label=f"seller {ticket.seller.code}", trigger=why,
-                       notified=[user.id for user in notified], reason=text)
-        note = f"{ticket.reference}: the seller asks a team lead to look — {text[:120]}"
+                       notified=[user.id for user in notified])
+        note = f"{ticket.reference}: the seller asks a team lead to look"
         db.session.add_all([Notification(user_id=user.id, ticket_id=ticket.id, kind=WEBHOOK_KIND, text=note,
                                          created_at=now) for user in notified])
         Outbox(now).add(WEBHOOK_KIND, [(ticket.id, _payload(ticket, request, notified, rt))])

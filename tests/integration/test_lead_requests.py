@@ -85,7 +85,7 @@ def test_after_a_breach_the_seller_asks_once_and_the_lead_hears(client, seller, 
         select(func.count()).select_from(Notification)) == before + 1
     event = db.session.scalar(select(Event).where(Event.ticket_id == breached.id, Event.kind == "lead_requested"))
     assert event.data["trigger"] == "breached" and event.data["notified"] == [lead.id]
-    assert event.data["reason"] == REASON and event.actor_label == "seller DEMO-001"
+    assert "reason" not in event.data and event.actor_label == "seller DEMO-001"
 
     _response, page = page_of(client, path)
     assert "A team lead follows this ticket" in page
@@ -189,3 +189,17 @@ def test_reports_count_requests_per_department(app, client, seller, auth, demo, 
     _response, only = page_of(client, f"/reports?from={yesterday}&to={today}&department=finance")
     only = only[only.index('id="lead-requests"'):]
     assert "Finance" in only[:only.index("</section>")] and "Pickup" not in only[:only.index("</section>")]
+
+
+def test_forgetting_the_seller_erases_the_reason(app, client, seller, breached, hooks, now):
+    from portal.services import erasure
+
+    webhooks.add_endpoint(hooks.url, "lead_requested", SECRET, now=now)
+    assert ask(client, path_of(seller, breached)).status_code == 303
+    found = erasure.forget_seller("DEMO-001", now=now + MIN, upload_dir=app.config["UPLOAD_DIR"], actor_label="test")
+    assert found.messages >= 2  # the description's message and the reason
+    db.session.expire_all()
+    assert db.session.scalar(select(LeadRequest.reason)) == ""
+    payload = json.loads(db.session.scalar(select(WebhookDelivery.payload_json)))
+    assert payload["lead_request"]["reason"] == "" and payload["lead_request"]["trigger"] == "breached"
+    assert REASON not in json.dumps([e.data for e in db.session.scalars(select(Event))], ensure_ascii=False)
