@@ -29,7 +29,7 @@ _WEEK = dt.timedelta(days=6)
 @dataclass(frozen=True)
 class CategoryPromise:
     """The promise the form states for one category: the team that answers it by default, and the
-    sentence, e.g. "Finance answers within 4 working hours — Mon–Fri 08:00–17:30, Sat 08:00–12:00"."""
+    sentence, e.g. "The Finance team answers within 4 working hours — Mon–Fri 08:00–17:30, Sat 08:00–12:00"."""
 
     category: str
     department: str
@@ -83,9 +83,9 @@ def promise_text(department: Department, policy: sla.Policy, rt: Runtime) -> str
     calendar = calendar_for(department.calendar_json)
     team = team_name(department)
     if isinstance(calendar, sla.BusinessCalendar):
-        return _("%(team)s answers within %(duration)s — %(hours)s", team=team,
+        return _("The %(team)s team answers within %(duration)s — %(hours)s", team=team,
                  duration=_duration(policy.first_response, True), hours=working_hours(calendar, rt))
-    return _("%(team)s answers within %(duration)s — day and night, 24/7", team=team,
+    return _("The %(team)s team answers within %(duration)s — day and night, 24/7", team=team,
              duration=_duration(policy.first_response, False))
 
 
@@ -126,15 +126,15 @@ def later_day_note(ticket: Ticket, *, now: dt.datetime) -> str | None:
     values = {"team": team_name(ticket.department), "day": _day(why.written_at, now_local),
               "resume": f"{_day(why.resumes_at, now_local)} {promise.clock_text(why.resumes_at.time())}"}
     if why.reason == promise.CLOSED_DAY:
-        return _("You wrote on %(day)s, a day %(team)s does not work; it answers from %(resume)s.", **values)
+        return _("You wrote on %(day)s, a day the %(team)s team does not work; it answers from %(resume)s.", **values)
     if why.reason == promise.HOLIDAY:
-        return _("You wrote on %(day)s, a holiday for %(team)s; it answers from %(resume)s.", **values)
+        return _("You wrote on %(day)s, a holiday for the %(team)s team; it answers from %(resume)s.", **values)
     close = promise.clock_text(why.closes_at, end=True) if why.closes_at is not None else ""
     if why.reason == promise.AFTER_CLOSE:
-        return _("You wrote after %(close)s on %(day)s, when %(team)s had closed; it answers from %(resume)s.",
+        return _("You wrote after %(close)s on %(day)s, when the %(team)s team had closed; it answers from %(resume)s.",
                  close=close, **values)
     # the target the promise was made with, measured on the calendar (a later policy does not change it)
     target = calendar.business_time_between(ticket.created_at, ticket.first_response_due_at)
-    return _("You wrote at %(time)s on %(day)s, less than %(duration)s before %(team)s closes at %(close)s; "
+    return _("You wrote at %(time)s on %(day)s, less than %(duration)s before the %(team)s team closes at %(close)s; "
              "the rest of the time counts from %(resume)s.", time=promise.clock_text(why.written_at.time()),
              duration=_duration(target, True), close=close, **values)

@@ -48,8 +48,8 @@ def finance_hours(demo, now):
 
 def test_the_form_states_each_categorys_promise_in_english(client, seller, finance_hours):
     page = text(client.get(seller.link_path()))
-    assert "Finance answers within 4 working hours — Mon–Fri 08:00–17:30, Sat 08:00–12:00" in page
-    assert "Pickup & delivery answers within 4 hours — day and night, 24/7" in page
+    assert "The Finance team answers within 4 working hours — Mon–Fri 08:00–17:30, Sat 08:00–12:00" in page
+    assert "The Pickup & delivery team answers within 4 hours — day and night, 24/7" in page
     assert 'data-category="finance"' in page and 'data-category="delivery_delay"' in page
     assert "promise.js" in page
 
@@ -57,8 +57,8 @@ def test_the_form_states_each_categorys_promise_in_english(client, seller, finan
 def test_the_form_states_the_promise_in_vietnamese(app, finance_hours):
     browser = seller_browser(app, "vi")
     page = text(browser.client.get(browser.link_path()))
-    assert "Tài chính trả lời trong vòng 4 giờ làm việc — Thứ 2–Thứ 6 08:00–17:30, Thứ 7 08:00–12:00" in page
-    assert "Lấy và giao hàng trả lời trong vòng 4 giờ — cả ngày lẫn đêm, 24/7" in page
+    assert "Bộ phận Tài chính trả lời trong vòng 4 giờ làm việc — Thứ 2–Thứ 6 08:00–17:30, Thứ 7 08:00–12:00" in page
+    assert "Bộ phận Lấy và giao hàng trả lời trong vòng 4 giờ — cả ngày lẫn đêm, 24/7" in page
 
 
 def test_the_promise_follows_the_departments_policy_and_hours(client, seller, demo, now):
@@ -68,7 +68,7 @@ def test_the_promise_follows_the_departments_policy_and_hours(client, seller, de
     from portal.services.runtime import runtime
     policies.set_policy("finance", "*", 90, 30, None, actor=factories_admin, now=now, rt=runtime())
     page = text(client.get(seller.link_path()))
-    assert ("Finance answers within 1 h 30 min of working time — Mon 08:00–12:00, 13:00–17:00; "
+    assert ("The Finance team answers within 1 h 30 min of working time — Mon 08:00–12:00, 13:00–17:00; "
             "Wed 08:00–17:00") in page
 
 
@@ -87,7 +87,8 @@ def test_a_ticket_sent_on_friday_evening_says_why_it_waits(client, seller, demo,
     ticket = finance_ticket(last_weekday(4, 18, now))
     page = ticket_page(client, seller, ticket)
     assert "You wrote after 17:30 on Friday" in page
-    assert "when Finance had closed; it answers from Monday" in page and "Monday 08:00" in page.replace(",", "")
+    assert "when the Finance team had closed; it answers from Monday" in page
+    assert "Monday 08:00" in page.replace(",", "")
 
 
 def test_friday_evening_in_vietnamese(app, now, demo):
@@ -95,20 +96,20 @@ def test_friday_evening_in_vietnamese(app, now, demo):
     ticket = finance_ticket(last_weekday(4, 18, now))
     browser = seller_browser(app, "vi")
     page = text(browser.client.get(f"{browser.link_path()}/tickets/{ticket.reference}"))
-    assert "Bạn gửi sau 17:30 Thứ Sáu" in page
+    assert "Bạn gửi sau 17:30 Thứ Sáu, khi bộ phận Tài chính đã hết giờ làm việc" in page
     assert "Thứ Bảy" in page and "08:00" in page
 
 
 def test_a_ticket_sent_close_to_closing_says_so(client, seller, finance_hours, now):
     ticket = finance_ticket(last_weekday(0, 16, now))
     page = ticket_page(client, seller, ticket)
-    assert "You wrote at 16:00 on Monday, less than 4 working hours before Finance closes at 17:30" in page
+    assert "You wrote at 16:00 on Monday, less than 4 working hours before the Finance team closes at 17:30" in page
     assert "the rest of the time counts from Tuesday" in page
 
 
 def test_a_ticket_sent_on_sunday_says_the_team_does_not_work(client, seller, finance_hours, now):
     page = ticket_page(client, seller, finance_ticket(last_weekday(6, 10, now)))
-    assert "You wrote on Sunday, a day Finance does not work; it answers from Monday" in page
+    assert "You wrote on Sunday, a day the Finance team does not work; it answers from Monday" in page
 
 
 def test_a_promise_within_working_hours_needs_no_explanation(client, seller, finance_hours, now):
