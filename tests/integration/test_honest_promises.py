@@ -72,6 +72,15 @@ def test_the_promise_follows_the_departments_policy_and_hours(client, seller, de
             "Wed 08:00–17:00") in page
 
 
+def test_a_team_in_another_zone_names_it(app, client, seller, demo, now):
+    departments.set_calendar("apps", True, "Asia/Bangkok", [], country=None, actor="test", now=now)
+    page = text(client.get(seller.link_path()))
+    assert "The Seller apps team answers within 4 working hours — Mon–Fri 08:00–17:30, Sat 08:00–12:00 " \
+           "(Asia/Bangkok time)" in page
+    browser = seller_browser(app, "vi")
+    assert "Thứ 7 08:00–12:00 (giờ Asia/Bangkok)" in text(browser.client.get(browser.link_path()))
+
+
 def finance_ticket(created: dt.datetime) -> Ticket:
     return factories.ticket(created.astimezone(dt.UTC), category="finance", tracking=(),
                             description="Chưa nhận được tiền đối soát COD tuần trước.")
@@ -157,6 +166,9 @@ def test_reapplying_a_policy_counts_tickets_and_sellers_and_marks_the_promises(a
     browser = seller_browser(app, "en")
     page = text(browser.client.get(f"{browser.link_path('DEMO-001')}/tickets/{made[0].reference}"))
     assert "Updated" in page and "this promised time was changed at" in page
+    vi = seller_browser(app, "vi")
+    page = text(vi.client.get(f"{vi.link_path('DEMO-001')}/tickets/{made[0].reference}"))
+    assert "Đã cập nhật" in page and "thời hạn trả lời này đã được thay đổi lúc" in page
     other = text(browser.client.get(f"{browser.link_path('DEMO-003')}/tickets/"
                                     f"{next(r for r, v in marked.items() if v is None)}"))
     assert "promise-updated" not in other
