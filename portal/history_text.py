@@ -141,6 +141,12 @@ def _parcel_delivered(e: Event, d: dict, names: Names) -> str:
              event=d.get("event") or SHIPMENT_STATUS_LABELS["delivered"])
 
 
+def _lead_requested(e: Event, d: dict, names: Names) -> str:
+    if d.get("trigger") == "reopened":
+        return _("%(who)s asked a team lead to look, after reopening the ticket twice", who=actor(e))
+    return _("%(who)s asked a team lead to look, after the promised time passed", who=actor(e))
+
+
 def _when(value: str | None) -> str:
     if not value:
         return "—"
@@ -155,7 +161,7 @@ SENTENCES: dict[str, Callable[[Event, dict, Names], str]] = {
     "note_added": _note_added, "status_changed": _status_changed, "priority_changed": _priority_changed,
     "transferred": _transferred, "merged": _merged, "rated": _rated, "policy_applied": _policy_applied,
     "sla_at_risk": _sla_at_risk, "sla_breached": _sla_breached, "escalated": _escalated,
-    "parcel_delivered": _parcel_delivered,
+    "parcel_delivered": _parcel_delivered, "lead_requested": _lead_requested,
 }
 
 

@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "ticket_created": _l("Ticket created — a seller opened a ticket"),
     "ticket_replied": _l("Ticket replied — a public reply by the seller or by staff (not internal notes)"),
     "ticket_resolved": _l("Ticket resolved — its status became resolved"),
+    "lead_requested": _l("Lead requested — a seller asked the department's team lead to look"),
 }
 
 # the short reasons the delivery log stores (outbound.py), in the reader's language

@@ -10,7 +10,18 @@ from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffRepl
 
 from .. import history_text
 from ..models import Ticket
-from ..services import bulk, canned, departments, inbox, notifications, presence, staff_actions, tickets, uploads
+from ..services import (
+    bulk,
+    canned,
+    departments,
+    inbox,
+    lead_requests,
+    notifications,
+    presence,
+    staff_actions,
+    tickets,
+    uploads,
+)
 from ..services.errors import NotFound, PortalError
 from ..services.runtime import runtime, utcnow
 from ..templating import department_name
@@ -71,7 +82,7 @@ def _page(t: Ticket, status: int = 200, **forms):
         reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen), note_form=StaffReplyForm(internal="1"),
         assign_form=AssignForm(), status_form=StatusForm(status=t.status),
         priority_form=PriorityForm(priority=t.priority),
-        transfer_form=transfer, merge_form=MergeForm(),
+        transfer_form=transfer, merge_form=MergeForm(), lead_request=lead_requests.for_ticket(t),
     ), status
 
 

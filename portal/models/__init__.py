@@ -1,5 +1,5 @@
 """Tables of the portal, one module per part: base (roles, index conditions, the UTC column
-type), people, tickets, parcels, operations. Everything is imported from here: `from portal.models import X`.
+type), people, tickets, parcels, leads, operations. Everything is imported from here: `from portal.models import X`.
 Timestamps are stored in UTC and come back timezone-aware."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .base import (
     SWEEP_ESCALATE,
     UTCDateTime,
 )
+from .leads import LeadRequest
 from .operations import (
     WEBHOOK_EVENTS,
     WEBHOOK_STATUSES,
@@ -44,4 +45,5 @@ __all__ = [
     "Attachment", "CannedReply", "Event", "Message", "Notification", "Shipment", "Ticket", "TicketPresence",
     "TicketTracking",
     "IntegrationToken", "SelfServiceEvent", "ShipmentEvent",
+    "LeadRequest",
 ]

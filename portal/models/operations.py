@@ -12,7 +12,8 @@ from ..clock import utcnow
 from ..extensions import db
 from .base import UTCDateTime
 
-WEBHOOK_EVENTS = ("sla_at_risk", "sla_breached", "escalated", "ticket_created", "ticket_replied", "ticket_resolved")
+WEBHOOK_EVENTS = ("sla_at_risk", "sla_breached", "escalated", "ticket_created", "ticket_replied", "ticket_resolved",
+                  "lead_requested")
 # refused: the outbound guard refused the destination (portal/outbound.py); not retried
 WEBHOOK_STATUSES = ("pending", "delivered", "failed", "refused")
 

@@ -61,6 +61,8 @@ class Ticket(db.Model):
     rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     submission_key: Mapped[str | None] = mapped_column(String(64))
+    # when a re-applied policy last moved the promised first-response time (the seller sees it marked)
+    promise_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     seller: Mapped[Seller] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(lazy="joined")

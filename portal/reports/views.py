@@ -12,6 +12,7 @@ from sla.aggregates import BACKLOG_BUCKETS, COUNT_COLUMNS
 
 from ..services import reports
 from ..services.errors import InvalidInput
+from ..services.reports import lead_requests
 from ..services.reports.self_service import self_service
 from ..services.runtime import runtime, utcnow
 from ..templating import department_name
@@ -54,6 +55,7 @@ def dashboard():
     try:
         day_from, day_to = _range()
         data = reports.dashboard(day_from, day_to, now=utcnow(), timezone=runtime().timezone, department=department)
+        asked_leads = lead_requests.per_department(day_from, day_to, timezone=runtime().timezone, department=department)
     except InvalidInput as exc:
         # the filters again, as they were given, with what is wrong beside the field
         return render_template("reports/refused.html", message=exc.message, errors=exc.fields,
@@ -70,7 +72,7 @@ def dashboard():
         by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
         backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
-        timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED,
+        timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED, lead_requests=asked_leads,
         self_service=self_service(day_from, day_to, timezone=runtime().timezone))
 
 

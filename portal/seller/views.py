@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from forms.lead import LeadRequestForm
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
 from vocabulary import CATEGORIES
 
 from ..db_setup import SAFE_METHODS
 from ..models import Seller
-from ..services import links, tickets, uploads
+from ..services import lead_requests, links, promises, tickets, uploads
 from ..services.errors import InvalidInput, NotFound, PortalError
 from ..services.runtime import runtime, utcnow
 from .budget import per_seller
@@ -106,7 +107,8 @@ def _home(form: TicketForm | None, status: int = 200):
         reattach = any(f.filename for f in request.files.getlist("attachments"))
     form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
     return render_template("seller/home.html", seller=seller, form=form, upload_mb=upload_mb(),
-                           reattach=reattach, tickets=latest, older=older), status
+                           reattach=reattach, tickets=latest, older=older,
+                           promises=promises.form_promises(runtime())), status
 
 
 @bp.get("/tickets")
@@ -141,11 +143,13 @@ def create():
     return redirect(url_for(".ticket", reference=ticket.reference), 303)
 
 
-def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200):
+def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200, lead_form=None):
     return render_template(
         "seller/ticket.html", seller=current_seller(), ticket=ticket, thread=tickets.public_thread(ticket),
         shipments=tickets.known_shipments(ticket), reply_form=reply_form or ReplyForm(),
         rating_form=rating_form or RatingForm(), resolve_form=SelfResolveForm(),
+        promise_note=promises.later_day_note(ticket, now=utcnow()),
+        lead=lead_requests.seller_view(ticket), lead_form=lead_form or LeadRequestForm(),
     ), status
 
 
@@ -206,6 +210,22 @@ def resolve(reference: str):
     except PortalError as exc:
         abort(exc.status_code, exc.message)
     return redirect(url_for(".ticket", reference=reference), 303)
+
+
+@bp.post("/tickets/<reference>/lead")
+@per_seller
+def ask_lead(reference: str):
+    """The seller asks the department's team lead to look (after a breach or a second reopening)."""
+    ticket = _own_ticket(reference)
+    form = LeadRequestForm()
+    if not form.validate():
+        return _ticket_page(ticket, lead_form=form, status=422)
+    try:
+        lead_requests.request_lead(ticket, form.reason_text, now=utcnow(), rt=runtime())
+    except PortalError as exc:
+        form.reason.errors = [exc.message]
+        return _ticket_page(ticket, lead_form=form, status=exc.status_code)
+    return redirect(url_for(".ticket", reference=reference) + "#lead", 303)
 
 
 @bp.get("/attachments/<int:attachment_id>")

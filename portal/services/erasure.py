@@ -5,9 +5,10 @@ protection). The seller's personal data goes; their tickets stay, anonymous, so 
 Erased: the seller's name and phone; on every ticket of theirs the description, the contact phone,
 the CSAT comment and the personal words of the search text (which keeps the reference, seller code
 and tracking numbers, so staff still find the ticket); the text of every message on those tickets
-(the seller's, staff replies that may quote them, internal notes); their attachments (rows, then
-files); the message bodies inside the webhook deliveries of those tickets; the name and phone kept
-in the audit trail's earlier records of that seller. Their links are revoked.
+(the seller's, staff replies that may quote them, internal notes) and the reasons of their requests
+for a team lead (counted with the messages); their attachments (rows, then files); the message
+bodies and lead-request reasons inside the webhook deliveries of those tickets; the name and phone
+kept in the audit trail's earlier records of that seller. Their links are revoked.
 
 Kept: the seller code, the company's own id for the seller, not a person's name or contact: it
 is what ties the anonymous tickets to the erasure request (the audit record names it) and what
@@ -28,13 +29,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from ..extensions import db
-from ..models import Attachment, AuditEvent, Message, Seller, Ticket, User, WebhookDelivery
+from ..models import Attachment, AuditEvent, LeadRequest, Message, Seller, Ticket, User, WebhookDelivery
 from . import audit, links, retention
 from .errors import NotFound
 from .tickets import search_text
 
 # keys of a webhook payload that hold text people wrote (see webhooks: message.body of ticket_replied)
-PAYLOAD_TEXT = frozenset({"body", "description", "contact_phone", "phone", "comment", "csat_comment", "seller_name"})
+PAYLOAD_TEXT = frozenset({"body", "description", "contact_phone", "phone", "comment", "csat_comment", "seller_name",
+                          "reason"})
 # fields of the audit trail's seller records that are personal data
 AUDIT_FIELDS = ("name", "phone")
 
@@ -152,6 +154,10 @@ def forget_seller(code: str, *, now: dt.datetime, upload_dir: str, actor: User |
         ticket_ids = select(Ticket.id).where(Ticket.seller_id == seller.id).scalar_subquery()
         messages = db.session.execute(update(Message).where(Message.ticket_id.in_(ticket_ids), Message.body != "")
                                       .values(body=""), execution_options={"synchronize_session": False}).rowcount
+        # a request to a team lead is the seller's message too, counted with them
+        messages += db.session.execute(update(LeadRequest).where(LeadRequest.ticket_id.in_(ticket_ids),
+                                                                 LeadRequest.reason != "").values(reason=""),
+                                       execution_options={"synchronize_session": False}).rowcount
         stored = db.session.scalars(delete(Attachment).where(Attachment.ticket_id.in_(ticket_ids))
                                     .returning(Attachment.stored_name),
                                     execution_options={"synchronize_session": False}).all()

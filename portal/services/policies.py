@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -210,16 +211,25 @@ def _recomputed(department: str | None, rt: Runtime) -> Iterator[tuple[Ticket, s
             yield ticket, policy, calendar, due
 
 
-def preview_reapply(department: str | None, rt: Runtime,
-                    sample: int = 20) -> tuple[int, list[tuple[Ticket, dt.datetime]]]:
-    """How many open tickets `reapply` would change, and the first `sample` of them with their new
-    due time. Changes nothing."""
-    count, shown = 0, []
+class ReapplyPreview(NamedTuple):
+    """What `reapply` would change: how many tickets, the first of them with their new due time,
+    and how many sellers' promises move (sellers with at least one of those tickets)."""
+
+    count: int
+    sample: list[tuple[Ticket, dt.datetime]]
+    sellers: int
+
+
+def preview_reapply(department: str | None, rt: Runtime, sample: int = 20) -> ReapplyPreview:
+    """How many open tickets `reapply` would change, the first `sample` of them with their new due
+    time, and how many distinct sellers they belong to. Changes nothing."""
+    count, shown, sellers = 0, [], set()
     for ticket, _policy, _calendar, due in _recomputed(department, rt):
         count += 1
+        sellers.add(ticket.seller_id)
         if len(shown) < sample:
             shown.append((ticket, due))
-    return count, shown
+    return ReapplyPreview(count, shown, len(sellers))
 
 
 AUDIT_LISTED = 50
@@ -227,9 +237,10 @@ AUDIT_LISTED = 50
 
 def reapply(department: str | None, *, actor: Actor, now: dt.datetime, rt: Runtime) -> int:
     """Recompute due and at-risk times of open tickets still waiting for a first response under
-    today's policies, recording each change in the ticket's history and the whole re-application in
-    the audit (policy.reapplied, with the first AUDIT_LISTED due times before and after). Returns
-    how many changed. Commits."""
+    today's policies, recording each change in the ticket's history, the moment on the ticket
+    (promise_updated_at: the seller's page marks the promised time as updated) and the whole
+    re-application in the audit (policy.reapplied, with the first AUDIT_LISTED due times before and
+    after). Returns how many changed. Commits."""
     changed = 0
     old_due, new_due = {}, {}
     for ticket, policy, calendar, due in list(_recomputed(department, rt)):
@@ -238,6 +249,7 @@ def reapply(department: str | None, *, actor: Actor, now: dt.datetime, rt: Runti
         if changed < AUDIT_LISTED:
             old_due[ticket.reference], new_due[ticket.reference] = ticket.first_response_due_at, due
         ticket.first_response_due_at, ticket.at_risk_at = due, sla.at_risk_from(due, policy, calendar)
+        ticket.promise_updated_at = now
         if ticket.breached_at and due > now:
             ticket.breached_at = ticket.escalated_at = ticket.manager_escalated_at = None
         if ticket.at_risk_marked_at and ticket.at_risk_at > now:

@@ -86,7 +86,7 @@ _INSERT_ATTACHMENT = insert(Attachment.__table__)
 # what a new ticket has not got yet, so the object written below has every column loaded
 _NOT_YET = dict(first_responded_at=None, resolved_at=None, closed_at=None, self_resolved=False, at_risk_marked_at=None,
                 breached_at=None, escalated_at=None, manager_escalated_at=None, csat_score=None, csat_comment=None,
-                rated_at=None, merged_into_id=None)
+                rated_at=None, merged_into_id=None, promise_updated_at=None)
 
 
 def least_loaded_agent(department_id: int) -> int | None:
