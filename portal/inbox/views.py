@@ -65,6 +65,9 @@ def ticket(reference: str):
 
 
 def _page(t: Ticket, status: int = 200, **forms):
+    if status != 200 and any(f.filename for f in request.files.getlist("attachments")):
+        # a browser never re-sends chosen files with the refused form: say so instead of losing them silently
+        flash(_("Your files were not kept: please attach them again."), "error")
     transfer = forms.get("transfer") or TransferForm()
     transfer.department.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()
                                    if d.id != t.department_id]

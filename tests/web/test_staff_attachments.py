@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def test_a_refused_file_saves_nothing(client, demo, seller, auth, app, files, me
     response = staff_reply(client, ticket, "Gửi kèm tệp", [(png(), "tốt.png"), *files], internal=internal)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert message in html
+    assert message in html and "Your files were not kept: please attach them again." in html
     # the draft stays in the box it was written in: a refused note never lands in the reply to the seller
     box = "note-body" if internal else "reply-body"
     assert f'id="{box}" name="body" rows="4" required>Gửi kèm tệp</textarea>' in html
@@ -104,3 +105,24 @@ def test_a_refused_file_saves_nothing(client, demo, seller, auth, app, files, me
     assert files_on_disk(app) == on_disk
     assert db.session.get(Ticket, ticket.id).first_responded_at is None
 
+
+
+def test_a_reply_crossing_the_sellers_keeps_no_file_and_says_so(client, demo, seller, auth, app):
+    ticket = seller_ticket(seller)
+    auth.login()
+    seen = staff_reply_seen_event(client, ticket)
+    path = seller.link_path()
+    page = f"{path}/tickets/{ticket.reference}"
+    csrf = csrf_from(client.get(page).get_data(as_text=True))
+    assert client.post(f"{page}/reply", data={"csrf_token": csrf, "body": "Tôi gửi thêm"},
+                       content_type="multipart/form-data").status_code == 303
+    on_disk = files_on_disk(app)
+    response = staff_reply(client, ticket, "Trả lời kèm ảnh", [(png(), "ảnh.png")], seen_event=seen)
+    assert response.status_code == 409
+    assert "Your files were not kept: please attach them again." in response.get_data(as_text=True)
+    assert attachments_of(ticket, internal=False) == [] and files_on_disk(app) == on_disk
+
+
+def staff_reply_seen_event(client, ticket: Ticket) -> str:
+    html = client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
+    return re.search(r'name="seen_event"[^>]*value="(\d+)"', html).group(1)
