@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -23,6 +24,7 @@ class StaffReplyForm(PortalForm):
     internal = HiddenField()
     seen_event = HiddenField()  # the last history entry the writer saw
     confirm = HiddenField()  # "1": send although someone replied meanwhile
+    attachments = MultipleFileField(_l("Add screenshots or PDF"))  # checked as the seller's (services.uploads)
 
     def validate_body(self, field):
         try:

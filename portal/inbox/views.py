@@ -18,6 +18,7 @@ from ..services import (
     lead_requests,
     notifications,
     presence,
+    previews,
     staff_actions,
     tickets,
     uploads,
@@ -65,6 +66,9 @@ def ticket(reference: str):
 
 
 def _page(t: Ticket, status: int = 200, **forms):
+    if status != 200 and any(f.filename for f in request.files.getlist("attachments")):
+        # a browser never re-sends chosen files with the refused form: say so instead of losing them silently
+        flash(_("Your files were not kept: please attach them again."), "error")
     transfer = forms.get("transfer") or TransferForm()
     transfer.department.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()
                                    if d.id != t.department_id]
@@ -75,11 +79,13 @@ def _page(t: Ticket, status: int = 200, **forms):
     colleagues = inbox.colleagues(t)
     seen = staff_actions.last_event_id(t)
     return render_template(
-        "inbox/ticket.html", t=t, thread=thread, events=events, others=others, colleagues=colleagues,
+        "inbox/ticket.html", t=t, thread=thread, previews=previews.for_thread(thread, runtime().upload_dir),
+        events=events, others=others, colleagues=colleagues,
         history=[(e, history_text.sentence(e, names)) for e in events],
         shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
         here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
-        reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen), note_form=StaffReplyForm(internal="1"),
+        reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen),
+        note_form=forms.get("note") or StaffReplyForm(internal="1"),
         assign_form=AssignForm(), status_form=StatusForm(status=t.status),
         priority_form=PriorityForm(priority=t.priority),
         transfer_form=transfer, merge_form=MergeForm(), lead_request=lead_requests.for_ticket(t),
@@ -103,13 +109,16 @@ def _act(reference: str, form, action):
 def reply(reference: str):
     form = StaffReplyForm()
     t = _ticket(reference)
+    draft = {"note" if form.internal.data == "1" else "reply": form}  # a refused note stays a note
     if not form.validate():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
-        return _page(t, 422, reply=form)
+        return _page(t, 422, **draft)
     seen = None if form.confirm.data == "1" else form.seen_event_id()
+    rt = runtime()
     try:
+        files = uploads.check_files(form.attachments.data, rt.upload_max_bytes, rt.upload_max_files)
         staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow(),
-                            seen_event_id=seen)
+                            seen_event_id=seen, files=files, upload_dir=rt.upload_dir)
     except staff_actions.StaleView as exc:
         # keep the draft, show what crossed it, and let the writer send it deliberately
         form.seen_event.data = str(staff_actions.last_event_id(t))
@@ -117,7 +126,7 @@ def reply(reference: str):
         return _page(t, 409, reply=form, stale=exc.message)
     except PortalError as exc:
         flash(exc.message, "error")
-        return _page(t, exc.status_code, reply=form)
+        return _page(t, exc.status_code, **draft)
     return redirect(url_for("inbox.ticket", reference=t.reference), 303)
 
 
@@ -207,5 +216,17 @@ def attachment(attachment_id: int):
         abort(404, _("No such file."))
     try:
         return uploads.send_attachment(row, runtime().upload_dir)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+@bp.get("/attachments/<int:attachment_id>/thumb")
+def attachment_thumb(attachment_id: int):
+    """The inline thumbnail of an image attachment, to whoever may have the file itself."""
+    row = inbox.staff_attachment(current_user, attachment_id)
+    if row is None:
+        abort(404, _("No such file."))
+    try:
+        return previews.send_thumbnail(row, runtime().upload_dir)
     except NotFound as exc:
         abort(404, exc.message)

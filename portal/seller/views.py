@@ -15,7 +15,7 @@ from vocabulary import CATEGORIES
 
 from ..db_setup import SAFE_METHODS
 from ..models import Seller
-from ..services import lead_requests, links, promises, tickets, uploads
+from ..services import lead_requests, links, previews, promises, tickets, uploads
 from ..services.errors import InvalidInput, NotFound, PortalError
 from ..services.runtime import runtime, utcnow
 from .budget import per_seller
@@ -144,8 +144,10 @@ def create():
 
 
 def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200, lead_form=None):
+    thread = tickets.public_thread(ticket)
     return render_template(
-        "seller/ticket.html", seller=current_seller(), ticket=ticket, thread=tickets.public_thread(ticket),
+        "seller/ticket.html", seller=current_seller(), ticket=ticket, thread=thread,
+        previews=previews.for_thread(thread, runtime().upload_dir),
         shipments=tickets.known_shipments(ticket), reply_form=reply_form or ReplyForm(),
         rating_form=rating_form or RatingForm(), resolve_form=SelfResolveForm(),
         promise_note=promises.later_day_note(ticket, now=utcnow()),
@@ -235,5 +237,17 @@ def attachment(attachment_id: int):
         abort(404, _("No such file."))
     try:
         return uploads.send_attachment(row, runtime().upload_dir)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+@bp.get("/attachments/<int:attachment_id>/thumb")
+def attachment_thumb(attachment_id: int):
+    """The inline thumbnail of an image on the seller's own ticket (public messages only)."""
+    row = tickets.seller_attachment(current_seller(), attachment_id)
+    if row is None:
+        abort(404, _("No such file."))
+    try:
+        return previews.send_thumbnail(row, runtime().upload_dir)
     except NotFound as exc:
         abort(404, exc.message)

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from ..extensions import db
 from ..models import Attachment, Ticket
-from . import audit, uploads
+from . import audit, previews, uploads
 
 log = logging.getLogger("portal.retention")
 BATCH = 500  # tickets changed per transaction at most
@@ -73,7 +73,9 @@ def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, 
 
 
 def remove_files(stored_names: list[str], upload_dir: str) -> int:
-    """Delete stored files whose rows are gone (after the commit); returns how many were on disk."""
+    """Delete stored files whose rows are gone (after the commit), and their thumbnails; returns how
+    many were on disk."""
+    previews.remove(stored_names, upload_dir)
     count = 0
     for name in stored_names:
         path = uploads.stored_path(name, upload_dir)

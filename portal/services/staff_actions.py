@@ -10,8 +10,8 @@ from vocabulary import PRIORITIES
 
 from .. import access
 from ..extensions import db
-from ..models import Department, Event, Message, Ticket, User
-from . import history
+from ..models import Attachment, Department, Event, Message, Ticket, User
+from . import history, uploads
 from .errors import Conflict, InvalidInput
 
 TRANSITIONS = {
@@ -45,10 +45,13 @@ def last_event_id(ticket: Ticket) -> int:
 
 
 def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.datetime,
-          seen_event_id: int | None = None) -> Message:
+          seen_event_id: int | None = None, files: tuple[uploads.Upload, ...] = (),
+          upload_dir: str | None = None) -> Message:
     """A public reply to the seller or an internal note. The first public staff reply stops
     the first-response clock; a public reply opens a new ticket. With `seen_event_id` (the
-    history the writer saw), a public reply that would cross someone else's raises StaleView."""
+    history the writer saw), a public reply that would cross someone else's raises StaleView.
+    `files` (checked uploads, stored under `upload_dir`) go with the message: the seller sees
+    those of a public reply, never those of a note."""
     if not body.strip():
         raise InvalidInput(_l("Write a message."), {"body": [_l("Write a message.")]})
     if ticket.status == "closed" and not internal:
@@ -60,7 +63,8 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
     message = Message(ticket_id=ticket.id, author_kind="staff", author_user_id=user.id, body=body,
                       internal=internal, created_at=now)
     db.session.add(message)
-    history.record(ticket, "note_added" if internal else "replied", now, actor=user, by="staff")
+    history.record(ticket, "note_added" if internal else "replied", now, actor=user, by="staff",
+                   **({"attachments": len(files)} if files else {}))
     if not internal:
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
@@ -68,8 +72,27 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
             history.record(ticket, "status_changed", now, actor=user, old="new", new="open")
             ticket.status = "open"
     ticket.updated_at = now
-    db.session.commit()
+    _commit_with_files(message, files, upload_dir, now)
     return message
+
+
+def _commit_with_files(message: Message, files: tuple[uploads.Upload, ...], upload_dir: str | None,
+                       now: dt.datetime) -> None:
+    """Store the files, then commit them with the message: a failed commit leaves no file behind."""
+    if files and not upload_dir:
+        raise ValueError("files need an upload_dir")
+    written: list[str] = []
+    try:
+        for upload in files:
+            written.append(uploads.store(upload, upload_dir))
+            message.attachments.append(Attachment(
+                ticket_id=message.ticket_id, filename=upload.filename, stored_name=written[-1],
+                content_type=upload.content_type, size=len(upload.data), sha256=upload.sha256, created_at=now))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        uploads.discard(written, upload_dir or "")
+        raise
 
 
 def assign(ticket: Ticket, user: User, assignee_email: str | None, *, now: dt.datetime) -> None:

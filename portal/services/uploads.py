@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,18 @@ def check_upload(filename: str | None, data: bytes, max_bytes: int) -> Upload:
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise InvalidInput(_l("%(file)s is not a screenshot (PNG, JPEG, GIF, WebP) or a PDF.", file=shown))
     return Upload(sanitize_filename(filename, ALLOWED_TYPES[kind.mime]), kind.mime, data)
+
+
+def check_files(files: Iterable | None, max_bytes: int, max_files: int) -> tuple[Upload, ...]:
+    """The files chosen in a form's file input (werkzeug FileStorage; an empty input sends one
+    without a name), at most `max_files`, each checked as check_upload does. Raises InvalidInput
+    naming the first file refused, before anything is stored."""
+    chosen = [f for f in files or () if getattr(f, "filename", None)]
+    if len(chosen) > max_files:
+        raise InvalidInput(_l("At most %(count)s files per message.", count=max_files),
+                           {"attachments": [_l("Too many files.")]})
+    # read one byte past the cap so an oversized file is refused without holding all of it
+    return tuple(check_upload(f.filename, f.read(max_bytes + 1), max_bytes) for f in chosen)
 
 
 def store(upload: Upload, upload_dir: str) -> str:

@@ -18,8 +18,8 @@ ROLES = {  # who: (email or None, sees delivery tickets, sees finance tickets, r
     "manager": ("manager@demo.test", True, True, True),
     "admin": ("admin@demo.test", True, True, True),
 }
-GETS = ["/inbox", "/tickets/{own}", "/tickets/{other}", "/attachments/{own_file}", "/reports", "/reports/sla.csv",
-        "/notifications"]
+GETS = ["/inbox", "/tickets/{own}", "/tickets/{other}", "/attachments/{own_file}", "/attachments/{own_file}/thumb",
+        "/reports", "/reports/sla.csv", "/notifications"]
 # transfer last: once moved, the ticket is (rightly) out of reach of its old department
 POSTS = {"reply": {"body": "xin chào"}, "assign": {"assignee": ""}, "status": {"status": "open"},
          "priority": {"priority": "high"}, "merge": {"into": "T-0000-0000"}, "presence": {},
