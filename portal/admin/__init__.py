@@ -1,5 +1,15 @@
 """Administration (/admin): admins change, managers look."""
-from . import api_tokens, audit, canned, departments, routing, sellers, staff, views  # noqa: F401  (each adds its routes)
+from . import (  # noqa: F401  (each adds its routes)
+    api_tokens,
+    audit,
+    canned,
+    departments,
+    notifications,
+    routing,
+    sellers,
+    staff,
+    views,
+)
 from .views import bp
 
 __all__ = ["bp"]

@@ -30,6 +30,8 @@ SECTIONS = (
     ("admin.canned_page", _l("Canned replies"), _l("Replies staff pick on a ticket, per department.")),
     ("admin.api_tokens_page", _l("API tokens"), _l("Personal API tokens for staff integrations: issue and revoke.")),
     ("admin.webhooks_page", _l("Webhooks"), _l("Endpoints, secrets, events and the delivery log.")),
+    ("admin.notifications_page", _l("Seller notifications"),
+     _l("Notifications to sellers that were given up or refused: send them again.")),
     ("admin.audit_page", _l("Audit log"), _l("Every administrative change with who, when, before and after.")),
 )
 

@@ -5,6 +5,7 @@ from flask import Flask
 
 from .demo import demo_cli
 from .departments import departments_cli
+from .notifications import notifications_cli
 from .orders import orders_cli
 from .report import report_cli
 from .retention import retention_cli
@@ -15,7 +16,7 @@ from .users import users_cli
 from .webhooks import webhooks_cli
 
 GROUPS = (demo_cli, sellers_cli, users_cli, orders_cli, sla_cli, report_cli, routing_cli, webhooks_cli, departments_cli,
-          retention_cli)
+          retention_cli, notifications_cli)
 
 
 def register(app: Flask) -> None:

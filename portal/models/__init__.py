@@ -12,6 +12,13 @@ from .base import (
     SWEEP_ESCALATE,
     UTCDateTime,
 )
+from .notifications import (
+    SELLER_NOTIFY_CHANNELS,
+    SELLER_NOTIFY_EVENTS,
+    SELLER_NOTIFY_STATUSES,
+    PushSubscription,
+    SellerNotification,
+)
 from .operations import (
     WEBHOOK_EVENTS,
     WEBHOOK_STATUSES,
@@ -44,4 +51,6 @@ __all__ = [
     "Attachment", "CannedReply", "Event", "Message", "Notification", "Shipment", "Ticket", "TicketPresence",
     "TicketTracking",
     "IntegrationToken", "SelfServiceEvent", "ShipmentEvent",
+    "SELLER_NOTIFY_CHANNELS", "SELLER_NOTIFY_EVENTS", "SELLER_NOTIFY_STATUSES", "PushSubscription",
+    "SellerNotification",
 ]
