@@ -92,7 +92,7 @@ def reply(reference: str):
     seen = None if form.confirm.data == "1" else form.seen_event_id()
     try:
         staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow(),
-                            seen_event_id=seen)
+                            seen_event_id=seen, status=form.new_status())
     except staff_actions.StaleView as exc:
         # keep the draft, show what crossed it, and let the writer send it deliberately
         form.seen_event.data = str(staff_actions.last_event_id(t))

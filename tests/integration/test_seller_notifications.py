@@ -33,7 +33,7 @@ def agent() -> User:
 
 
 @pytest.fixture
-def gateway(app, hooks, monkeypatch):
+def gateway(app, demo, hooks, monkeypatch):
     """SELLER_NOTIFY_URL pointing at the test receiver (on loopback: `hooks` allows private addresses)."""
     monkeypatch.setitem(app.config, "SELLER_NOTIFY_URL", hooks.url)
     monkeypatch.setitem(app.config, "SELLER_NOTIFY_SECRET", SECRET)
@@ -242,3 +242,14 @@ def test_the_text_fits_one_sms_with_a_link_of_89_characters(app, event, locale):
 def test_the_text_is_in_the_sellers_language(app):
     assert "answered" in seller_notify.sentence("staff_replied", "T-1", "en")
     assert "trả lời" in seller_notify.sentence("staff_replied", "T-1", "vi")
+
+
+def test_an_erased_seller_keeps_no_notification_and_gets_none(app, demo, gateway, tmp_path):
+    from portal.services import erasure
+    ticket = factories.ticket(T0)
+    factories.message(ticket, "Đã giao lại.", now=T0, by=agent())
+    assert len(outbox()) == 1
+    erasure.forget_seller(factories.SELLER, now=T0 + MINUTE, upload_dir=str(tmp_path))
+    assert outbox() == []
+    staff_actions.change_status(db.session.get(type(ticket), ticket.id), agent(), "resolved", now=T0 + 2 * MINUTE)
+    assert outbox() == []

@@ -33,7 +33,7 @@ def agent() -> User:
 
 
 @pytest.fixture
-def vapid(app, monkeypatch):
+def vapid(app, demo, monkeypatch):
     private, public = webpush.new_vapid_keys()
     monkeypatch.setitem(app.config, "WEBPUSH_VAPID_PRIVATE_KEY", private)
     monkeypatch.setitem(app.config, "WEBPUSH_VAPID_PUBLIC_KEY", public)

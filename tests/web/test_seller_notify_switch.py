@@ -20,7 +20,7 @@ AUTH = "c2VjcmV0LWF1dGgta2V5"
 
 
 @pytest.fixture
-def vapid(app, monkeypatch):
+def vapid(app, demo, monkeypatch):
     private, public = webpush.new_vapid_keys()
     monkeypatch.setitem(app.config, "WEBPUSH_VAPID_PRIVATE_KEY", private)
     monkeypatch.setitem(app.config, "WEBPUSH_VAPID_PUBLIC_KEY", public)
