@@ -253,3 +253,31 @@ def test_an_erased_seller_keeps_no_notification_and_gets_none(app, demo, gateway
     assert outbox() == []
     staff_actions.change_status(db.session.get(type(ticket), ticket.id), agent(), "resolved", now=T0 + 2 * MINUTE)
     assert outbox() == []
+
+
+def test_the_scheduler_delivers_every_15_seconds(app, demo, gateway):
+    import threading
+
+    from portal import scheduler as portal_scheduler
+
+    built = portal_scheduler.build_scheduler(app, 60)
+    thread = threading.Thread(target=built.start, kwargs={"paused": True}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if built.running:
+                break
+            threading.Event().wait(0.01)
+        job = built.get_job("seller-notifications")
+        assert job.func is portal_scheduler.notifications_job and job.args == (app,)
+        assert job.trigger.interval == dt.timedelta(seconds=15)  # a reply reaches the gateway within a minute
+        assert job.coalesce is True and job.max_instances == 1
+    finally:
+        built.shutdown(wait=False)
+        thread.join(timeout=10)
+
+    # one run of the job, at the real time, sends what a reply just wrote
+    factories.message(factories.ticket(dt.datetime.now(dt.UTC)), "Đã giao lại.", now=dt.datetime.now(dt.UTC),
+                      by=agent())
+    portal_scheduler.notifications_job(app)
+    assert len(gateway.received) == 1 and outbox()[0].status == "delivered"
