@@ -1,11 +1,9 @@
 /* "Notify me on this phone" on the seller's link page: registers the service worker, subscribes
    with the portal's VAPID key and tells the portal the subscription; or undoes it. The block stays
    hidden where the browser has no Web Push. */
-'use strict';
-
 (function () {
   const box = document.querySelector('[data-push]');
-  if (!box || !('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) return;
+  if (!box || !('serviceWorker' in navigator) || !('PushManager' in window) || !window.Notification) return;
   const on = box.querySelector('[data-push-on]');
   const off = box.querySelector('[data-push-off]');
   const status = box.querySelector('[data-push-status]');
@@ -18,7 +16,7 @@
   function post(url, body) {
     return fetch(url, {
       method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': box.dataset.csrf },
+      headers: { 'content-type': 'application/json', 'x-csrftoken': box.dataset.csrf },
       body: JSON.stringify(body),
     }).then((response) => { if (!response.ok) throw new Error('HTTP ' + response.status); return response; });
   }

@@ -1,13 +1,11 @@
 /* The seller's service worker (served as /s/<token>/sw.js, so its scope is the seller's pages):
    shows each push as a notification, and opens the ticket it names when tapped. */
-'use strict';
-
 self.addEventListener('push', (event) => {
   let data = {};
   if (event.data) {
     try { data = event.data.json(); } catch (e) { data = { body: event.data.text() }; }
   }
-  event.waitUntil(self.registration.showNotification(data.title || 'Support', {
+  event.waitUntil(self.registration.showNotification(data.title || '', {
     body: data.body || '',
     data: { url: data.url || self.registration.scope },
     tag: data.url || 'portal',
