@@ -281,3 +281,19 @@ def test_the_scheduler_delivers_every_15_seconds(app, demo, gateway):
                       by=agent())
     portal_scheduler.notifications_job(app)
     assert len(gateway.received) == 1 and outbox()[0].status == "delivered"
+
+
+def test_the_admin_page_speaks_vietnamese_with_labels_not_codes(app, demo, gateway, client, auth):
+    gateway.fail_first = 1
+    factories.message(factories.ticket(T0), "Đã giao lại.", now=T0, by=agent())
+    [row] = outbox()
+    row.attempts = seller_notify_delivery.MAX_ATTEMPTS - 1
+    db.session.commit()
+    seller_notify_delivery.deliver_due(T0)
+    auth.login(ADMIN)
+    html = client.get("/admin/notifications?lang=vi").get_data(as_text=True)
+    assert "<h1>Thông báo cho người bán chưa gửi được</h1>" in html
+    assert "Cổng SMS/Zalo" in html and "Nhân viên đã trả lời" in html and "đã ngừng thử" in html
+    for code in (">dead<", ">gateway<", ">staff_replied<"):
+        assert code not in html
+    assert 'href="/admin/notifications"' in client.get("/admin/").get_data(as_text=True)
