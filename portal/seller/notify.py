@@ -69,7 +69,9 @@ def push_unsubscribe():
 
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, under the link so that its scope is the seller's pages."""
+    """The service worker, under the link so that its scope is the seller's pages: the link page
+    itself (/s/<token>, one level above the script, hence Service-Worker-Allowed) and its tickets."""
     response = send_file(SERVICE_WORKER, mimetype="text/javascript", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = url_for(".home")
     return response

@@ -124,4 +124,14 @@ def test_the_service_worker_is_served_under_the_link(app, demo, seller, client):
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     script = response.get_data(as_text=True)
     assert "showNotification" in script and "openWindow" in script
+    # the registration's scope is the link page itself, one level above the script
+    assert response.headers["Service-Worker-Allowed"] == seller.link_path()
+    html = client.get(seller.link_path()).get_data(as_text=True)
+    assert "data-scope" not in html  # no push block without VAPID keys
+
+
+def test_the_push_block_names_the_worker_and_its_scope(app, demo, seller, client, vapid):
+    path = seller.link_path()
+    html = client.get(path).get_data(as_text=True)
+    assert f'data-worker="{path}/sw.js"' in html and f'data-scope="{path}"' in html
     assert client.get("/s/not-a-token/sw.js").status_code == 404
