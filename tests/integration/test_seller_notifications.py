@@ -297,3 +297,39 @@ def test_the_admin_page_speaks_vietnamese_with_labels_not_codes(app, demo, gatew
     for code in (">dead<", ">gateway<", ">staff_replied<"):
         assert code not in html
     assert 'href="/admin/notifications"' in client.get("/admin/").get_data(as_text=True)
+
+
+def test_two_concurrent_passes_never_send_the_same_notification_twice(app, demo, gateway):
+    import threading
+    from collections import Counter
+
+    gateway.delay = 0.01
+    for i in range(12):
+        factories.message(factories.ticket(T0, submission_key=f"k{i}"), "Đã giao lại.", now=T0, by=agent())
+    queued = sorted(r.idempotency_key for r in outbox())
+    assert len(queued) == 12
+    db.session.commit()  # on SQLite an open transaction here would hold the write lock the passes need
+    start, totals, errors = threading.Barrier(2), [0, 0], []
+
+    def worker(slot: int) -> None:
+        try:
+            with app.app_context():
+                try:
+                    start.wait(timeout=10)
+                    while (result := seller_notify_delivery.deliver_due(T0, limit=3)) != \
+                            seller_notify_delivery.NotifyPass():
+                        totals[slot] += result.delivered
+                finally:
+                    db.session.remove()
+        except Exception as exc:  # surfaced below: an assertion in a thread would be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    sent = sorted(r.headers["x-portal-delivery"] for r in gateway.received)
+    assert sent == queued, Counter(sent).most_common(3)
+    assert sum(totals) == 12 and {r.status for r in outbox()} == {"delivered"}
