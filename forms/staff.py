@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 import normalize
 from vocabulary import PRIORITIES, PRIORITY_LABELS, STAFF_STATUS_LABELS, STATUSES
@@ -25,6 +25,8 @@ class StaffReplyForm(PortalForm):
     seen_event = HiddenField()  # the last history entry the writer saw
     confirm = HiddenField()  # "1": send although someone replied meanwhile
     attachments = MultipleFileField(_l("Add screenshots or PDF"))  # checked as the seller's (services.uploads)
+    # the status set with the reply, from the button pressed ("Send and resolve"…); empty: unchanged
+    status = HiddenField(validators=[Optional(), AnyOf(STATUSES, message=_l("Unknown status."))])
 
     def validate_body(self, field):
         try:
@@ -34,6 +36,9 @@ class StaffReplyForm(PortalForm):
 
     def clean_body(self) -> str:
         return self.body_text
+
+    def new_status(self) -> str | None:
+        return self.status.data or None
 
     def seen_event_id(self) -> int | None:
         raw = (self.seen_event.data or "").strip()

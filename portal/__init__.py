@@ -44,8 +44,9 @@ def create_app(config: object | None = None) -> Flask:
     from . import db_setup, extensions, models, sessions  # noqa: F401  (models register their tables)
 
     extensions.db.init_app(app)
-    from .services import outbox
+    from .services import outbox, seller_notify
     outbox.init_app(app)
+    seller_notify.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(app.root_path + "/../migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)

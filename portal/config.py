@@ -157,6 +157,13 @@ class Config:
         self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
         # closed or resolved tickets lose their attachments and contact phone this many days later
         self.PORTAL_RETENTION_DAYS = _days("PORTAL_RETENTION_DAYS")
+        # seller notifications (services.seller_notify): the SMS/Zalo gateway's URL and the key of its
+        # X-Portal-Signature; Web Push with a VAPID key pair (base64url) and a contact (mailto: or https:)
+        self.SELLER_NOTIFY_URL = os.environ.get("SELLER_NOTIFY_URL") or None
+        self.SELLER_NOTIFY_SECRET = os.environ.get("SELLER_NOTIFY_SECRET") or ""
+        self.WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY") or None
+        self.WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY") or None
+        self.WEBPUSH_CONTACT = os.environ.get("WEBPUSH_CONTACT") or "mailto:support@example.com"
 
 
 class TestConfig(Config):
@@ -186,3 +193,8 @@ class TestConfig(Config):
         self.RATELIMIT_CARRIER_API = "10000 per minute"
         self.RATELIMIT_STORAGE_URI = "portal-memory://"
         self.SESSION_COOKIE_SECURE = False
+        # no notifications unless a test sets them up
+        self.SELLER_NOTIFY_URL = None
+        self.SELLER_NOTIFY_SECRET = ""
+        self.WEBPUSH_VAPID_PRIVATE_KEY = None
+        self.WEBPUSH_VAPID_PUBLIC_KEY = None

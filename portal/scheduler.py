@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .extensions import db
-from .services import reports, retention, sla_jobs, webhook_delivery
+from .services import reports, retention, seller_notify_delivery, sla_jobs, webhook_delivery
 from .services.runtime import runtime, utcnow
 
 log = logging.getLogger("portal.scheduler")
@@ -53,6 +53,15 @@ def webhooks_job(app: Flask) -> None:
         result = webhook_delivery.deliver_due(utcnow())
         if result != webhook_delivery.DeliveryPass(0, 0, 0):
             log.info("webhooks %s", result.line())
+
+
+def notifications_job(app: Flask) -> None:
+    """One seller notification pass; run every NOTIFY_SECONDS, so a seller hears of a reply within a
+    minute even when one try fails and the next pass finds nothing else due."""
+    with job(app, "seller notifications"):
+        result = seller_notify_delivery.deliver_due(utcnow())
+        if result != seller_notify_delivery.NotifyPass():
+            log.info("seller notifications %s", result.line())
 
 
 def retention_job(app: Flask) -> None:
@@ -91,7 +100,11 @@ def weekly_report_job(app: Flask) -> Path | None:
     return _scheduled_report(app, "sla-week-{first}-{last}.csv", 7, "department")
 
 
-def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int = 30) -> BlockingScheduler:
+NOTIFY_SECONDS = 15
+
+
+def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int = 30,
+                    notify_seconds: int = NOTIFY_SECONDS) -> BlockingScheduler:
     with app.app_context():
         tz = runtime().timezone
     scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
@@ -102,6 +115,8 @@ def build_scheduler(app: Flask, interval_seconds: int = 60, webhook_seconds: int
     scheduler.add_job(weekly_report_job, CronTrigger(day_of_week="mon", hour=0, minute=10, timezone=tz), args=[app],
                       id="weekly-report")
     scheduler.add_job(webhooks_job, IntervalTrigger(seconds=webhook_seconds), args=[app], id="webhooks")
+    scheduler.add_job(notifications_job, IntervalTrigger(seconds=notify_seconds), args=[app],
+                      id="seller-notifications")
     if app.config.get("PORTAL_RETENTION_DAYS"):  # unset: personal data is kept
         scheduler.add_job(retention_job, IntervalTrigger(hours=1), args=[app], id="retention",
                           next_run_time=dt.datetime.now(tz))

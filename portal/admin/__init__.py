@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (each adds its routes)
     canned,
     departments,
     integration_tokens,
+    notifications,
     routing,
     sellers,
     staff,

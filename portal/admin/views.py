@@ -32,6 +32,8 @@ SECTIONS = (
     ("admin.integration_tokens_page", _l("Integration tokens"),
      _l("Tokens the carrier's system posts parcel events with: make, see their last use, revoke.")),
     ("admin.webhooks_page", _l("Webhooks"), _l("Endpoints, secrets, events and the delivery log.")),
+    ("admin.notifications_page", _l("Seller notifications"),
+     _l("Notifications to sellers that were given up or refused: send them again.")),
     ("admin.audit_page", _l("Audit log"), _l("Every administrative change with who, when, before and after.")),
 )
 

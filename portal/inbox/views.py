@@ -118,7 +118,8 @@ def reply(reference: str):
     try:
         files = uploads.check_files(form.attachments.data, rt.upload_max_bytes, rt.upload_max_files)
         staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow(),
-                            seen_event_id=seen, files=files, upload_dir=rt.upload_dir)
+                            seen_event_id=seen, files=files, upload_dir=rt.upload_dir,
+                            status=form.new_status())
     except staff_actions.StaleView as exc:
         # keep the draft, show what crossed it, and let the writer send it deliberately
         form.seen_event.data = str(staff_actions.last_event_id(t))

@@ -13,6 +13,13 @@ from .base import (
     UTCDateTime,
 )
 from .leads import LeadRequest
+from .notifications import (
+    SELLER_NOTIFY_CHANNELS,
+    SELLER_NOTIFY_EVENTS,
+    SELLER_NOTIFY_STATUSES,
+    PushSubscription,
+    SellerNotification,
+)
 from .operations import (
     WEBHOOK_EVENTS,
     WEBHOOK_STATUSES,
@@ -46,4 +53,6 @@ __all__ = [
     "TicketTracking",
     "IntegrationToken", "SelfServiceEvent", "ShipmentEvent",
     "LeadRequest",
+    "SELLER_NOTIFY_CHANNELS", "SELLER_NOTIFY_EVENTS", "SELLER_NOTIFY_STATUSES", "PushSubscription",
+    "SellerNotification",
 ]

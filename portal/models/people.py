@@ -111,3 +111,5 @@ class Seller(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # set by `sellers forget`: name and phone are blank since then, the tickets stay (anonymous)
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # the seller's switch on the link page: off, no notification is written for them (any channel)
+    notify_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))

@@ -8,7 +8,8 @@ and tracking numbers, so staff still find the ticket); the text of every message
 (the seller's, staff replies that may quote them, internal notes) and the reasons of their requests
 for a team lead (counted with the messages); their attachments (rows, then files); the message
 bodies and lead-request reasons inside the webhook deliveries of those tickets; the name and phone
-kept in the audit trail's earlier records of that seller. Their links are revoked.
+kept in the audit trail's earlier records of that seller; their seller notifications and Web Push
+subscriptions. Their links are revoked.
 
 Kept: the seller code, the company's own id for the seller, not a person's name or contact: it
 is what ties the anonymous tickets to the erasure request (the audit record names it) and what
@@ -29,7 +30,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from ..extensions import db
-from ..models import Attachment, AuditEvent, LeadRequest, Message, Seller, Ticket, User, WebhookDelivery
+from ..models import (
+    Attachment,
+    AuditEvent,
+    LeadRequest,
+    Message,
+    PushSubscription,
+    Seller,
+    SellerNotification,
+    Ticket,
+    User,
+    WebhookDelivery,
+)
 from . import audit, links, retention
 from .errors import NotFound
 from .tickets import search_text
@@ -167,6 +179,9 @@ def forget_seller(code: str, *, now: dt.datetime, upload_dir: str, actor: User |
         if found.nothing:
             db.session.rollback()
             return found
+        # seller notifications hold the phone and a link; erased sellers are sent nothing more
+        db.session.execute(delete(SellerNotification).where(SellerNotification.seller_id == seller.id))
+        db.session.execute(delete(PushSubscription).where(PushSubscription.seller_id == seller.id))
         seller.name, seller.phone, seller.erased_at, seller.updated_at = "", None, now, now
         version = links.bump_version(seller)
         audit.record("seller.erased", "seller", seller.code, before=None,

@@ -8,7 +8,7 @@ from sqlalchemy import insert
 
 from ..extensions import db
 from ..models import Event, Ticket, User
-from . import outbox
+from . import outbox, seller_notify
 
 
 def _plain(value) -> str:
@@ -23,6 +23,7 @@ def record(ticket: Ticket, kind: str, now: dt.datetime, actor: User | None = Non
                   data_json=json.dumps(data, ensure_ascii=False, default=_plain), created_at=now)
     db.session.add(event)
     outbox.announce_ticket(ticket, kind, now, data)
+    seller_notify.note_change(ticket, kind, now, data, by_staff=actor is not None)
     return event
 
 

@@ -46,12 +46,18 @@ def last_event_id(ticket: Ticket) -> int:
 
 def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.datetime,
           seen_event_id: int | None = None, files: tuple[uploads.Upload, ...] = (),
-          upload_dir: str | None = None) -> Message:
+          upload_dir: str | None = None, status: str | None = None) -> Message:
     """A public reply to the seller or an internal note. The first public staff reply stops
     the first-response clock; a public reply opens a new ticket. With `seen_event_id` (the
     history the writer saw), a public reply that would cross someone else's raises StaleView.
     `files` (checked uploads, stored under `upload_dir`) go with the message: the seller sees
-    those of a public reply, never those of a note."""
+    those of a public reply, never those of a note. With `status`, a public reply also moves the
+    ticket there (waiting on the seller, resolved…), in the same transaction: the seller is told
+    once, of the weightier change."""
+    if status is not None and internal:
+        raise InvalidInput(_l("An internal note does not change the status."), {"status": [_l("Not with a note.")]})
+    if status is not None and status not in TRANSITIONS:
+        raise InvalidInput(_l("Unknown status."), {"status": [_l("Unknown status.")]})
     if not body.strip():
         raise InvalidInput(_l("Write a message."), {"body": [_l("Write a message.")]})
     if ticket.status == "closed" and not internal:
@@ -60,6 +66,9 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
         crossing = replies_since(ticket, user, seen_event_id)
         if crossing:
             raise StaleView(crossing)
+    after_reply = "open" if ticket.status == "new" else ticket.status
+    if status is not None and status != after_reply and status not in TRANSITIONS.get(after_reply, set()):
+        raise Conflict(_l("A %(old)s ticket cannot become %(new)s.", old=after_reply, new=status))
     message = Message(ticket_id=ticket.id, author_kind="staff", author_user_id=user.id, body=body,
                       internal=internal, created_at=now)
     db.session.add(message)
@@ -71,6 +80,8 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
         if ticket.status == "new":
             history.record(ticket, "status_changed", now, actor=user, old="new", new="open")
             ticket.status = "open"
+        if status is not None:
+            _move(ticket, user, status, now)
     ticket.updated_at = now
     _commit_with_files(message, files, upload_dir, now)
     return message
@@ -119,6 +130,15 @@ def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime) 
     """Move along an allowed transition; resolved and closed times are kept."""
     if status == ticket.status:
         return
+    _move(ticket, user, status, now)
+    db.session.commit()
+
+
+def _move(ticket: Ticket, user: User, status: str, now: dt.datetime) -> None:
+    """The status change of `change_status`, in the caller's transaction; raises Conflict for a
+    transition that is not allowed (nothing then is committed)."""
+    if status == ticket.status:
+        return
     if status not in TRANSITIONS.get(ticket.status, set()):
         raise Conflict(_l("A %(old)s ticket cannot become %(new)s.", old=ticket.status, new=status))
     history.record(ticket, "status_changed", now, actor=user, old=ticket.status, new=status)
@@ -130,7 +150,6 @@ def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime) 
     elif ticket.status == "resolved":
         ticket.resolved_at = None
     ticket.status, ticket.updated_at = status, now
-    db.session.commit()
 
 
 def change_priority(ticket: Ticket, user: User, priority: str, *, now: dt.datetime) -> None:
