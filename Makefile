@@ -57,7 +57,13 @@ serve: $(VENV)/.installed translations
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL = $(BIN)/python -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-test: $(VENV)/.installed-dev translations
+# axe-core for the browser tests' accessibility checks (tests/browser/axe_check.py)
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/axe/package.json
+	cd tests/browser/axe && npm install --no-audit --no-fund --silent
+	touch $@
+
+test: $(VENV)/.installed-dev translations $(AXE)
 	$(PYTEST_PARALLEL) -m "not serial"
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m serial
 
