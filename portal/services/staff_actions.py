@@ -62,6 +62,7 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
     db.session.add(message)
     history.record(ticket, "note_added" if internal else "replied", now, actor=user, by="staff")
     if not internal:
+        ticket.last_staff_reply_at = now
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
         if ticket.status == "new":
