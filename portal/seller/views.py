@@ -89,7 +89,7 @@ def form_checks() -> dict[str, str]:
     the server's own upload limits and messages, and the categories that need a tracking number."""
     rt = runtime()
     return {**uploads.browser_checks(rt.upload_max_bytes, rt.upload_max_files),
-            "tracking-required": " ".join(sorted(TRACKING_REQUIRED)), "msg-required": _("required")}
+            "tracking-required": " ".join(sorted(TRACKING_REQUIRED)), "msg-required": _("(required)")}
 
 
 def _home(form: TicketForm | None, status: int = 200):
