@@ -7,7 +7,7 @@ Create Date: 2026-12-07 18:00:00
 Two instants on the ticket row, so the seller's list (read from ix_tickets_seller_created, the
 table rows it already reads) marks a ticket as new without looking at its messages:
 last_staff_reply_at, the latest public staff reply, kept by the reply itself, and seller_seen_at,
-when the seller last opened the ticket's page. Existing tickets take their latest public staff
+the latest of them the seller has seen on the ticket's page. Existing tickets take their latest public staff
 reply from the messages and count as seen up to it: an upgrade does not mark the whole history new.
 Plain ADD COLUMN on SQLite too: a batch copy of the table would drop the search triggers (0009, 0010).
 """

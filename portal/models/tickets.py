@@ -60,8 +60,8 @@ class Ticket(db.Model):
     csat_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    # the latest public staff reply, and when the seller last opened the ticket's page: the seller's
-    # list marks a ticket new from its own row (migration 0017)
+    # the latest public staff reply, and the latest one the seller has seen on the ticket's page: the
+    # seller's list marks a ticket new from its own row (migration 0017)
     last_staff_reply_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     seller_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submission_key: Mapped[str | None] = mapped_column(String(64))
@@ -113,7 +113,7 @@ class Ticket(db.Model):
 
     @property
     def has_unseen_reply(self) -> bool:
-        """A public staff reply came after the seller last opened the ticket's page."""
+        """A public staff reply came that the seller has not seen on the ticket's page."""
         return unseen_reply(self.last_staff_reply_at, self.seller_seen_at)
 
 

@@ -154,7 +154,7 @@ def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200):
 def ticket(reference: str):
     """The ticket's page; opening it makes the staff replies on it no longer new."""
     found = _own_ticket(reference)
-    seller_pages.opened(found, utcnow())
+    seller_pages.opened(found)
     return _ticket_page(found)
 
 

@@ -35,9 +35,9 @@ _NEWER = or_(_c.created_at > bindparam("created_at"),
 _OLDER_THAN, _NEWER_THAN = _NEWEST_FIRST.where(_OLDER), _OLDEST_FIRST.where(_NEWER)
 _KEY = select(_c.id, _c.created_at).where(_c.seller_id == bindparam("seller_id"),
                                          _c.reference == bindparam("reference"))
-_SEEN = (update(_tickets).where(_c.id == bindparam("ticket_id"), _c.last_staff_reply_at.is_not(None),
-                                or_(_c.seller_seen_at.is_(None), _c.seller_seen_at < _c.last_staff_reply_at))
-         .values(seller_seen_at=bindparam("now")))
+_SEEN = (update(_tickets).where(_c.id == bindparam("ticket_id"),
+                                or_(_c.seller_seen_at.is_(None), _c.seller_seen_at < bindparam("seen")))
+         .values(seller_seen_at=bindparam("seen")))
 
 
 @dataclass(frozen=True)
@@ -98,26 +98,28 @@ def tickets_page(seller: Seller, limit: int, before: str | None = None, after: s
     return TicketPage(rows[:limit], rows[limit - 1].reference if len(rows) > limit else None, None)
 
 
-def opened(ticket: Ticket, now: dt.datetime) -> bool:
-    """The seller opened the ticket's page: its staff replies so far are no longer new. Most visits
-    find nothing new and stay pure reads; otherwise one conditional UPDATE of the ticket's row is
+def opened(ticket: Ticket) -> bool:
+    """The seller opened the ticket's page: the staff replies it shows are no longer new (seen up to
+    the latest one the page read, so a reply that comes meanwhile stays new, whatever the clocks
+    say). Most visits find nothing new and stay pure reads; otherwise one conditional UPDATE of the row is
     committed, in a transaction of its own that begins as a writer (on SQLite it queues for the write
     lock, where the page's read transaction, had it gone on to write, could fail at once with
     "database is locked"). A marker that cannot be written now (the lock stays taken) is left for the
     next visit: the page still shows. Returns whether the marker moved."""
     if not ticket.has_unseen_reply:
         return False
+    seen = ticket.last_staff_reply_at
     commit_keeping_state()  # end the page's read; what it loaded stays loaded
     try:
         with writing():
-            moved = db.session.connection().execute(_SEEN, {"ticket_id": ticket.id, "now": now}).rowcount
+            moved = db.session.connection().execute(_SEEN, {"ticket_id": ticket.id, "seen": seen}).rowcount
             commit_keeping_state()
     except OperationalError as exc:
         db.session.rollback()
         log.warning("seen marker of %s not written: %s", ticket.reference, str(exc.orig or exc).splitlines()[0])
         return False
     if moved:
-        set_committed_value(ticket, "seller_seen_at", now)
+        set_committed_value(ticket, "seller_seen_at", seen)
     return bool(moved)
 
 
