@@ -9,8 +9,12 @@ import datetime as dt
 import html as htmllib
 import io
 import re
+import sqlite3
+import threading
+import time
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event, select
 
 from portal.extensions import db
@@ -117,6 +121,39 @@ def test_opening_a_ticket_writes_only_when_a_reply_is_new(client, demo, seller, 
     writes.clear()
     page_of(client, url)
     assert not [s for s in writes if s.startswith("UPDATE")], "seen already: a read again"
+
+
+def test_a_seen_marker_waits_its_turn_for_sqlites_write_lock(client, demo, seller, now):
+    """Another writer holds SQLite's write lock while the seller opens a ticket with a new reply, and
+    commits a change meanwhile: the marker's own writing transaction waits for it and then writes (a
+    read transaction that went on to write would fail with "database is locked" instead)."""
+    url = sa.engine.make_url(client.application.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    ticket = factories.ticket(now - dt.timedelta(hours=1))
+    factories.message(ticket, "Đã liên hệ bưu cục", by=agent(), now=now)
+    page, ticket_id = f"{seller.link_path()}/tickets/{ticket.reference}", ticket.id
+    db.session.commit()
+    other = sqlite3.connect(url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE tickets SET priority = 'high' WHERE id = ?", (ticket_id,))
+
+    def commit_later():
+        time.sleep(0.5)
+        other.execute("COMMIT")
+
+    writer = threading.Thread(target=commit_later)
+    started = time.monotonic()
+    writer.start()
+    try:
+        assert client.get(page).status_code == 200
+    finally:
+        writer.join()
+        other.close()
+    assert time.monotonic() - started >= 0.5
+    db.session.expire_all()
+    stored = db.session.get(Ticket, ticket_id)
+    assert stored.priority == "high" and stored.seller_seen_at == stored.last_staff_reply_at
 
 
 # --- rows: snippet and status ----------------------------------------------------------------
