@@ -156,6 +156,46 @@ def test_a_seen_marker_waits_its_turn_for_sqlites_write_lock(client, demo, selle
     assert stored.priority == "high" and stored.seller_seen_at == stored.last_staff_reply_at
 
 
+def test_a_seen_marker_that_cannot_be_written_leaves_the_page_working(app, demo, database_url, tmp_path, now):
+    """The write lock stays taken elsewhere for longer than a write waits: the seller still reads the
+    ticket (WAL reads need no lock), the reply stays new, and the next visit marks it."""
+    from portal import config as portal_config
+    from portal import create_app
+    from portal.services import links, sellers
+    from tests.clients import FreshGClient
+
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    config = portal_config.TestConfig(database_url, str(tmp_path / "uploads"))
+    config.SQLITE_BUSY_TIMEOUT = config.DATABASE_LOCK_TIMEOUT = 0.3
+    impatient = create_app(config)
+    impatient.test_client_class = FreshGClient
+    ticket = factories.ticket(now - dt.timedelta(hours=1))
+    factories.message(ticket, "Đã liên hệ bưu cục", by=agent(), now=now)
+    page = f"/s/{links.link_token(sellers.by_code('DEMO-001'), impatient.config['SECRET_KEY'])}/tickets/" \
+           f"{ticket.reference}"
+    ticket_id = ticket.id
+    db.session.commit()
+    other = sqlite3.connect(url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        response = impatient.test_client().get(page)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    try:
+        assert response.status_code == 200 and "Đã liên hệ bưu cục" in response.get_data(as_text=True)
+        assert db.session.get(Ticket, ticket_id).seller_seen_at is None
+        db.session.rollback()  # outside a request the test's own read took the write lock (db_setup)
+        assert impatient.test_client().get(page).status_code == 200
+        db.session.expire_all()
+        assert db.session.get(Ticket, ticket_id).seller_seen_at is not None
+    finally:
+        with impatient.app_context():
+            db.engine.dispose()
+
+
 # --- rows: snippet and status ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("lang", "status_label", "category_label"), [
