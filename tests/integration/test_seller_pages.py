@@ -196,6 +196,36 @@ def test_a_seen_marker_that_cannot_be_written_leaves_the_page_working(app, demo,
             db.engine.dispose()
 
 
+def test_the_lists_read_the_sellers_index_in_order(client, demo, seller, now):
+    """The home page and every direction of paging read ix_tickets_seller_created in its order: no
+    scan of the tickets, no sort (SQLite's plan; PostgreSQL plans by its statistics)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is checked on SQLite")
+    made = [factories.ticket(now - dt.timedelta(minutes=40 - i), category="other", tracking=()).reference
+            for i in range(35)]
+    listed: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many):
+        if statement.lstrip().startswith("SELECT") and "ORDER BY tickets.created_at" in statement:
+            listed.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        path = seller.link_path()
+        for url in (path, f"{path}/tickets", f"{path}/tickets?before={made[5]}", f"{path}/tickets?after={made[5]}"):
+            page_of(client, url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(listed) == 4
+    raw = db.engine.raw_connection()
+    try:
+        for statement, params in listed:
+            plan = " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall())
+            assert "USING INDEX ix_tickets_seller_created" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        raw.close()
+
+
 # --- rows: snippet and status ----------------------------------------------------------------
 
 @pytest.mark.parametrize(("lang", "status_label", "category_label"), [
