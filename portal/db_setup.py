@@ -2,6 +2,7 @@
 end their transaction and session cleanly even when the database went away (faults.py answers 503)."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import logging
@@ -41,6 +42,19 @@ def _begin(conn) -> None:
     # Sent through SQLAlchemy (its documented recipe for pysqlite), so that a lock still held by another
     # process when the busy timeout ends is an OperationalError like any other: a 503, not a 500
     conn.exec_driver_sql("BEGIN" if reads_only.get() else "BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """A transaction begun inside this block writes, even in a request that otherwise only reads
+    (a page that records something small, such as a seen marker): on SQLite it begins with BEGIN
+    IMMEDIATE and so waits its turn for the write lock. The caller ends the read transaction first,
+    and commits or rolls back before the block ends."""
+    token = reads_only.set(False)
+    try:
+        yield
+    finally:
+        reads_only.reset(token)
 
 
 def no_statement_timeout() -> None:

@@ -18,9 +18,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     tick(); setInterval(tick, 30000);
     document.querySelectorAll("form").forEach(function (form) {
-      form.addEventListener("submit", function () {
+      form.addEventListener("submit", function (event) {
         form.querySelectorAll("button[data-once]").forEach(function (b) {
-          setTimeout(function () { b.disabled = true; b.textContent = text("sending") || b.textContent; }, 0);
+          setTimeout(function () {
+            if (event.defaultPrevented) return; // another check held the form back: the button stays usable
+            b.disabled = true; b.textContent = text("sending") || b.textContent;
+          }, 0);
         });
       });
     });

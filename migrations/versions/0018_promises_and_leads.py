@@ -18,8 +18,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('tickets') as batch_op:
-        batch_op.add_column(sa.Column('promise_updated_at', sa.DateTime(timezone=True), nullable=True))
+    # plain ADD COLUMN on SQLite too: a batch copy of the table would drop the search triggers (0009, 0010)
+    op.add_column('tickets', sa.Column('promise_updated_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         'lead_requests',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -38,5 +38,4 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_lead_requests_department_created', table_name='lead_requests')
     op.drop_table('lead_requests')
-    with op.batch_alter_table('tickets') as batch_op:
-        batch_op.drop_column('promise_updated_at')
+    op.execute("ALTER TABLE tickets DROP COLUMN promise_updated_at")  # both databases (SQLite since 3.35)

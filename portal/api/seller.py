@@ -195,7 +195,8 @@ def reply(reference: str):
 def rating(reference: str):
     """Rate the answer (CSAT 1–5)
 
-    Once per ticket, after it is resolved; before that, or a second time, the answer is 409.
+    Once per ticket, after it is resolved and a person of the team answered it; before that, on a
+    ticket the seller resolved themselves or one merged into another, or a second time, the answer is 409.
     """
     found = tickets.seller_ticket(g.seller, reference)
     score, comment = api_schema.rating_input(json_body())

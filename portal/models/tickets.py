@@ -60,6 +60,10 @@ class Ticket(db.Model):
     csat_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # the latest public staff reply, and the latest one the seller has seen on the ticket's page: the
+    # seller's list marks a ticket new from its own row (migration 0017)
+    last_staff_reply_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    seller_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submission_key: Mapped[str | None] = mapped_column(String(64))
     # when a re-applied policy last moved the promised first-response time (the seller sees it marked)
     promise_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -108,6 +112,16 @@ class Ticket(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def has_unseen_reply(self) -> bool:
+        """A public staff reply came that the seller has not seen on the ticket's page."""
+        return unseen_reply(self.last_staff_reply_at, self.seller_seen_at)
+
+
+def unseen_reply(last_staff_reply_at: dt.datetime | None, seller_seen_at: dt.datetime | None) -> bool:
+    """Whether a ticket with these two instants has a staff reply its seller has not opened."""
+    return last_staff_reply_at is not None and (seller_seen_at is None or seller_seen_at < last_staff_reply_at)
 
 
 class TicketTracking(db.Model):

@@ -5,17 +5,16 @@ import uuid
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from forms.lead import LeadRequestForm
 from forms.seller import RatingForm, ReplyForm, SelfResolveForm, TicketForm
-from vocabulary import CATEGORIES
+from vocabulary import CATEGORIES, TRACKING_REQUIRED
 
 from ..db_setup import SAFE_METHODS
 from ..models import Seller
-from ..services import lead_requests, links, previews, promises, tickets, uploads
+from ..services import lead_requests, links, previews, promises, seller_pages, tickets, uploads
 from ..services.errors import InvalidInput, NotFound, PortalError
 from ..services.runtime import runtime, utcnow
 from .budget import per_seller
@@ -73,12 +72,7 @@ def keep_token(_endpoint, values):
 
 def _checked_uploads(field) -> tuple[uploads.Upload, ...]:
     rt = runtime()
-    files = [f for f in (field.data or []) if getattr(f, "filename", None)]
-    if len(files) > rt.upload_max_files:
-        raise InvalidInput(_l("At most %(count)s files per message.", count=rt.upload_max_files))
-    # read one byte past the cap so an oversized file is refused without holding all of it
-    return tuple(uploads.check_upload(f.filename, f.read(rt.upload_max_bytes + 1), rt.upload_max_bytes)
-                 for f in files)
+    return uploads.check_files(field.data, rt.upload_max_bytes, rt.upload_max_files)
 
 
 def upload_mb() -> int:
@@ -95,10 +89,18 @@ def _typed_before() -> dict[str, str]:
     return typed
 
 
+def form_checks() -> dict[str, str]:
+    """What the page's script checks before the seller sends (templates/seller/_form_checks.html):
+    the server's own upload limits and messages, and the categories that need a tracking number."""
+    rt = runtime()
+    return {**uploads.browser_checks(rt.upload_max_bytes, rt.upload_max_files),
+            "tracking-required": " ".join(sorted(TRACKING_REQUIRED)), "msg-required": _("(required)")}
+
+
 def _home(form: TicketForm | None, status: int = 200):
     """The link's page: a fresh form (form None), or a refused one with its values and errors."""
     seller = current_seller()
-    latest, older = tickets.seller_tickets(seller, limit=HOME_TICKETS)
+    latest = seller_pages.tickets_page(seller, HOME_TICKETS)
     reattach = False
     if form is None:
         form = TicketForm(formdata=None, **{"contact_phone": seller.phone, **_typed_before()})
@@ -107,17 +109,18 @@ def _home(form: TicketForm | None, status: int = 200):
         reattach = any(f.filename for f in request.files.getlist("attachments"))
     form.submission_key.data = form.submission_key.data or uuid.uuid4().hex
     return render_template("seller/home.html", seller=seller, form=form, upload_mb=upload_mb(),
-                           reattach=reattach, tickets=latest, older=older,
+                           reattach=reattach, tickets=latest.rows, older=latest.older, checks=form_checks(),
                            promises=promises.form_promises(runtime())), status
 
 
 @bp.get("/tickets")
 def ticket_list():
-    """Every ticket of the seller, a page at a time (the form page shows the latest few)."""
-    before = request.args.get("before") or None
+    """Every ticket of the seller, a page at a time, newest first (the form page shows the latest few)."""
+    before, after = request.args.get("before") or None, request.args.get("after") or None
     seller = current_seller()
-    rows, older = tickets.seller_tickets(seller, limit=LIST_PAGE, before=before)
-    return render_template("seller/tickets.html", seller=seller, tickets=rows, older=older, first_page=not before)
+    page = seller_pages.tickets_page(seller, LIST_PAGE, before=before, after=after)
+    return render_template("seller/tickets.html", seller=seller, tickets=page.rows, older=page.older,
+                           newer=page.newer, first_page=not (before or after))
 
 
 @bp.get("")
@@ -152,12 +155,17 @@ def _ticket_page(ticket, reply_form=None, rating_form=None, status: int = 200, l
         rating_form=rating_form or RatingForm(), resolve_form=SelfResolveForm(),
         promise_note=promises.later_day_note(ticket, now=utcnow()),
         lead=lead_requests.seller_view(ticket), lead_form=lead_form or LeadRequestForm(),
+        merged_into=seller_pages.merged_into(ticket), rating_refusal=tickets.rating_refusal(ticket),
+        checks=form_checks(),
     ), status
 
 
 @bp.get("/tickets/<reference>")
 def ticket(reference: str):
-    return _ticket_page(_own_ticket(reference))
+    """The ticket's page; opening it makes the staff replies on it no longer new."""
+    found = _own_ticket(reference)
+    seller_pages.opened(found)
+    return _ticket_page(found)
 
 
 def _own_ticket(reference: str):

@@ -75,6 +75,7 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
     history.record(ticket, "note_added" if internal else "replied", now, actor=user, by="staff",
                    **({"attachments": len(files)} if files else {}))
     if not internal:
+        ticket.last_staff_reply_at = now
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
         if ticket.status == "new":

@@ -86,7 +86,8 @@ _INSERT_ATTACHMENT = insert(Attachment.__table__)
 # what a new ticket has not got yet, so the object written below has every column loaded
 _NOT_YET = dict(first_responded_at=None, resolved_at=None, closed_at=None, self_resolved=False, at_risk_marked_at=None,
                 breached_at=None, escalated_at=None, manager_escalated_at=None, csat_score=None, csat_comment=None,
-                rated_at=None, merged_into_id=None, promise_updated_at=None)
+                rated_at=None, merged_into_id=None, promise_updated_at=None, last_staff_reply_at=None,
+                seller_seen_at=None)
 
 
 def least_loaded_agent(department_id: int) -> int | None:
@@ -150,7 +151,7 @@ def create_ticket(seller: Seller, new: NewTicket, *, now: dt.datetime, rt: Runti
         found = _existing(seller.id, new.submission_key)
         if found:
             return found, False
-        raise InvalidInput(_l("At most %(count)s files per message.", count=rt.upload_max_files),
+        raise InvalidInput(uploads.too_many_message(rt.upload_max_files),
                            {"attachments": [_l("Too many files.")]})
     decision = routing.route(routing.TicketFacts(category=new.category, description=new.description,
                                                  tracking_numbers=new.tracking_numbers, seller_code=seller.code),
@@ -214,35 +215,6 @@ def seller_ticket(seller: Seller, reference: str) -> Ticket:
     return ticket
 
 
-# newest first, read in that order from ix_tickets_seller_created
-_SELLER_TICKETS = (select(_tickets.c.reference, _tickets.c.category, _tickets.c.status, _tickets.c.created_at)
-                   .where(_tickets.c.seller_id == bindparam("seller_id"))
-                   .order_by(_tickets.c.created_at.desc(), _tickets.c.id.desc()).limit(bindparam("limit")))
-_SELLER_TICKETS_BEFORE = _SELLER_TICKETS.where(
-    or_(_tickets.c.created_at < bindparam("created_at"),
-        and_(_tickets.c.created_at == bindparam("created_at"), _tickets.c.id < bindparam("id"))))
-_SELLER_TICKET_KEY = select(_tickets.c.id, _tickets.c.created_at).where(
-    _tickets.c.seller_id == bindparam("seller_id"), _tickets.c.reference == bindparam("reference"))
-
-
-def seller_tickets(seller: Seller, limit: int = 10, before: str | None = None) -> tuple[list, str | None]:
-    """A page of the seller's tickets, newest first, as light rows (reference, category, status,
-    created_at): the list is on every visit to the link, so it loads no related objects. `before`
-    is the reference of the last ticket of the previous page (another seller's, or an unknown one,
-    gives the first page). Returns the rows and the reference that continues after them, if any."""
-    params = {"seller_id": seller.id, "limit": limit + 1}
-    statement = _SELLER_TICKETS
-    if before:
-        after = db.session.connection().execute(_SELLER_TICKET_KEY,
-                                                {"seller_id": seller.id, "reference": before}).first()
-        if after is not None:
-            statement, params = _SELLER_TICKETS_BEFORE, {**params, "created_at": after.created_at, "id": after.id}
-    rows = list(db.session.connection().execute(statement, params))
-    if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].reference
-    return rows, None
-
-
 def seller_ticket_page(seller: Seller, limit: int, before_id: int | None = None) -> tuple[list[Ticket], bool]:
     """Up to `limit` of the seller's tickets, newest first, older than their ticket `before_id`
     when given, and whether more follow: the API's pages, whole tickets. NotFound when `before_id`
@@ -276,7 +248,7 @@ def seller_reply(ticket: Ticket, body: str, files: tuple[uploads.Upload, ...], *
     if ticket.status == "closed":
         raise Conflict(_l("This ticket is closed. Please open a new ticket."))
     if len(files) > rt.upload_max_files:
-        raise InvalidInput(_l("At most %(count)s files per message.", count=rt.upload_max_files),
+        raise InvalidInput(uploads.too_many_message(rt.upload_max_files),
                            {"attachments": [_l("Too many files.")]})
     written: list[str] = []
     try:
@@ -299,12 +271,29 @@ def seller_reply(ticket: Ticket, body: str, files: tuple[uploads.Upload, ...], *
     return message
 
 
-def rate(ticket: Ticket, score: int, comment: str | None, *, now: dt.datetime) -> None:
-    """Record the seller's CSAT (1–5) once the ticket is resolved; a second rating is refused."""
+def rating_refusal(ticket: Ticket):
+    """Why the seller may not rate this ticket (a translatable message), or None when they may. A
+    rating measures a person's answer: a ticket must be resolved after a public staff reply; one the
+    seller resolved with a parcel status, or one merged into another (rated there), has none."""
+    if ticket.merged_into_id is not None:
+        return _l("This ticket was merged into another one; rate the answer there.")
+    if ticket.self_resolved:
+        return _l("You resolved this ticket yourself, so there is no answer to rate.")
+    if ticket.first_responded_at is None and ticket.last_staff_reply_at is None:
+        return _l("You can rate the answer once our team has replied.")
     if ticket.status not in ("resolved", "closed"):
-        raise Conflict(_l("You can rate the answer once the ticket is resolved."))
+        return _l("You can rate the answer once the ticket is resolved.")
     if ticket.csat_score is not None:
-        raise Conflict(_l("You have already rated this ticket. Thank you!"))
+        return _l("You have already rated this ticket. Thank you!")
+    return None
+
+
+def rate(ticket: Ticket, score: int, comment: str | None, *, now: dt.datetime) -> None:
+    """Record the seller's CSAT (1–5) of a resolved ticket a person answered; refused (Conflict)
+    otherwise (rating_refusal), and a second time."""
+    refusal = rating_refusal(ticket)
+    if refusal is not None:
+        raise Conflict(refusal)
     if not 1 <= score <= 5:
         raise InvalidInput(_l("Choose a rating from 1 to 5."), {"score": [_l("Choose a rating from 1 to 5.")]})
     ticket.csat_score, ticket.csat_comment, ticket.rated_at, ticket.updated_at = score, comment, now, now

@@ -47,16 +47,33 @@ def sanitize_filename(raw: str | None, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+# What a refused file is told, here and in the browser (browser_checks): one text for both.
+def too_many_message(count: int):
+    return _l("At most %(count)s files per message.", count=count)
+
+
+def empty_message(shown: str):
+    return _l("%(file)s is empty.", file=shown)
+
+
+def too_large_message(shown: str, max_bytes: int):
+    return _l("%(file)s is larger than %(mb)s MB.", file=shown, mb=max_bytes // (1024 * 1024))
+
+
+def wrong_type_message(shown: str):
+    return _l("%(file)s is not a screenshot (PNG, JPEG, GIF, WebP) or a PDF.", file=shown)
+
+
 def check_upload(filename: str | None, data: bytes, max_bytes: int) -> Upload:
     """Accept a screenshot or PDF by its content, whatever its name says. Raises InvalidInput."""
     shown = sanitize_filename(filename, "")[:-1] or "file"
     if not data:
-        raise InvalidInput(_l("%(file)s is empty.", file=shown))
+        raise InvalidInput(empty_message(shown))
     if len(data) > max_bytes:
-        raise InvalidInput(_l("%(file)s is larger than %(mb)s MB.", file=shown, mb=max_bytes // (1024 * 1024)))
+        raise InvalidInput(too_large_message(shown, max_bytes))
     kind = filetype.guess(data[:8192])
     if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise InvalidInput(_l("%(file)s is not a screenshot (PNG, JPEG, GIF, WebP) or a PDF.", file=shown))
+        raise InvalidInput(wrong_type_message(shown))
     return Upload(sanitize_filename(filename, ALLOWED_TYPES[kind.mime]), kind.mime, data)
 
 
@@ -66,10 +83,18 @@ def check_files(files: Iterable | None, max_bytes: int, max_files: int) -> tuple
     naming the first file refused, before anything is stored."""
     chosen = [f for f in files or () if getattr(f, "filename", None)]
     if len(chosen) > max_files:
-        raise InvalidInput(_l("At most %(count)s files per message.", count=max_files),
-                           {"attachments": [_l("Too many files.")]})
+        raise InvalidInput(too_many_message(max_files), {"attachments": [_l("Too many files.")]})
     # read one byte past the cap so an oversized file is refused without holding all of it
     return tuple(check_upload(f.filename, f.read(max_bytes + 1), max_bytes) for f in chosen)
+
+
+def browser_checks(max_bytes: int, max_files: int) -> dict[str, str]:
+    """What the seller's browser checks before it uploads (static/seller-checks.js): the limits of
+    check_upload and the count the views allow, and their messages in the page's language, with
+    "{file}" where the file's name goes. The server checks again all the same."""
+    return {"max-bytes": str(max_bytes), "max-files": str(max_files), "types": " ".join(ALLOWED_TYPES),
+            "msg-count": str(too_many_message(max_files)), "msg-empty": str(empty_message("{file}")),
+            "msg-size": str(too_large_message("{file}", max_bytes)), "msg-type": str(wrong_type_message("{file}"))}
 
 
 def store(upload: Upload, upload_dir: str) -> str:

@@ -78,7 +78,7 @@ def test_seller_and_agent_close_the_loop(new_page, staff, seller_link):
     seller.reload()
     assert seller.locator("section.card").first.locator(".status").inner_text() == "Resolved"
     assert seller.get_by_role("heading", name="How did we do?").is_visible()
-    seller.get_by_label("5", exact=True).check()
+    seller.get_by_label("5 — Very happy").check()
     comment = "Hỗ trợ rất nhanh, cảm ơn các bạn nhiều!"
     seller.get_by_label("Comment (optional)").fill(comment)
     seller.get_by_role("button", name="Send rating").click()

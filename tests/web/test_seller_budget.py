@@ -69,6 +69,7 @@ def test_replies_and_ratings_spend_the_same_budget(client, app, seller, budget):
     api_reply = client.post(f"{API}/tickets/{reference}/replies", json={"body": "Vẫn chưa nhận"},
                             headers=bearer(app))
     assert api_reply.status_code == 201  # 3
+    staff_actions.reply(ticket, ticket.assignee, "Đã xử lý, mời bạn đánh giá.", False, now=ticket.created_at)
     staff_actions.change_status(ticket, ticket.assignee, "resolved", now=ticket.created_at)
     rating = client.post(f"{API}/tickets/{reference}/rating", json={"score": 5}, headers=bearer(app))
     assert rating.status_code == 201  # 4

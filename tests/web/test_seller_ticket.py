@@ -109,6 +109,7 @@ def test_rating_only_after_resolution_once_and_in_range(client, demo, seller, no
     assert "How did we do?" not in client.get(page).get_data(as_text=True)
     assert csrf_post(client, page, f"{page}/rating", score="5").status_code == 409
     agent = db.session.scalar(select(User).where(User.email == "agent1.delivery@demo.test"))
+    staff_actions.reply(ticket, agent, "Đã giao lại cho bưu cục.", False, now=now + dt.timedelta(minutes=4))
     staff_actions.change_status(ticket, agent, "resolved", now=now + dt.timedelta(minutes=5))
     assert "How did we do?" in client.get(page).get_data(as_text=True)
     bad = csrf_post(client, page, f"{page}/rating", score="9")
