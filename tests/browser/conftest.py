@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, STAFF_PASSWORD
+from tests.browser.helpers import ARTIFACTS, NOTIFY_SECRET, STAFF_PASSWORD
 from tests.server import PortalServer, ServerError
+from tests.webhook_receiver import HookServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -28,8 +29,8 @@ def pytest_runtest_makereport(item, call):
 class Portal(PortalServer):
     """The development server (`flask run`) on a fresh SQLite database, and seller links from its CLI."""
 
-    def __init__(self, tmp: Path) -> None:
-        super().__init__(tmp, f"sqlite:///{tmp / 'portal.sqlite3'}", kind="flask", name="server")
+    def __init__(self, tmp: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__(tmp, f"sqlite:///{tmp / 'portal.sqlite3'}", kind="flask", name="server", env=env)
         self._links: dict[str, str] = {}
         self._pending: dict[str, subprocess.Popen] = {}
 
@@ -67,10 +68,11 @@ def _require_chromium():
 
 
 @contextlib.contextmanager
-def _running_portal(tmp: Path, *setup: tuple[str, ...], after_launch=None) -> Iterator[Portal]:
+def running_portal(tmp: Path, *setup: tuple[str, ...], after_launch=None,
+                   env: dict[str, str] | None = None) -> Iterator[Portal]:
     """`flask run` on a free port over a fresh, migrated database, after the given CLI commands;
-    `after_launch(server)` runs while the server boots."""
-    server = Portal(tmp)
+    `after_launch(server)` runs while the server boots; `env` adds settings."""
+    server = Portal(tmp, env)
     try:
         try:
             server.cli("db", "upgrade")
@@ -90,7 +92,7 @@ def _running_portal(tmp: Path, *setup: tuple[str, ...], after_launch=None) -> It
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory) -> Iterator[Portal]:
     """The portal with the demo data."""
-    with _running_portal(tmp_path_factory.mktemp("portal"), ("demo", "load"),
+    with running_portal(tmp_path_factory.mktemp("portal"), ("demo", "load"),
                          after_launch=lambda server: server.request_links("DEMO-001", "DEMO-002")) as server:
         yield server
 
@@ -100,9 +102,21 @@ def empty_portal(tmp_path_factory) -> Iterator[Portal]:
     """The portal on an empty database, as the README leaves it: migrated, one admin, nothing else."""
     admin = ("users", "add", "--email", "first.admin@example.vn", "--name", "Quản trị viên", "--role", "admin",
              "--password-stdin")
-    with _running_portal(tmp_path_factory.mktemp("empty-portal"),
+    with running_portal(tmp_path_factory.mktemp("empty-portal"),
                          after_launch=lambda server: server.cli(*admin, input=f"{STAFF_PASSWORD}\n")) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def notifying_portal(tmp_path_factory) -> Iterator[Portal]:
+    """The portal with the demo data that tells sellers through an SMS/Zalo gateway: a receiver on
+    loopback (`.hooks`) at SELLER_NOTIFY_URL. No scheduler runs: `notifications deliver` sends."""
+    with HookServer() as hooks:
+        env = {"SELLER_NOTIFY_URL": hooks.url, "SELLER_NOTIFY_SECRET": NOTIFY_SECRET, "OUTBOUND_ALLOW_PRIVATE": "1"}
+        with running_portal(tmp_path_factory.mktemp("notifying-portal"), ("demo", "load"), env=env,
+                            after_launch=lambda server: server.request_links("DEMO-001")) as server:
+            server.hooks = hooks
+            yield server
 
 
 @pytest.fixture(scope="session")

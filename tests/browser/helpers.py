@@ -8,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 STAFF_PASSWORD = "demo-password-2026"
+NOTIFY_SECRET = "gateway-secret-for-the-browser-tests"
 TICKET_URL = re.compile(r"/s/[^/]+/tickets/(T-\d{4}-\d{4})$")
 REFERENCE = re.compile(r"T-\d{4}-\d{4}")
 
