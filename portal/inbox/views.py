@@ -78,9 +78,10 @@ def _page(t: Ticket, status: int = 200, **forms):
     others = inbox.sellers_other_tickets(current_user, t)
     colleagues = inbox.colleagues(t)
     seen = staff_actions.last_event_id(t)
+    previous, following = inbox.queue_neighbours(current_user, t)
     return render_template(
         "inbox/ticket.html", t=t, thread=thread, previews=previews.for_thread(thread, runtime().upload_dir),
-        events=events, others=others, colleagues=colleagues,
+        events=events, others=others, colleagues=colleagues, previous=previous, following=following,
         history=[(e, history_text.sentence(e, names)) for e in events],
         shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
         here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
@@ -128,7 +129,19 @@ def reply(reference: str):
     except PortalError as exc:
         flash(exc.message, "error")
         return _page(t, exc.status_code, **draft)
+    if request.form.get("then") == "next":
+        return _to_next(t)
     return redirect(url_for("inbox.ticket", reference=t.reference), 303)
+
+
+def _to_next(t: Ticket):
+    """After "Send and go to the next ticket": the next one of the agent's queue, or the inbox when none is left."""
+    following = inbox.queue_neighbours(current_user, t)[1]
+    flash(_("Sent on %(reference)s.", reference=t.reference), "success")
+    if following is None:
+        flash(_("No more tickets in your queue."), "success")
+        return redirect(url_for("inbox.index"), 303)
+    return redirect(url_for("inbox.ticket", reference=following.reference), 303)
 
 
 @bp.post("/tickets/<reference>/presence")

@@ -202,6 +202,19 @@ def staff_ticket(user: User, reference: str) -> Ticket | None:
     return ticket if ticket is not None and access.can_see(user, ticket) else None
 
 
+def queue_neighbours(user: User, ticket: Ticket) -> tuple[Ticket | None, Ticket | None]:
+    """(previous, next) around `ticket` in the user's default queue: the open tickets they may see,
+    soonest first response due first (`queue`'s order, first_response_due_at then id). The ticket
+    need not be in the queue itself: one just resolved still has a next ticket after its place."""
+    key = tuple_(Ticket.first_response_due_at, Ticket.id)
+    here = tuple_(literal(ticket.first_response_due_at, UTCDateTime()), literal(ticket.id, Integer()))
+    base = access.visible(user, select(Ticket)).where(_OPEN, Ticket.id != ticket.id)
+    before = db.session.scalar(base.where(key < here).order_by(Ticket.first_response_due_at.desc(), Ticket.id.desc())
+                               .limit(1))
+    after = db.session.scalar(base.where(key > here).order_by(Ticket.first_response_due_at, Ticket.id).limit(1))
+    return before, after
+
+
 def sellers_other_tickets(user: User, ticket: Ticket, limit: int = 5) -> list[Ticket]:
     """The latest `limit` other tickets of the ticket's seller that `user` may see (access.visible),
     newest first: a ticket page never names a ticket, nor its status, of a department the viewer

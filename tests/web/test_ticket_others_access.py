@@ -1,4 +1,4 @@
-"""A staff ticket page's "Other tickets:" of the same seller names only tickets the viewer may see
+"""A staff ticket page's "Other tickets of this seller" (the side panel) names only tickets the viewer may see
 (portal.access): an agent sees those of their own departments, a manager every one."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def seller_tickets(demo, now) -> dict[str, list[str]]:
 def others_on_page(client, reference: str) -> set[str]:
     response = client.get(f"/tickets/{reference}")
     assert response.status_code == 200
-    line = re.search(r"Other tickets:(.*?)</p>", response.get_data(as_text=True), flags=re.S)
+    line = re.search(r'<ul class="other-tickets">(.*?)</ul>', response.get_data(as_text=True), flags=re.S)
     return set(re.findall(r"T-\d{4}-\d{4}", line.group(1))) if line else set()
 
 
@@ -74,4 +74,4 @@ def test_no_line_when_the_viewer_may_see_no_other_ticket(client, auth, demo, now
                               tracking=())
     factories.ticket(now, seller="DEMO-002")
     assert auth.login("agent1.finance@demo.test").status_code == 303
-    assert "Other tickets:" not in client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
+    assert 'class="other-tickets"' not in client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
