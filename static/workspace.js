@@ -25,6 +25,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (composer) {
     var tablist = composer.querySelector("[role=tablist]");
     tablist.hidden = false;
+    composer.classList.add("tabbed");
     show(composer.getAttribute("data-active") || "reply", false);
     tablist.addEventListener("click", function (e) {
       var tab = e.target.closest("[data-tab]");

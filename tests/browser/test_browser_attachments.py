@@ -25,11 +25,13 @@ def test_a_staff_photo_is_a_thumbnail_for_the_seller_and_a_notes_file_is_not(new
 
     agent = staff.login(AGENT)
     agent.goto(f"/tickets/{reference}")
+    agent.get_by_role("tab", name="Internal note").click()
     agent.get_by_label("Internal note").fill("Ảnh kho, chỉ nội bộ")
     agent.locator("#note-files").set_input_files(_photo(tmp_path / "kho-noi-bo.jpg"))
     agent.get_by_role("button", name="Add note").click()
     agent.locator("ol.thread li.msg-note img[alt='kho-noi-bo.jpg']").wait_for()
 
+    agent.get_by_role("tab", name="Public reply").click()
     agent.get_by_label("Reply to seller").fill("Ảnh bưu cục chụp lúc nhận hàng")
     agent.get_by_label("Add screenshots or PDF").first.set_input_files(_photo(tmp_path / "buu-cuc.jpg"))
     agent.get_by_role("button", name="Send reply").click()

@@ -100,6 +100,7 @@ def test_internal_note_never_reaches_the_seller(page, staff, seller_link):
     agent = staff.login(AGENT)
     agent.goto(f"/tickets/{reference}")
     note = "NOTE-ONLY-STAFF: seller này hay khiếu nại, kiểm tra camera kho trước khi trả lời."
+    agent.get_by_role("tab", name="Internal note").click()
     agent.get_by_label("Internal note").fill(note)
     agent.get_by_role("button", name="Add note").click()
     agent.wait_for_load_state()
