@@ -73,7 +73,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   document.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    if (e.keyCode === 13 && (e.ctrlKey || e.metaKey)) {  // Ctrl/Cmd+Enter
       var form = e.target.closest && e.target.closest("form[data-send]");
       if (form) {
         e.preventDefault();
