@@ -85,8 +85,9 @@ def _page(t: Ticket, status: int = 200, **forms):
         history=[(e, history_text.sentence(e, names)) for e in events],
         shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
         here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
-        reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen),
-        note_form=forms.get("note") or StaffReplyForm(internal="1"),
+        # formdata=None: a refused draft stays in its own box, never copied into the other one
+        reply_form=forms.get("reply") or StaffReplyForm(formdata=None, seen_event=seen),
+        note_form=forms.get("note") or StaffReplyForm(formdata=None, internal="1"),
         assign_form=AssignForm(), status_form=StatusForm(status=t.status),
         priority_form=PriorityForm(priority=t.priority),
         transfer_form=transfer, merge_form=MergeForm(), lead_request=lead_requests.for_ticket(t),

@@ -148,3 +148,31 @@ def test_the_workspace_speaks_vietnamese(app, demo, now):
     for english in ("Ticket properties", "SLA clock", "Parcels of this ticket", "Keyboard shortcuts",
                     "Public reply", "After sending", "No news from the carrier", "Next ticket"):
         assert english not in html, english
+
+
+@pytest.mark.parametrize(("internal", "tab", "other"), [("", "reply", "note-body"), ("1", "note", "reply-body")])
+def test_a_refused_draft_opens_on_its_own_tab_and_only_there(client, auth, demo, now, internal, tab, other):
+    ticket = factories.ticket(now)
+    auth.login()
+    page = f"/tickets/{ticket.reference}"
+    response = auth.post(f"{page}/reply", page, body="Bản nháp bị từ chối", internal=internal, status="flying")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'data-composer data-active="{tab}"' in html
+    assert f'id="{other}" name="body" rows="4" required></textarea>' in html  # the other box stays empty
+    assert html.count("Bản nháp bị từ chối</textarea>") == 1
+
+
+def test_a_refused_transfer_or_merge_shows_its_form_open(client, auth, demo, now):
+    ticket = factories.ticket(now)
+    auth.login()
+    page = f"/tickets/{ticket.reference}"
+    transfer = auth.post(f"{page}/transfer", page, department="nowhere", reason="")
+    assert transfer.status_code == 422
+    opened = transfer.get_data(as_text=True)
+    assert re.search(r'<details class="prop" open><summary>Transfer to another department', opened)
+    merge = auth.post(f"{page}/merge", page, into="t-9999-0001")
+    assert merge.status_code == 422
+    html = merge.get_data(as_text=True)
+    assert re.search(r'<details class="prop" open><summary>Merge into another ticket', html)
+    assert "<details class=\"prop\"><summary>Transfer to another department" in html
