@@ -128,6 +128,7 @@ def test_other_tickets_in_the_panel_only_when_the_agent_may_see_them(client, aut
     html = client.get(f"/tickets/{ticket.reference}").get_data(as_text=True)
     others = re.search(r'<ul class="other-tickets">(.*?)</ul>', html, flags=re.S).group(1)
     assert own.reference in others and "waiting on seller" in others
+    assert f'href="tel:{ticket.seller.phone}"' in side_panel(html)  # no contact phone given: the seller's own
     assert finance.reference not in html  # not in the panel, nor in the merge picker
     assert f'<option value="{own.reference}">' in html  # the merge picker offers it
     auth.client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
