@@ -73,6 +73,7 @@ def test_an_agent_works_through_the_queue_with_the_keyboard(new_page, staff, sel
     dialog.wait_for()
     assert "Yêu cầu tiếp theo trong hàng đợi của bạn" in dialog.inner_text()
     assert_accessible(agent, "the shortcuts' help (vi)")
+    agent.screenshot(path=str(ARTIFACTS / "agent-workspace-shortcuts-vi.png"))
     agent.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
 
@@ -94,3 +95,5 @@ def test_one_column_on_a_phone(new_page, staff, seller_link):
     side, thread = agent.locator("aside.ws-side").bounding_box(), agent.locator("ol.thread").bounding_box()
     assert side["y"] > thread["y"] and side["x"] + side["width"] <= 390
     assert agent.evaluate("document.documentElement.scrollWidth") <= 390
+    ARTIFACTS.mkdir(exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "agent-workspace-vi-390.png"), full_page=True)
