@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
 
-from .. import history_text
+from .. import history_text, notification_text
 from ..models import Ticket
 from ..services import bulk, canned, departments, inbox, notifications, presence, staff_actions, tickets, uploads
 from ..services.errors import NotFound, PortalError
@@ -135,7 +135,8 @@ def bulk_action():
 
 @bp.get("/notifications")
 def notification_list():
-    return render_template("inbox/notifications.html", items=notifications.recent(current_user))
+    return render_template("inbox/notifications.html", items=notifications.recent(current_user),
+                           notification_text=notification_text.text)
 
 
 @bp.post("/notifications/read")
