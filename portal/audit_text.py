@@ -59,7 +59,8 @@ def action_label(action: str) -> str:
     """An action for the filter menu; an action without a label by its kind ("Other change: Sellers")."""
     if action in ACTION_LABELS:
         return _(ACTION_LABELS[action])
-    return _("Other change: %(kind)s", kind=kind_label(action.split(".", 1)[0]))
+    kind = action.split(".", 1)[0]
+    return _("Other change: %(kind)s", kind=_(KIND_LABELS[kind])) if kind in KIND_LABELS else _("Other change")
 
 
 def _state(event: AuditEvent) -> dict:

@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from vocabulary import N_
 
-from .services.departments import calendar_summary
 from .templating import CATEGORY_LABELS, PRIORITY_LABELS, ROLE_LABELS, localtime
 
 ANY_DEPARTMENT = "*"  # sla.ANY: a policy for every department
@@ -156,9 +157,40 @@ VALUES: dict[str, Callable[[object, Names], str]] = {
     "departments": _departments, "leads": _people, "user": lambda v, n: n.person(v),
     "department": lambda v, n: n.department(v), "fallback_department": lambda v, n: n.department(v),
     "events": lambda v, n: _events(v), "category_defaults": _category_defaults, "erased": _erased,
-    "calendar": lambda v, n: calendar_summary(v) if isinstance(v, dict) else text(v),
+    "calendar": lambda v, n: calendar(v) if isinstance(v, dict) else text(v),
     **{key: (lambda v, n: _minutes(v)) for key in _MINUTES},
 }
+
+
+def _week(weekly: Mapping[str, list]) -> str:
+    """"Th 2–Th 6 08:00–17:30; Th 7 08:00–12:00": days in a row with the same hours told once."""
+    names = get_day_names("abbreviated", locale=str(get_locale() or "en"))
+    runs: list[list] = []  # [first day, last day, hours]
+    for day in sorted(int(d) for d in weekly):
+        hours = ", ".join(f"{start}–{end}" for start, end in weekly[str(day)]) or _("closed")
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == hours:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, hours])
+    return "; ".join(f"{names[a]}{'–' + names[b] if b != a else ''} {hours}" for a, b, hours in runs)
+
+
+def calendar(data: dict) -> str:
+    """A department's stored calendar in a line: "Open 24/7", or its hours, zone and days off."""
+    if data.get("kind") != "business":
+        return _("Open 24/7")
+    weekly = {str(day): windows for day, windows in (data.get("weekly_hours") or {}).items()}
+    values = {"zone": data.get("timezone"), "days": _week(weekly), "country": data.get("country"),
+              "count": len(data.get("holidays", []))}
+    if values["country"]:
+        if values["count"]:
+            return _("Business hours in %(zone)s: %(days)s; closed on %(country)s public holidays and %(count)s "
+                     "own day(s)", **values)
+        return _("Business hours in %(zone)s: %(days)s; closed on %(country)s public holidays", **values)
+    if values["count"]:
+        return _("Business hours in %(zone)s: %(days)s; no public holidays; closed on %(count)s own day(s)",
+                 **values)
+    return _("Business hours in %(zone)s: %(days)s; no public holidays", **values)
 
 
 def value_text(key: str, value, names: Names) -> str:

@@ -8,15 +8,16 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.admin import CannedReplyForm
 
-from ..services import canned, staff
+from ..services import canned, departments
 from ..services.errors import PortalError
 from ..services.runtime import utcnow
+from ..templating import department_name
 from .views import bp
 
 
 def _form() -> CannedReplyForm:
     form = CannedReplyForm()
-    form.department.choices = [SelectChoice(code, name) for code, name in staff.department_choices()]
+    form.department.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()]
     return form
 
 

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
 
-from .. import history_text, notification_text
+from .. import history_text, notification_text, routing_text
 from ..models import Ticket
 from ..services import bulk, canned, departments, inbox, notifications, presence, staff_actions, tickets, uploads
 from ..services.errors import NotFound, PortalError
@@ -66,6 +66,7 @@ def _page(t: Ticket, status: int = 200, **forms):
     return render_template(
         "inbox/ticket.html", t=t, thread=thread, events=events, others=others, colleagues=colleagues,
         history=[(e, history_text.sentence(e, names)) for e in events],
+        routing=routing_text.sentence(t.routing_explanation, names.department),
         shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
         here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
         reply_form=forms.get("reply") or StaffReplyForm(seen_event=seen), note_form=StaffReplyForm(internal="1"),
