@@ -23,6 +23,7 @@ def _form() -> CannedReplyForm:
 
 def _page(form: CannedReplyForm | None = None, status: int = 200):
     return render_template("admin/canned.html", form=form or _form(), replies=canned.all_replies(),
+                           department_names={d.code: department_name(d) for d in departments.all_departments()},
                            can_change=current_user.role == "admin"), status
 
 

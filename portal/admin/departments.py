@@ -159,6 +159,7 @@ def _policies_page(form: PolicyForm | None = None, reapply: ReapplyForm | None =
     return render_template("admin/policies.html", form=form or _policy_form(), reapply=reapply or _reapply_form(),
                            preview=preview, active=policies.active_rows(), versions=policies.versions(),
                            default=rt.policy, escalations=_escalations(),
+                           department_names={d.code: department_name(d) for d in departments.all_departments()},
                            can_change=current_user.role == "admin"), status
 
 

@@ -51,6 +51,9 @@ DUMP = re.compile(r"\{'|\{\"|\\u00|\[\{")  # a Python dict, JSON, an escape
 ENGLISH = re.compile(r"\b(Status|Priority|Department|Assignee|Category|Seller|Action|Target|Changes|Who|When|"
                      r"missed|target|breached|escalated|unassigned|None|True|False)\b")
 ALLOWED = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|\bT-\d{4}-\d{4,}\b|\bDEMO-\d+\b|\{\w+\}")
+# a text that is only department codes ("delivery", "delivery, finance"), where a name belongs
+_DEPARTMENT = r"(?:delivery|returns|finance|apps|triage)"
+DEPARTMENT_CODES = re.compile(rf"{_DEPARTMENT}(?:, {_DEPARTMENT})*")
 SKIPPED_ELEMENTS = {"script", "style", "code", "kbd", "pre", "textarea"}
 
 
@@ -97,6 +100,8 @@ def visible_text(html: str) -> list[str]:
 def problems(html: str) -> list[str]:
     found = []
     for text in visible_text(html):
+        if DEPARTMENT_CODES.fullmatch(text.strip()):
+            found.append(f"department code {text!r}")
         for pattern in (CODE, ACTION, DUMP, ENGLISH):
             found += [f"{match.group(0)!r} in {text[:160]!r}" for match in pattern.finditer(text)]
     return found
