@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from portal import audit_text
 from portal.audit_values import Names
@@ -111,6 +111,7 @@ def test_every_recorded_action_has_words():
 @pytest.mark.parametrize("action", EXAMPLES)
 def test_each_action_reads_as_words(app, lang, action):
     with app.test_request_context("/", query_string={"lang": lang}):
+        refresh()
         assert str(get_locale()) == lang
         told = audit_text.sentence(event(action), NAMES)
         changes = audit_text.changes(event(action), NAMES)
@@ -123,6 +124,7 @@ def test_each_action_reads_as_words(app, lang, action):
 
 def test_vietnamese_sentences_and_values(app):
     with app.test_request_context("/", query_string={"lang": "vi"}):
+        refresh()
         calendar = audit_text.sentence(event("department.calendar_set"), NAMES)
         rules = dict((k, (old, new)) for k, old, new in audit_text.changes(event("routing.saved"), NAMES))
         user = audit_text.changes(event("user.edited"), NAMES)
