@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from vocabulary import N_
 
@@ -66,16 +67,27 @@ class Names:
         return self.people.get(email or "", email or "—")
 
 
+def _fill(template: str, **params) -> Markup:
+    """A translated template filled as HTML: the catalogue's text is trusted, every value is escaped
+    unless it is markup made here."""
+    return Markup(_(template)) % params
+
+
+def _rule(label: str, rule_id: str) -> Markup:
+    # a rule's id is what the admin named it in the JSON: shown as code, never translated
+    return _fill(label, id=Markup('<code translate="no">%s</code>') % rule_id)
+
+
 def field_label(key: str) -> str:
-    """A field as a word; a routing summary line ("rule late-cod") as "Rule late-cod"."""
+    """A field as a word; a routing summary line ("rule late-cod") as "Rule <code>late-cod</code>"."""
     if key in FIELD_LABELS:
         return _(FIELD_LABELS[key])
     for prefix, label in (("priority rule ", N_("Priority rule %(id)s")), ("rule ", N_("Rule %(id)s"))):
         if key.startswith(prefix):
             rule_id = key[len(prefix):]
             if rule_id.endswith(" description"):
-                return _("Description of %(rule)s", rule=_(label, id=rule_id[:-len(" description")]))
-            return _(label, id=rule_id)
+                return _fill(N_("Description of %(rule)s"), rule=_rule(label, rule_id[:-len(" description")]))
+            return _rule(label, rule_id)
     words = key.replace("_", " ")
     return words[:1].upper() + words[1:]
 
@@ -128,19 +140,19 @@ def rule_line(value, names: Names) -> str:
     for part in value.split("; "):
         word, _sep, rest = part.partition(" ")
         if word == "department":
-            parts.append(_("department %(name)s", name=names.department(rest)))
+            parts.append(_fill(N_("department %(name)s"), name=names.department(rest)))
         elif word == "priority":
-            parts.append(_("priority %(name)s", name=PRIORITY_LABELS.get(rest, rest)))
+            parts.append(_fill(N_("priority %(name)s"), name=PRIORITY_LABELS.get(rest, rest)))
         elif word == "categories":
             labels = ", ".join(CATEGORY_LABELS.get(c, c) for c in rest.split(", "))
-            parts.append(_("categories %(names)s", names=labels))
-        elif word == "keywords":
-            parts.append(_("keywords %(words)s", words=rest))
+            parts.append(_fill(N_("categories %(names)s"), names=labels))
+        elif word == "keywords":  # what the admin typed, in whatever language
+            parts.append(_fill(N_("keywords %(words)s"), words=Markup('<q translate="no">%s</q>') % rest))
         elif word == "at" and rest.endswith(" tracking numbers"):
-            parts.append(_("at least %(count)s tracking numbers", count=rest.split(" ")[1]))
+            parts.append(_fill(N_("at least %(count)s tracking numbers"), count=rest.split(" ")[1]))
         else:
-            parts.append(part)
-    return "; ".join(parts)
+            parts.append(escape(part))
+    return Markup("; ").join(parts)
 
 
 def _erased(value, names: Names) -> str:
@@ -156,7 +168,9 @@ VALUES: dict[str, Callable[[object, Names], str]] = {
     "password": _labelled(PASSWORD_CHANGES), "priority": _labelled(PRIORITY_LABELS),
     "departments": _departments, "leads": _people, "user": lambda v, n: n.person(v),
     "department": lambda v, n: n.department(v), "fallback_department": lambda v, n: n.department(v),
-    "events": lambda v, n: _events(v), "category_defaults": _category_defaults, "erased": _erased,
+    "events": lambda v, n: _events(v),
+    "prefix": lambda v, n: Markup('<code translate="no">%s</code>…') % v,
+    "category_defaults": _category_defaults, "erased": _erased,
     "calendar": lambda v, n: calendar(v) if isinstance(v, dict) else text(v),
     **{key: (lambda v, n: _minutes(v)) for key in _MINUTES},
 }

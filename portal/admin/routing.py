@@ -21,11 +21,12 @@ def _department_names() -> dict[str, str]:
     return {d.code: department_name(d) for d in departments.all_departments()}
 
 
-def _worded(changes: list[tuple[str, object, object]], names: dict[str, str]) -> list[tuple[str, str, str]]:
-    """The changed parts of the rules as words, as the audit log tells them."""
+def _worded(changes: list[tuple[str, object, object]], names: dict[str, str]) -> list[tuple[str, str, str, bool]]:
+    """The changed parts of the rules as words, as the audit log tells them, and whether the values are
+    what the admin wrote (rule ids, descriptions: not to be translated)."""
     known = Names(departments=names)
-    return [(field_label(part), value_text(part, old, known), value_text(part, new, known))
-            for part, old, new in changes]
+    return [(field_label(part), value_text(part, old, known), value_text(part, new, known),
+             part in ("rule order", "description") or part.endswith(" description")) for part, old, new in changes]
 
 
 def _show_errors(form: RoutingRulesForm, exc: PortalError) -> None:

@@ -131,8 +131,9 @@ def test_vietnamese_sentences_and_values(app):
         unknown = audit_text.sentence(event("integration_token.issued"), NAMES)
     assert calendar == ("Admin Quản Trị đổi lịch làm việc của Tài chính: Giờ làm việc theo múi giờ Asia/Ho_Chi_Minh: "
                         "Th 2–Th 6 08:00–17:30; nghỉ vào các ngày lễ của VN → Mở cửa 24/7")
-    assert rules["Quy tắc pickup"] == ("bộ phận Lấy và giao hàng; độ ưu tiên cao; loại vấn đề Trễ lấy / giao hàng; "
-                                       "từ khoá chưa lấy; ít nhất 2 mã vận đơn", "—")
+    assert rules['Quy tắc <code translate="no">pickup</code>'] == (
+        "bộ phận Lấy và giao hàng; độ ưu tiên cao; loại vấn đề Trễ lấy / giao hàng; "
+        'từ khoá <q translate="no">chưa lấy</q>; ít nhất 2 mã vận đơn', "—")
     assert rules["Bộ phận khi không quy tắc nào khớp"] == ("Lấy và giao hàng", "Tài chính")
     assert ("Vai trò", "Nhân viên xử lý", "Trưởng nhóm") in user
     assert ("Bộ phận", "Lấy và giao hàng", "Lấy và giao hàng, Tài chính") in user

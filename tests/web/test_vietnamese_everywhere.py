@@ -12,6 +12,7 @@ What a page may rightly show as it is, and is left out of the check:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 
@@ -218,3 +219,17 @@ def test_routing_errors_in_vietnamese(client, auth, demo):
     invalid = " ".join(visible_text(client.post("/admin/routing", data=data).get_data(as_text=True)))
     assert "Quy tắc 'a': 'moon' không phải bộ phận hợp lệ" in invalid
     assert not problems(invalid)
+
+
+def test_routing_preview_in_vietnamese(client, auth, world):
+    assert auth.login("admin@demo.test").status_code == 303
+    page = client.get("/admin/routing", query_string={"lang": "vi"}).get_data(as_text=True)
+    rules = routing_rules.file_ruleset().to_dict()
+    rules["category_defaults"]["delivery_delay"] = "returns"
+    rules["rules"] = []
+    data = {"csrf_token": csrf_from(page), "rules_json": json.dumps(rules), "comment": "", "days": "30",
+            "base_version": "1"}
+    preview = client.post("/admin/routing", data=data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "từ Lấy và giao hàng sang Đơn hàng và hoàn hàng" in html
+    assert not problems(html)
