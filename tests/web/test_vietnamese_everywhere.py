@@ -50,7 +50,8 @@ CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # waiting_on_seller, status_change
 ACTION = re.compile(r"\b[a-z_]+\.[a-z_]+\b")  # department.calendar_set
 DUMP = re.compile(r"\{'|\{\"|\\u00|\[\{")  # a Python dict, JSON, an escape
 ENGLISH = re.compile(r"\b(Status|Priority|Department|Assignee|Category|Seller|Action|Target|Changes|Who|When|"
-                     r"missed|target|breached|escalated|unassigned|None|True|False)\b")
+                     r"Ticket|Tickets|Reply|Send|Save|Search|Filter|Cancel|Edit|Show|Resolved|Waiting|Open|"
+                     r"missed|target|breached|escalated|unassigned|any|None|True|False)\b")
 ALLOWED = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|\bT-\d{4}-\d{4,}\b|\bDEMO-\d+\b|\{\w+\}")
 # a text that is only department codes ("delivery", "delivery, finance"), where a name belongs
 _DEPARTMENT = r"(?:delivery|returns|finance|apps|triage)"
