@@ -39,7 +39,7 @@ FIELD_LABELS = {
 }
 
 WEBHOOK_EVENT_LABELS = {
-    "sla_at_risk": N_("At risk"), "sla_breached": N_("First response late"), "escalated": N_("Escalated"),
+    "sla_at_risk": N_("At risk"), "sla_breached": N_("Breached"), "escalated": N_("Escalated"),
     "ticket_created": N_("Ticket created"), "ticket_replied": N_("Ticket replied"),
     "ticket_resolved": N_("Ticket resolved"),
 }
