@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from flask import url_for
@@ -29,6 +30,7 @@ from portal.services import (
     departments,
     policies,
     routing_rules,
+    seller_import,
     sellers,
     sla_jobs,
     staff,
@@ -43,8 +45,7 @@ from tests.clients import csrf_from
 BLUEPRINTS = ("inbox.", "reports.", "admin.")
 NOT_PAGES = {"inbox.root",  # a redirect
              "inbox.attachment",  # a file
-             "reports.sla_csv", "reports.sla_xlsx",  # downloads
-             "admin.seller_import_page"}  # the preview of an uploaded file, tested with the import
+             "reports.sla_csv", "reports.sla_xlsx"}  # downloads
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # waiting_on_seller, status_changed
 ACTION = re.compile(r"\b[a-z_]+\.[a-z_]+\b")  # department.calendar_set
@@ -154,8 +155,12 @@ def world(app, demo, now, dns):
         audit.record(action, kind, "DEMO-001", before=None, after={"channel": "zalo", "sent": True}, now=now,
                      actor=admin)
     db.session.commit()
+    imports = Path(app.config.get("SELLER_IMPORTS_DIR") or Path(app.instance_path) / "imports")
+    rows = seller_import.parse_csv("code,name,phone,locale\nDEMO-021,Shop Hoa Mai Mới,0901234567,vi\n"
+                                   "DEMO-030,Shop Mới,0901,xx\nDEMO-031,Shop Lan,,en\n")
+    import_id = seller_import.save_pending(imports, rows, filename="sellers.csv", user_id=admin.id, now=now)
     return {"reference": late.reference, "moved": moved.reference, "seller_id": shop.id, "user_id": newcomer.id,
-            "code": "finance", "number": 1, "import_id": ""}
+            "code": "finance", "number": 1, "import_id": import_id}
 
 
 def page_paths(app, world: dict) -> list[str]:
@@ -164,8 +169,7 @@ def page_paths(app, world: dict) -> list[str]:
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or not rule.endpoint.startswith(BLUEPRINTS) or rule.endpoint in NOT_PAGES:
             continue
-        values = {"reference": world["reference"], "seller_id": world["seller_id"], "user_id": world["user_id"],
-                  "code": world["code"], "number": world["number"]}
+        values = {key: world[key] for key in ("reference", "seller_id", "user_id", "code", "number", "import_id")}
         with app.test_request_context():
             paths.append(url_for(rule.endpoint, **{k: values[k] for k in rule.arguments}))
     return sorted(set(paths)) + [f"/tickets/{world['moved']}"]
