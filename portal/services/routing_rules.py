@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
