@@ -13,12 +13,21 @@ document.addEventListener("DOMContentLoaded", function () {
         return {error: err.message};
       }
     }
+    // the browser's own message is in the browser's language: the page says where, in its own
+    function invalid(error) {
+      var told = status.getAttribute("data-text-invalid-at");
+      var place = /line (\d+) column (\d+)/.exec(error);  // Firefox, and Chromium after the position
+      if (place) return told.replace("{line}", place[1]).replace("{column}", place[2]);
+      var at = /position (\d+)/.exec(error);
+      if (!at) return status.getAttribute("data-text-invalid");
+      var before = box.value.slice(0, Number(at[1])).split("\n");
+      return told.replace("{line}", before.length).replace("{column}", before[before.length - 1].length + 1);
+    }
     function check() {
       var result = parse();
       status.hidden = false;
       // the texts come translated from the page
-      status.textContent = result.error ? status.getAttribute("data-text-invalid").replace("{error}", result.error)
-                                        : status.getAttribute("data-text-valid");
+      status.textContent = result.error ? invalid(result.error) : status.getAttribute("data-text-valid");
       status.className = result.error ? "error" : "muted";
       return result;
     }

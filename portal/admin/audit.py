@@ -7,8 +7,10 @@ from flask import render_template, request
 
 from sla.timeutil import convertible_days, day_start
 
+from .. import audit_text
 from ..services import audit
 from ..services.runtime import runtime
+from ..templating import department_name
 from .views import bp
 
 
@@ -43,5 +45,8 @@ def audit_page():
     rows = rows[:audit.PAGE_SIZE]
     kinds, actions = audit.kinds_and_actions()
     next_args = {k: v for k, v in args.items() if k != "before"} | {"before": rows[-1].id} if more else None
-    return render_template("admin/audit.html", rows=[(row, audit.changes(row.before, row.after)) for row in rows],
-                           kinds=kinds, actions=actions, args=args, next_args=next_args)
+    names = audit_text.names_for(*audit.names(), department_name)
+    shown = [(row, audit_text.sentence(row, names), audit_text.changes(row, names)) for row in rows]
+    return render_template("admin/audit.html", rows=shown, args=args, next_args=next_args,
+                           kinds=[(k, audit_text.kind_label(k)) for k in kinds],
+                           actions=[(a, audit_text.action_label(a)) for a in actions])

@@ -8,20 +8,22 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.admin import CannedReplyForm
 
-from ..services import canned, staff
+from ..services import canned, departments
 from ..services.errors import PortalError
 from ..services.runtime import utcnow
+from ..templating import department_name
 from .views import bp
 
 
 def _form() -> CannedReplyForm:
     form = CannedReplyForm()
-    form.department.choices = [SelectChoice(code, name) for code, name in staff.department_choices()]
+    form.department.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()]
     return form
 
 
 def _page(form: CannedReplyForm | None = None, status: int = 200):
     return render_template("admin/canned.html", form=form or _form(), replies=canned.all_replies(),
+                           department_names={d.code: department_name(d) for d in departments.all_departments()},
                            can_change=current_user.role == "admin"), status
 
 

@@ -10,9 +10,10 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.admin_staff import CalendarForm, DepartmentForm, NewDepartmentForm, PolicyForm, ReapplyForm
 
-from ..services import departments, policies, staff
+from ..services import departments, policies
 from ..services.errors import NotFound, PortalError
 from ..services.runtime import runtime, utcnow
+from ..templating import department_name
 from .views import bp
 
 
@@ -130,7 +131,8 @@ def set_department_calendar(code: str):
 # --- SLA policies -------------------------------------------------------------------------------
 
 def _department_choices(anything: str) -> list[tuple[str, str]]:
-    return [SelectChoice(code, name) for code, name in [(policies.ANY, anything), *staff.department_choices()]]
+    return [SelectChoice(policies.ANY, anything),
+            *(SelectChoice(d.code, department_name(d)) for d in departments.all_departments())]
 
 
 def _policy_form() -> PolicyForm:
@@ -157,6 +159,7 @@ def _policies_page(form: PolicyForm | None = None, reapply: ReapplyForm | None =
     return render_template("admin/policies.html", form=form or _policy_form(), reapply=reapply or _reapply_form(),
                            preview=preview, active=policies.active_rows(), versions=policies.versions(),
                            default=rt.policy, escalations=_escalations(),
+                           department_names={d.code: department_name(d) for d in departments.all_departments()},
                            can_change=current_user.role == "admin"), status
 
 

@@ -8,10 +8,25 @@ from flask_login import current_user
 
 from forms.admin_routing import RoutingRulesForm
 
-from ..services import routing_rules
+from ..audit_values import Names, field_label, value_text
+from ..services import departments, routing_rules
 from ..services.errors import Conflict, InvalidInput, NotFound, PortalError
 from ..services.runtime import utcnow
+from ..templating import department_name
 from .views import bp
+
+
+def _department_names() -> dict[str, str]:
+    """The departments' names by code, in the page's language, for the rules as the page tells them."""
+    return {d.code: department_name(d) for d in departments.all_departments()}
+
+
+def _worded(changes: list[tuple[str, object, object]], names: dict[str, str]) -> list[tuple[str, str, str, bool]]:
+    """The changed parts of the rules as words, as the audit log tells them, and whether the values are
+    what the admin wrote (rule ids, descriptions: not to be translated)."""
+    known = Names(departments=names)
+    return [(field_label(part), value_text(part, old, known), value_text(part, new, known),
+             part in ("rule order", "description") or part.endswith(" description")) for part, old, new in changes]
 
 
 def _show_errors(form: RoutingRulesForm, exc: PortalError) -> None:
@@ -35,6 +50,7 @@ def _page(form: RoutingRulesForm | None = None, status: int = 200, problem: str 
         ruleset = routing_rules.ruleset_of(start) if start else active.ruleset
         form = RoutingRulesForm(rules_json=routing_rules.to_json(ruleset), base_version=active.number or 0)
     return render_template("admin/routing.html", form=form, active=active, problem=problem,
+                           department_names=_department_names(),
                            versions=routing_rules.versions(), can_change=current_user.role == "admin"), status
 
 
@@ -57,8 +73,10 @@ def preview_routing():
         _show_errors(form, exc)
         return _page(form, exc.status_code, exc.message)
     active = routing_rules.active_version()
+    names = _department_names()
     return render_template("admin/routing_preview.html", form=form, report=report, active=active,
-                           proposed=proposed, changes=routing_rules.changes(active.ruleset, proposed))
+                           proposed=proposed, department_names=names,
+                           changes=_worded(routing_rules.changes(active.ruleset, proposed), names))
 
 
 @bp.post("/routing/confirm")
@@ -88,9 +106,10 @@ def routing_version(number: int):
     row = _version(number)
     ruleset = routing_rules.ruleset_of(row)
     active = routing_rules.active_version()
+    names = _department_names()
     return render_template("admin/routing_version.html", row=row, ruleset=ruleset, active=active,
-                           rules_json=routing_rules.to_json(ruleset),
-                           changes=routing_rules.changes(active.ruleset, ruleset),
+                           rules_json=routing_rules.to_json(ruleset), department_names=names,
+                           changes=_worded(routing_rules.changes(active.ruleset, ruleset), names),
                            can_change=current_user.role == "admin")
 
 

@@ -10,16 +10,16 @@ from wtforms.fields.choices import SelectChoice
 from forms.admin_staff import PasswordResetForm, StaffAddForm, StaffEditForm
 
 from ..models import ROLES, User
-from ..services import staff
+from ..services import departments, staff
 from ..services.errors import NotFound, PortalError
 from ..services.runtime import utcnow
-from ..templating import ROLE_LABELS
+from ..templating import ROLE_LABELS, department_name
 from .views import bp
 
 
 def _choices(form: StaffAddForm | StaffEditForm) -> StaffAddForm | StaffEditForm:
     form.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
-    form.departments.choices = [SelectChoice(code, name) for code, name in staff.department_choices()]
+    form.departments.choices = [SelectChoice(d.code, department_name(d)) for d in departments.all_departments()]
     return form
 
 

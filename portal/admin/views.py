@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from forms.admin import WebhookEndpointForm
 
 from .. import outbound
+from ..audit_values import WEBHOOK_EVENT_LABELS
 from ..services import webhook_delivery, webhooks
 from ..services.errors import InvalidInput, PortalError
 from ..services.runtime import utcnow
@@ -91,7 +92,7 @@ def _page(form: WebhookEndpointForm | None = None, status: int = 200):
     return render_template("admin/webhooks.html", form=form or _endpoint_form(), endpoints=webhooks.endpoints(),
                            deliveries=webhooks.recent_deliveries(100), can_change=current_user.role == "admin",
                            max_attempts=webhook_delivery.MAX_ATTEMPTS, retryable=webhooks.RETRYABLE,
-                           delivery_errors=DELIVERY_ERRORS), status
+                           delivery_errors=DELIVERY_ERRORS, event_labels=WEBHOOK_EVENT_LABELS), status
 
 
 @bp.get("/webhooks")

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from forms.staff import AssignForm, BulkForm, MergeForm, PriorityForm, StaffReplyForm, StatusForm, TransferForm
 
-from .. import history_text
+from .. import history_text, notification_text, routing_text
 from ..models import Ticket
 from ..services import (
     bulk,
@@ -83,6 +83,7 @@ def _page(t: Ticket, status: int = 200, **forms):
         "inbox/ticket.html", t=t, thread=thread, previews=previews.for_thread(thread, runtime().upload_dir),
         events=events, others=others, colleagues=colleagues, previous=previous, following=following,
         history=[(e, history_text.sentence(e, names)) for e in events],
+        routing=routing_text.sentence(t.routing_explanation, names.department),
         shipments=tickets.known_shipments(t), now=utcnow(), canned=canned.for_ticket(t),
         here=presence.others_here(t, current_user, utcnow()), stale=forms.get("stale"),
         # formdata=None: a refused draft stays in its own box, never copied into the other one
@@ -170,7 +171,8 @@ def bulk_action():
 
 @bp.get("/notifications")
 def notification_list():
-    return render_template("inbox/notifications.html", items=notifications.recent(current_user))
+    return render_template("inbox/notifications.html", items=notifications.recent(current_user),
+                           notification_text=notification_text.text)
 
 
 @bp.post("/notifications/read")

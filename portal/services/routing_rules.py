@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 import routing
+from routing import messages
 
 from ..extensions import db
 from ..models import RoutingRuleSet, Ticket, User
@@ -182,15 +184,15 @@ def rules_from_text(text: str | None) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        message = _l("Not valid JSON: %(error)s at line %(line)s, column %(column)s.", error=exc.msg, line=exc.lineno,
-                     column=exc.colno)
+        message = _l("Not valid JSON: %(error)s at line %(line)s, column %(column)s.", line=exc.lineno,
+                     error=LazyString(messages.json_error, exc.msg, gettext), column=exc.colno)
         raise InvalidInput(message, {"rules_json": [message]}) from None
     except RecursionError:
         message = _l("Not valid rules: the JSON is nested far too deeply.")
         raise InvalidInput(message, {"rules_json": [message]}) from None
     if not isinstance(data, dict):
         message = _l('The rules must be a JSON object ({"rules": [...], ...}), not a %(kind)s.',
-                     kind=type(data).__name__)
+                     kind=LazyString(messages.kind, type(data).__name__, gettext))
         raise InvalidInput(message, {"rules_json": [message]})
     return data
 
@@ -204,7 +206,7 @@ def validate(data: Any) -> routing.RuleSet:
     if problems:
         message = (_l("The rules have 1 problem; nothing was saved.") if len(problems) == 1 else
                    _l("The rules have %(count)s problems; nothing was saved.", count=len(problems)))
-        raise InvalidInput(message, {"rules_json": problems})
+        raise InvalidInput(message, {"rules_json": [LazyString(messages.explain, p, gettext) for p in problems]})
     return routing.RuleSet.from_dict(data)
 
 

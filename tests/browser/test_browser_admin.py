@@ -109,7 +109,7 @@ def test_a_new_admin_sets_up_the_portal_in_the_browser(new_page, empty_portal):
 
     before = _seller_ticket(new_page, link, "Tôi cần xuất hóa đơn VAT cho tháng 10")  # routed by the file's rules
     admin.goto(f"/tickets/{before}")
-    assert "finance: rule refund-invoice" in admin.locator("main").inner_text()
+    assert "Sent to Finance by rule refund-invoice" in admin.locator("main").inner_text()
 
     admin.goto("/admin/routing")  # a routing rule changed after its back-test
     rules = json.loads(admin.get_by_label("Rules (JSON)").input_value())
@@ -119,7 +119,7 @@ def test_a_new_admin_sets_up_the_portal_in_the_browser(new_page, empty_portal):
     admin.get_by_label("Comment").fill("Hóa đơn đi qua phân loại trước")
     admin.get_by_role("button", name="Preview the change").click()
     backtest = admin.locator("#backtest").inner_text()
-    assert "1 ticket from finance to triage" in backtest and before in backtest, backtest
+    assert "1 ticket from Finance to Triage" in backtest and before in backtest, backtest
     admin.get_by_role("button", name="Confirm and save as the next version").click()
     admin.wait_for_url("**/admin/routing**")
     assert "v1" in admin.locator("main").inner_text()
@@ -127,8 +127,10 @@ def test_a_new_admin_sets_up_the_portal_in_the_browser(new_page, empty_portal):
     after = _seller_ticket(new_page, link, "Tôi cần xuất hóa đơn VAT cho tháng 11")
     admin.goto(f"/tickets/{after}")
     routing_line = admin.locator("p", has_text="Routing:").inner_text()
-    assert routing_line == "Routing: triage: category other, no rule matched (rules v1)", routing_line
+    assert routing_line == "Routing: Sent to Triage, where tickets go when no rule matches (Other) (rules v1)", \
+        routing_line
     admin.goto("/admin/audit")
     log = admin.locator("main").inner_text()
-    for action in ("department.added", "user.added", "seller.imported", "routing.saved", "seller.links_exported"):
+    for action in ("Department added", "Staff member added", "Seller imported", "Routing rules saved",
+                   "Seller links exported", "saved the routing rules as v1"):
         assert action in log, action

@@ -150,7 +150,7 @@ def test_reapplying_a_policy_counts_tickets_and_sellers_and_marks_the_promises(a
                                          "first_response_minutes": "120", "at_risk_minutes": "",
                                          "resolution_minutes": ""})
     preview = text(reapply(client, scope="delivery"))
-    assert "3 open ticket(s) of delivery" in preview
+    assert "3 open ticket(s) of Pickup & delivery" in preview
     assert "The promised answer time moves for 2 sellers" in preview
     db.session.expire_all()
     assert all(t.promise_updated_at is None for t in db.session.scalars(select(Ticket)))

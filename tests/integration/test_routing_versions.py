@@ -81,11 +81,12 @@ def test_a_saved_row_holds_its_version_name_and_round_trips(demo, now):
 
 
 @pytest.mark.parametrize(("data", "messages"), [
-    ([], ["rule data must be an object, got list"]),
+    ([], ["The rules must be a JSON object, not a list."]),
     ({"category_defaults": {"finance": "accounting"}, "rules": [{"id": "x", "department": "moon"}]},
-     ["category_defaults['finance']: unknown department 'accounting'", "rule 'x': unknown department 'moon'"]),
+     ["The department for category 'finance': 'accounting' is not a known department",
+      "Rule 'x': 'moon' is not a known department"]),
     ({"category_defaults": {}, "rules": [{"id": "a", "department": "apps"}]},
-     ["rule 'a': needs at least one condition"]),
+     ["Rule 'a': give at least one condition"]),
 ])
 def test_invalid_rules_are_refused_with_every_message_and_nothing_is_saved(demo, now, data, messages):
     with pytest.raises(InvalidInput) as caught:
@@ -98,7 +99,7 @@ def test_invalid_rules_are_refused_with_every_message_and_nothing_is_saved(demo,
 
 @pytest.mark.parametrize(("text", "message"), [
     ("", "empty"),
-    ('{"rules": [', "Not valid JSON: Expecting value at line 1, column 12."),
+    ('{"rules": [', "Not valid JSON: a value is missing at line 1, column 12."),
     ('{"a": 1,}', "Not valid JSON"),
     ("[1, 2]", "must be a JSON object"),
     ("[" * 100_000, "Not valid"),
@@ -342,7 +343,7 @@ def test_routing_save_command_validates_saves_and_audits(app, demo, runner, tmp_
     path.write_text(json.dumps({**V2, "fallback_department": "moon", "rules": [{"id": "x"}]}), encoding="utf-8")
     bad = runner.invoke(args=["routing", "save", str(path)])
     assert bad.exit_code != 0 and "2 problems" in bad.output
-    assert "unknown fallback_department 'moon'" in bad.output and "rule 'x'" in bad.output
+    assert "'moon' is not a known department" in bad.output and "Rule 'x'" in bad.output
     path.write_text("{not json", encoding="utf-8")
     broken = runner.invoke(args=["routing", "save", str(path)])
     assert broken.exit_code != 0 and "Not valid JSON" in broken.output

@@ -38,7 +38,8 @@ DATA = {"portal.extensions", "portal.models", "portal.db_setup", "portal.clock",
         "portal.rate_limit_storage", "portal.outbound", "portal.logredact", "portal.search_index",
         "portal.sessions", "portal.access"}
 WEB = {"portal.cli", "portal.scheduler", "portal.templating", "portal.i18n", "portal.history_text",
-       "portal.health", "portal.faults", "portal.observability", "portal.metrics"}
+       "portal.health", "portal.faults", "portal.observability", "portal.metrics", "portal.audit_text",
+       "portal.audit_values", "portal.notification_text", "portal.routing_text"}
 BLUEPRINTS = ("portal.admin", "portal.api", "portal.auth", "portal.inbox", "portal.reports", "portal.seller")
 # third-party roots a pure core must not import
 FRAMEWORKS = ("flask", "flask_babel", "flask_login", "flask_sqlalchemy", "flask_wtf", "sqlalchemy", "werkzeug",

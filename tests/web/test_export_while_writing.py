@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from portal.models import Seller
 from portal.services.reports import facts as report_facts
+from portal.services.runtime import runtime
 from tests import factories
 from tests.clients import AuthActions
 
@@ -27,7 +28,7 @@ def test_a_write_is_stored_at_once_while_the_export_streams(app, demo, now, monk
     monkeypatch.setattr(report_facts, "CHUNK", 1)  # a row a chunk: the export is mid-query between chunks
     for hours in range(1, 6):
         factories.ticket(now - dt.timedelta(hours=hours))
-    today = now.date()
+    today = now.astimezone(runtime().timezone).date()  # the report's days are the portal's local days
     reading, written, result = threading.Event(), threading.Event(), {}
 
     def download() -> None:

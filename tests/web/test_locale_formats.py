@@ -92,7 +92,7 @@ def test_scripts_get_their_texts_in_the_page_language(client, auth, demo):
     assert 'data-text-copied="Đã sao chép ✓"' in detail
     assert 'data-text-failed="Hãy chọn và sao chép đường dẫn"' in detail
     routing = page(client, "/admin/routing", "vi")
-    assert 'data-text-invalid="JSON chưa hợp lệ: {error}"' in routing
+    assert 'data-text-invalid-at="JSON chưa hợp lệ: xem dòng {line}, cột {column}."' in routing
     assert 'data-text-valid="JSON đúng cú pháp;' in routing
 
 
