@@ -24,6 +24,7 @@ from ..services.api_schema import (
     LIMIT_MAX,
     QUERY_MAX,
     QUEUE_ASSIGNEE,
+    REASON_CODE_MAX,
     REASON_MAX,
     STAFF_BODY_MAX,
 )
@@ -304,6 +305,10 @@ class Transfer(Model):
 
 class StatusChange(Model):
     status: Status
+    reason: str | None = Field(
+        None, max_length=REASON_CODE_MAX,
+        description="Why the ticket is resolved: the code of an active resolution reason (the admin keeps the "
+                    "list). Required when `status` is resolved (422 otherwise); ignored for other statuses.")
 
 
 class PriorityChange(Model):

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from ..extensions import db
 from ..models import Department, Seller, Shipment, Ticket, User
-from . import canned
+from . import canned, resolution_reasons
 from . import tickets as ticket_service
 from .runtime import Runtime
 
@@ -62,6 +62,7 @@ def load_demo(now: dt.datetime, rt: Runtime) -> dict[str, int]:
     for department in departments.values():
         for title, body in CANNED:
             canned.ensure(department, title, body)
+    resolution_reasons.ensure_seeded()  # a database made without the migrations' seed gets the list too
     emails = set(db.session.scalars(select(User.email)))
     password_hash = generate_password_hash(DEMO_PASSWORD)
     for email, name, role, codes in demo_staff():
