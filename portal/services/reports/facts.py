@@ -39,7 +39,8 @@ class _Names:
                                                                                         User.name))}
         self.sellers: dict[int, tuple[str, str]] = {}
         # resolution reasons by code, switched-off ones too, labelled as the CSV's rows are: in English
-        self.reasons = dict(db.session.execute(select(ResolutionReason.code, ResolutionReason.label_en)))
+        self.reasons = {code: label for code, label in db.session.execute(select(ResolutionReason.code,
+                                                                                 ResolutionReason.label_en))}
 
     def reason_columns(self, codes: np.ndarray) -> dict:
         """reason and reason_label of the rows with these resolution reason codes (None: none given)."""
