@@ -268,11 +268,13 @@ def grouped_table(frame: pd.DataFrame, by: str, now: dt.datetime, timezone: str,
 
 def reason_table(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of a by-reason table (``Aggregates.table("reason")``) that have tickets in the
-    range, with REASON_COLUMNS only, the most frequent reason first (then by code): tickets, how
-    many are resolved, their handling time (creation to resolution) and the share reopened at
-    least once."""
+    range, with REASON_COLUMNS only, the most frequent reason first (then by code, tickets without
+    a reason after the others with as many): tickets, how many are resolved, their handling time
+    (creation to resolution) and the share reopened at least once."""
     rows = table[table["tickets"] > 0][REASON_COLUMNS]
-    return rows.sort_values(["tickets", "reason"], ascending=[False, True], kind="stable", ignore_index=True)
+    order = rows.assign(_unnamed=rows["reason"] == "(none)")
+    order = order.sort_values(["tickets", "_unnamed", "reason"], ascending=[False, True, True], kind="stable")
+    return rows.loc[order.index].reset_index(drop=True)
 
 
 def first_response_histogram(facts: pd.DataFrame) -> pd.DataFrame:

@@ -94,3 +94,10 @@ def test_a_frame_without_reason_columns_counts_every_ticket_without_one():
     table = aggregates.aggregate(metrics.ticket_facts(rows, NOW), "reason", TZ)
     assert table["reason"].tolist() == ["(none)"] and table["tickets"].tolist() == [6]
     assert table["reopened"].tolist() == [3] and table["reopened_share"].tolist() == [0.5]
+
+
+def test_tickets_without_a_reason_come_after_the_reasons_with_as_many():
+    rows = frame().iloc[[0, 5]]  # one carrier delay, one without a reason ("(none)" sorts before letters)
+    table = aggregates.reason_table(aggregates.aggregate(metrics.ticket_facts(rows, NOW), "reason", TZ))
+    assert table["reason"].tolist() == ["carrier_delay", "(none)"]
+    assert table.index.tolist() == [0, 1]
