@@ -49,6 +49,11 @@ CANNED = [
 ]
 
 
+# the resolution reason a demo ticket of each category is resolved for
+DEMO_REASONS = {"delivery_delay": "carrier_delay", "order_return_status": "wrong_address", "finance": "cod_timing",
+                "app_bug": "app_defect"}
+
+
 def load_demo(now: dt.datetime, rt: Runtime) -> dict[str, int]:
     """Create whatever demo rows are missing; returns counts of what was added."""
     added = {"departments": 0, "users": 0, "sellers": 0, "shipments": 0, "tickets": 0}
@@ -131,4 +136,5 @@ def _advance(ticket: Ticket, k: int, created: dt.datetime, rt: Runtime) -> None:
     elif k % 5 == 3:
         staff_actions.reply(ticket, staff_user, "Đã xử lý xong, cảm ơn bạn.", False,
                             now=created + dt.timedelta(minutes=30))
-        staff_actions.change_status(ticket, staff_user, "resolved", now=created + dt.timedelta(minutes=31))
+        staff_actions.change_status(ticket, staff_user, "resolved", now=created + dt.timedelta(minutes=31),
+                                    reason=DEMO_REASONS.get(ticket.category, "other"))
