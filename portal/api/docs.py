@@ -226,6 +226,9 @@ class StaffTicketSummary(TicketSummary):
     seller: SellerInfo
     assignee: Person | None
     sla_state: SlaState
+    resolution_reason: str | None = Field(
+        description="The code of the reason staff last resolved the ticket for (kept when it is reopened); "
+                    "null when never resolved with one.")
 
 
 class StaffMessage(Model):

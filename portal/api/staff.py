@@ -79,6 +79,7 @@ def _summary(ticket: Ticket) -> dict:
         "seller": {"code": seller.code, "name": seller.name, "phone": seller.phone},
         "assignee": {"email": assignee.email, "name": assignee.name} if assignee else None,
         "sla_state": _sla_state(ticket),
+        "resolution_reason": ticket.resolution_reason,
     }
 
 

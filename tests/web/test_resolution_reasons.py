@@ -122,6 +122,7 @@ def test_the_staff_api_requires_a_reason_to_resolve(client, demo, now):
     assert reloaded(ticket).status == "new" and status_events(ticket) == []
     done = client.post(url, json={"status": "resolved", "reason": "app_defect"}, headers=headers)
     assert done.status_code == 200 and done.get_json()["status"] == "resolved"
+    assert done.get_json()["resolution_reason"] == "app_defect"
     assert reloaded(ticket).resolution_reason == "app_defect"
     assert client.post(url, json={"status": "open", "reason": None}, headers=headers).status_code == 200
 
