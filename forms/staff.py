@@ -27,6 +27,9 @@ class StaffReplyForm(PortalForm):
     attachments = MultipleFileField(_l("Add screenshots or PDF"))  # checked as the seller's (services.uploads)
     # the status set with the reply, from the button pressed ("Send and resolve"…); empty: unchanged
     status = HiddenField(validators=[Optional(), AnyOf(STATUSES, message=_l("Unknown status."))])
+    # why the ticket is resolved, with "Send and resolve" (the choices and the rule: services.resolution_reasons)
+    reason = SelectField(_l("Resolution reason"), choices=[], validate_choice=False,
+                         validators=[Optional(), Length(max=32)])
 
     def validate_body(self, field):
         try:
@@ -55,6 +58,8 @@ class BulkForm(PortalForm):
     status = StringField(_l("Status"), validators=[Optional(), Length(max=32)])
     department = StringField(_l("Department"), validators=[Optional(), Length(max=32)])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    # why the tickets are resolved, with the status action (services.resolution_reasons checks it)
+    resolution_reason = StringField(_l("Resolution reason"), validators=[Optional(), Length(max=32)])
 
     def chosen_value(self) -> str:
         """The value for the chosen action: its picker's, or `value` when given."""
@@ -70,6 +75,9 @@ class AssignForm(PortalForm):
 
 class StatusForm(PortalForm):
     status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(STAFF_STATUS_LABELS[s])) for s in STATUSES])
+    # why the ticket is resolved; required for resolved (the choices and the rule: services.resolution_reasons)
+    reason = SelectField(_l("Resolution reason"), choices=[], validate_choice=False,
+                         validators=[Optional(), Length(max=32)])
 
 
 class PriorityForm(PortalForm):

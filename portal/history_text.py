@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .models import Event
@@ -82,11 +83,20 @@ def _replied(e: Event, d: dict, names: Names) -> str:
     return text + (" " + _("with %(count)s file(s)", count=files) if files else "")
 
 
+def _reason(d: dict) -> str:
+    """The resolution reason as it was labelled when chosen, in the page's language."""
+    vietnamese = str(get_locale() or "en") == "vi"
+    return (d.get("reason_vi") if vietnamese else d.get("reason_en")) or d.get("reason_en") or d.get("reason", "")
+
+
 def _status_changed(e: Event, d: dict, names: Names) -> str:
     if d.get("self_resolved"):
         return _("%(who)s said the problem is solved", who=actor(e))
     if d.get("reopened"):
         return _("%(who)s reopened the ticket", who=actor(e))
+    if d.get("new") == "resolved" and d.get("reason"):
+        return _("%(who)s resolved the ticket (from %(old)s): %(reason)s", who=actor(e), old=_status(d.get("old")),
+                 reason=_reason(d))
     return _("%(who)s changed the status from %(old)s to %(new)s", who=actor(e), old=_status(d.get("old")),
              new=_status(d.get("new")))
 

@@ -25,18 +25,22 @@ GROUP_COLUMNS = ["tickets", "met", "breached", "pending", "met_share", "first_re
                  "first_response_business_p90_minutes", "responses", "response_mean_minutes",
                  "response_business_mean_minutes", "resolved", "handling_median_minutes",
                  "handling_business_mean_minutes", "reopens", "self_resolved_share", "csat_responses",
-                 "open", *BACKLOG_BUCKETS]
+                 "open", *BACKLOG_BUCKETS, "reopened", "reopened_share"]
 COUNT_COLUMNS = ["tickets", "met", "breached", "pending", "self_resolved", "responses", "resolved", "reopens",
-                 "csat_responses", "open", *BACKLOG_BUCKETS]
+                 "csat_responses", "open", *BACKLOG_BUCKETS, "reopened"]
 GROUPINGS = {"department": ["department"], "agent": ["agent", "agent_name"], "category": ["category"],
-             "day": ["day"], "hour": ["hour"], "seller": ["seller_code", "seller_name"]}
+             "day": ["day"], "hour": ["hour"], "seller": ["seller_code", "seller_name"],
+             "reason": ["reason", "reason_label"]}
+# what the dashboard shows per resolution reason (the CSV has every column)
+REASON_COLUMNS = ["reason", "reason_label", "tickets", "resolved", "handling_median_minutes", "handling_mean_minutes",
+                  "reopened", "reopened_share"]
 HISTOGRAM_BINS = (  # first-response distribution: label, [lower, upper) minutes
     ("<15m", 0, 15), ("15–30m", 15, 30), ("30–60m", 30, 60), ("1–2h", 60, 120),
     ("2–4h", 120, 240), ("4–8h", 240, 480), ("8–24h", 480, 1440), ("≥24h", 1440, np.inf),
 )
 
 _COUNTED = ["tickets", "met", "breached", "pending", "self_resolved", "resolved", "reopens", "responses",
-            "csat_responses", "csat_satisfied", "open", *BACKLOG_BUCKETS]
+            "csat_responses", "csat_satisfied", "open", *BACKLOG_BUCKETS, "reopened"]
 # Minute values kept per ticket, in order: their medians, p90 and means are pandas' own (sums with
 # Kahan's compensation, which depend on the order of the values), so a report fed in chunks gives
 # the same figures to the last digit as one over all its tickets at once.
@@ -164,6 +168,7 @@ class Aggregates:
             "self_resolved": facts["self_resolved"].to_numpy(dtype=bool),
             "resolved": facts["resolved_at"].notna().to_numpy(),
             "reopens": facts["reopens"].to_numpy(dtype=float),
+            "reopened": facts["reopens"].to_numpy(dtype=float) > 0,
             "responses": facts["responses"].to_numpy(dtype=float),
             "csat_responses": ~np.isnan(csat),
             "csat_satisfied": csat >= 4,
@@ -227,8 +232,9 @@ class Aggregates:
         result["csat_satisfied_share"] = (result["csat_satisfied"] / rated).round(4)
         decided = result["met"] + result["breached"]
         result["met_share"] = (result["met"] / decided.where(decided > 0)).round(4)
-        result["self_resolved_share"] = (result["self_resolved"] / result["tickets"].where(result["tickets"] > 0)
-                                         ).round(4)
+        every_ticket = result["tickets"].where(result["tickets"] > 0)
+        result["self_resolved_share"] = (result["self_resolved"] / every_ticket).round(4)
+        result["reopened_share"] = (result["reopened"] / every_ticket).round(4)
         if by is None:
             return result[GROUP_COLUMNS]
         keys = grouping.key_frame()
@@ -258,6 +264,17 @@ def grouped_table(frame: pd.DataFrame, by: str, now: dt.datetime, timezone: str,
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}")
     return aggregate(ticket_facts(frame, now, messages, calendars), by, timezone)
+
+
+def reason_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a by-reason table (``Aggregates.table("reason")``) that have tickets in the
+    range, with REASON_COLUMNS only, the most frequent reason first (then by code, tickets without
+    a reason after the others with as many): tickets, how many are resolved, their handling time
+    (creation to resolution) and the share reopened at least once."""
+    rows = table[table["tickets"] > 0][REASON_COLUMNS]
+    order = rows.assign(_unnamed=rows["reason"] == "(none)")
+    order = order.sort_values(["tickets", "_unnamed", "reason"], ascending=[False, True, True], kind="stable")
+    return rows.loc[order.index].reset_index(drop=True)
 
 
 def first_response_histogram(facts: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,8 @@ Input
 ``category``, ``priority``, ``status``, ``agent`` (the assignee's e-mail or None), ``created_at``,
 ``first_response_due_at``, ``first_responded_at``, ``resolved_at`` (UTC, timezone-aware, NaT when
 unset), ``self_resolved`` (bool) and ``csat`` (float or NaN). Optional columns: ``seller_name``,
-``agent_name``, ``reopens`` (how often the ticket went from resolved back to open; 0 when absent).
+``agent_name``, ``reopens`` (how often the ticket went from resolved back to open; 0 when absent),
+``reason`` and ``reason_label`` (the resolution reason's code and label; missing when absent).
 
 ``messages`` (optional) has one row per *public* message: ``reference``, ``author_kind``
 (``seller`` or ``staff``; anything else is ignored) and ``created_at``, in the order they were
@@ -30,7 +31,8 @@ Definitions
   seller's first message, so the first counted response is the first response. Averages over a
   group weigh every counted reply equally (total minutes / number of replies).
 * **handling time**: creation to resolution (``resolved_at``; empty while unresolved).
-* **reopens**: status changes from ``resolved`` back to ``open``.
+* **reopens**: status changes from ``resolved`` back to ``open``; **reopened_share**: the share of
+  tickets reopened at least once.
 * **CSAT**: mean of the 1–5 ratings given; ``csat_satisfied_share`` = share of ratings that are 4 or 5.
 * **open**: tickets of the report whose status is still new, open or waiting on the seller.
 * **backlog**: tickets open at a moment (:func:`open_at`), by their age then: under 4 h, 4–24 h,
@@ -193,7 +195,7 @@ def ticket_facts(frame: pd.DataFrame, now: dt.datetime, messages: pd.DataFrame |
     response_total_minutes, response_total_business_minutes, response_mean_minutes,
     response_business_mean_minutes, reopens, is_open and age_minutes (open tickets' age at now)."""
     facts = frame.copy(deep=False)  # copy on write: the new columns never reach the caller's frame
-    for column in ("seller_name", "agent_name"):
+    for column in ("seller_name", "agent_name", "reason", "reason_label"):
         if column not in facts:
             facts[column] = None
     facts["self_resolved"] = facts["self_resolved"].fillna(0).astype(bool)

@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (each adds its routes)
     departments,
     integration_tokens,
     notifications,
+    reasons,
     routing,
     sellers,
     staff,

@@ -29,6 +29,8 @@ SECTIONS = (
     ("admin.routing_page", _l("Routing rules"),
      _l("Edit the rules, see their back-test over recent tickets, versions.")),
     ("admin.canned_page", _l("Canned replies"), _l("Replies staff pick on a ticket, per department.")),
+    ("admin.reasons_page", _l("Resolution reasons"),
+     _l("The reasons staff choose when resolving a ticket, in both languages; reports count by them.")),
     ("admin.api_tokens_page", _l("API tokens"), _l("Personal API tokens for staff integrations: issue and revoke.")),
     ("admin.integration_tokens_page", _l("Integration tokens"),
      _l("Tokens the carrier's system posts parcel events with: make, see their last use, revoke.")),

@@ -24,6 +24,7 @@ from ..services.api_schema import (
     LIMIT_MAX,
     QUERY_MAX,
     QUEUE_ASSIGNEE,
+    REASON_CODE_MAX,
     REASON_MAX,
     STAFF_BODY_MAX,
 )
@@ -225,6 +226,9 @@ class StaffTicketSummary(TicketSummary):
     seller: SellerInfo
     assignee: Person | None
     sla_state: SlaState
+    resolution_reason: str | None = Field(
+        description="The code of the reason staff last resolved the ticket for (kept when it is reopened); "
+                    "null when never resolved with one.")
 
 
 class StaffMessage(Model):
@@ -304,6 +308,10 @@ class Transfer(Model):
 
 class StatusChange(Model):
     status: Status
+    reason: str | None = Field(
+        None, max_length=REASON_CODE_MAX,
+        description="Why the ticket is resolved: the code of an active resolution reason (the admin keeps the "
+                    "list). Required when `status` is resolved (422 otherwise); ignored for other statuses.")
 
 
 class PriorityChange(Model):

@@ -79,6 +79,7 @@ def _summary(ticket: Ticket) -> dict:
         "seller": {"code": seller.code, "name": seller.name, "phone": seller.phone},
         "assignee": {"email": assignee.email, "name": assignee.name} if assignee else None,
         "sla_state": _sla_state(ticket),
+        "resolution_reason": ticket.resolution_reason,
     }
 
 
@@ -223,10 +224,12 @@ def transfer(reference: str):
 def status(reference: str):
     """Change the status
 
-    Along the allowed transitions only (409 otherwise): a closed ticket stays closed.
+    Along the allowed transitions only (409 otherwise): a closed ticket stays closed. Resolving
+    needs `reason`, the code of an active resolution reason (422 otherwise).
     """
     found = _ticket(reference)
-    staff_actions.change_status(found, g.staff_user, api_schema.status_input(json_body()), now=utcnow())
+    status, reason = api_schema.status_input(json_body())
+    staff_actions.change_status(found, g.staff_user, status, now=utcnow(), reason=reason, require_reason=True)
     return _changed(found)
 
 

@@ -19,6 +19,7 @@ from ..services import (
     notifications,
     presence,
     previews,
+    resolution_reasons,
     staff_actions,
     tickets,
     uploads,
@@ -43,13 +44,19 @@ def root():
 
 @bp.get("/inbox")
 def index():
+    return _inbox_page()
+
+
+def _inbox_page(status: int = 200):
     f = inbox.QueueFilter.from_args(request.args)
     rows, next_cursor = inbox.queue(current_user, f, utcnow())
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     template = "inbox/_rows.html" if request.headers.get("X-Partial") else "inbox/index.html"
     extra = {} if template == "inbox/_rows.html" else {"assignable": inbox.assignable_staff(current_user)}
+    if template == "inbox/index.html":
+        extra["resolution_reasons"] = resolution_reasons.choices()
     return render_template(template, tickets=rows, f=f, args=args, next_cursor=next_cursor,
-                           departments=departments.all_departments(), now=utcnow(), **extra)
+                           departments=departments.all_departments(), now=utcnow(), **extra), status
 
 
 def _ticket(reference: str) -> Ticket:
@@ -90,6 +97,7 @@ def _page(t: Ticket, status: int = 200, **forms):
         reply_form=forms.get("reply") or StaffReplyForm(formdata=None, seen_event=seen),
         note_form=forms.get("note") or StaffReplyForm(formdata=None, internal="1"),
         assign_form=AssignForm(), status_form=StatusForm(status=t.status),
+        resolution_reasons=resolution_reasons.choices(),
         priority_form=PriorityForm(priority=t.priority),
         transfer_form=transfer, merge_form=MergeForm(), lead_request=lead_requests.for_ticket(t),
     ), status
@@ -122,7 +130,7 @@ def reply(reference: str):
         files = uploads.check_files(form.attachments.data, rt.upload_max_bytes, rt.upload_max_files)
         staff_actions.reply(t, current_user, form.clean_body(), form.internal.data == "1", now=utcnow(),
                             seen_event_id=seen, files=files, upload_dir=rt.upload_dir,
-                            status=form.new_status())
+                            status=form.new_status(), reason=form.reason.data, require_reason=True)
     except staff_actions.StaleView as exc:
         # keep the draft, show what crossed it, and let the writer send it deliberately
         form.seen_event.data = str(staff_actions.last_event_id(t))
@@ -161,9 +169,11 @@ def bulk_action():
         return redirect(url_for("inbox.index"), 303)
     try:
         result = bulk.apply(current_user, request.form.getlist("refs"), form.action.data, form.chosen_value(),
-                            form.reason.data or "", now=utcnow())
+                            form.reason.data or "", now=utcnow(), resolution_reason=form.resolution_reason.data)
     except PortalError as exc:
         flash(exc.message, "error")
+        if "reason" in exc.fields:  # resolving without a reason: refused as a whole, said at once
+            return _inbox_page(exc.status_code)
         return redirect(url_for("inbox.index"), 303)
     flash(result.summary(), "error" if result.failed else "success")
     return redirect(url_for("inbox.index"), 303)
@@ -191,7 +201,8 @@ def assign(reference: str):
 @bp.post("/tickets/<reference>/status")
 def status(reference: str):
     return _act(reference, StatusForm(),
-                lambda t, f: staff_actions.change_status(t, current_user, f.status.data, now=utcnow()))
+                lambda t, f: staff_actions.change_status(t, current_user, f.status.data, now=utcnow(),
+                                                         reason=f.reason.data, require_reason=True))
 
 
 @bp.post("/tickets/<reference>/priority")

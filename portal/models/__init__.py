@@ -32,6 +32,7 @@ from .operations import (
 )
 from .parcels import IntegrationToken, SelfServiceEvent, ShipmentEvent
 from .people import ApiToken, Department, Seller, StaffSession, User, user_departments
+from .reasons import SEED_REASONS, ResolutionReason
 from .tickets import (
     Attachment,
     CannedReply,
@@ -53,6 +54,7 @@ __all__ = [
     "TicketTracking",
     "IntegrationToken", "SelfServiceEvent", "ShipmentEvent",
     "LeadRequest",
+    "SEED_REASONS", "ResolutionReason",
     "SELLER_NOTIFY_CHANNELS", "SELLER_NOTIFY_EVENTS", "SELLER_NOTIFY_STATUSES", "PushSubscription",
     "SellerNotification",
 ]

@@ -67,6 +67,8 @@ class Ticket(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64))
     # when a re-applied policy last moved the promised first-response time (the seller sees it marked)
     promise_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # why staff resolved it: a resolution_reasons code, kept when the ticket is reopened (migration 0019)
+    resolution_reason: Mapped[str | None] = mapped_column(String(32))
     seller: Mapped[Seller] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(lazy="joined")

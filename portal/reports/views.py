@@ -13,6 +13,7 @@ from sla.aggregates import BACKLOG_BUCKETS, COUNT_COLUMNS
 from ..services import reports
 from ..services.errors import InvalidInput
 from ..services.reports import lead_requests
+from ..services.reports.reasons import by_reason
 from ..services.reports.self_service import self_service
 from ..services.runtime import runtime, utcnow
 from ..templating import department_name
@@ -56,6 +57,8 @@ def dashboard():
         day_from, day_to = _range()
         data = reports.dashboard(day_from, day_to, now=utcnow(), timezone=runtime().timezone, department=department)
         asked_leads = lead_requests.per_department(day_from, day_to, timezone=runtime().timezone, department=department)
+        reasons = _records(by_reason(day_from, day_to, now=utcnow(), timezone=runtime().timezone,
+                                     department=department))
     except InvalidInput as exc:
         # the filters again, as they were given, with what is wrong beside the field
         return render_template("reports/refused.html", message=exc.message, errors=exc.fields,
@@ -73,7 +76,7 @@ def dashboard():
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
         backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
         timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED, lead_requests=asked_leads,
-        self_service=self_service(day_from, day_to, timezone=runtime().timezone))
+        self_service=self_service(day_from, day_to, timezone=runtime().timezone), by_reason=reasons)
 
 
 def _export_args(default_by: str):

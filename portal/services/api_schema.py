@@ -27,6 +27,7 @@ COMMENT_MAX = 2000
 LIMIT_DEFAULT, LIMIT_MAX = 20, 100
 STAFF_BODY_MAX = 10000  # as the inbox's reply form
 REASON_MAX = 2000
+REASON_CODE_MAX = 32  # a resolution reason's code (models.reasons.MAX_CODE)
 EMAIL_MAX = 254
 QUERY_MAX = 200
 DB_INT_MAX = 2**31 - 1
@@ -229,14 +230,18 @@ def transfer_input(body: object, departments: Collection[str]) -> tuple[str, str
     return department, reason
 
 
-def status_input(body: object) -> str:
-    """The status a staff member asks for (whether the ticket may move there is the service's rule)."""
+def status_input(body: object) -> tuple[str, str | None]:
+    """(status, resolution reason code or None) a staff member asks for. Whether the ticket may move
+    there, and which reasons exist and when one is needed, are the services' rules."""
     body = _object(body)
-    _check_types(body, {"status": ("string", False)})
+    _check_types(body, {"status": ("string", False), "reason": ("string", True)})
     fields = _Fields()
     status = _choice(fields, body, "status", STATUSES, _l("Choose the status."))
+    reason = body.get("reason")
+    if reason is not None and len(reason) > REASON_CODE_MAX:
+        fields.add("reason", _l("Choose a resolution reason from the list."))
     fields.raise_if_any(422, _ATTENTION)
-    return status
+    return status, reason or None
 
 
 def priority_input(body: object) -> str:

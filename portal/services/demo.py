@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from ..extensions import db
 from ..models import Department, Seller, Shipment, Ticket, User
-from . import canned
+from . import canned, resolution_reasons
 from . import tickets as ticket_service
 from .runtime import Runtime
 
@@ -49,6 +49,11 @@ CANNED = [
 ]
 
 
+# the resolution reason a demo ticket of each category is resolved for
+DEMO_REASONS = {"delivery_delay": "carrier_delay", "order_return_status": "wrong_address", "finance": "cod_timing",
+                "app_bug": "app_defect"}
+
+
 def load_demo(now: dt.datetime, rt: Runtime) -> dict[str, int]:
     """Create whatever demo rows are missing; returns counts of what was added."""
     added = {"departments": 0, "users": 0, "sellers": 0, "shipments": 0, "tickets": 0}
@@ -62,6 +67,7 @@ def load_demo(now: dt.datetime, rt: Runtime) -> dict[str, int]:
     for department in departments.values():
         for title, body in CANNED:
             canned.ensure(department, title, body)
+    resolution_reasons.ensure_seeded()  # a database made without the migrations' seed gets the list too
     emails = set(db.session.scalars(select(User.email)))
     password_hash = generate_password_hash(DEMO_PASSWORD)
     for email, name, role, codes in demo_staff():
@@ -130,4 +136,5 @@ def _advance(ticket: Ticket, k: int, created: dt.datetime, rt: Runtime) -> None:
     elif k % 5 == 3:
         staff_actions.reply(ticket, staff_user, "Đã xử lý xong, cảm ơn bạn.", False,
                             now=created + dt.timedelta(minutes=30))
-        staff_actions.change_status(ticket, staff_user, "resolved", now=created + dt.timedelta(minutes=31))
+        staff_actions.change_status(ticket, staff_user, "resolved", now=created + dt.timedelta(minutes=31),
+                                    reason=DEMO_REASONS.get(ticket.category, "other"))

@@ -10,8 +10,8 @@ from vocabulary import PRIORITIES
 
 from .. import access
 from ..extensions import db
-from ..models import Attachment, Department, Event, Message, Ticket, User
-from . import history, uploads
+from ..models import Attachment, Department, Event, Message, ResolutionReason, Ticket, User
+from . import history, resolution_reasons, uploads
 from .errors import Conflict, InvalidInput
 
 TRANSITIONS = {
@@ -46,14 +46,16 @@ def last_event_id(ticket: Ticket) -> int:
 
 def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.datetime,
           seen_event_id: int | None = None, files: tuple[uploads.Upload, ...] = (),
-          upload_dir: str | None = None, status: str | None = None) -> Message:
+          upload_dir: str | None = None, status: str | None = None, reason: str | None = None,
+          require_reason: bool = False) -> Message:
     """A public reply to the seller or an internal note. The first public staff reply stops
     the first-response clock; a public reply opens a new ticket. With `seen_event_id` (the
     history the writer saw), a public reply that would cross someone else's raises StaleView.
     `files` (checked uploads, stored under `upload_dir`) go with the message: the seller sees
     those of a public reply, never those of a note. With `status`, a public reply also moves the
     ticket there (waiting on the seller, resolved…), in the same transaction: the seller is told
-    once, of the weightier change."""
+    once, of the weightier change. `reason` (a resolution reason's code) goes with a move to
+    resolved; `require_reason` (staff pages, the API) refuses a resolution without one."""
     if status is not None and internal:
         raise InvalidInput(_l("An internal note does not change the status."), {"status": [_l("Not with a note.")]})
     if status is not None and status not in TRANSITIONS:
@@ -69,6 +71,7 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
     after_reply = "open" if ticket.status == "new" else ticket.status
     if status is not None and status != after_reply and status not in TRANSITIONS.get(after_reply, set()):
         raise Conflict(_l("A %(old)s ticket cannot become %(new)s.", old=after_reply, new=status))
+    chosen = resolution_reasons.check(status or "", reason, required=require_reason) if status else None
     message = Message(ticket_id=ticket.id, author_kind="staff", author_user_id=user.id, body=body,
                       internal=internal, created_at=now)
     db.session.add(message)
@@ -82,7 +85,7 @@ def reply(ticket: Ticket, user: User, body: str, internal: bool, *, now: dt.date
             history.record(ticket, "status_changed", now, actor=user, old="new", new="open")
             ticket.status = "open"
         if status is not None:
-            _move(ticket, user, status, now)
+            _move(ticket, user, status, now, chosen)
     ticket.updated_at = now
     _commit_with_files(message, files, upload_dir, now)
     return message
@@ -127,22 +130,33 @@ def assign(ticket: Ticket, user: User, assignee_email: str | None, *, now: dt.da
     db.session.commit()
 
 
-def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime) -> None:
-    """Move along an allowed transition; resolved and closed times are kept."""
+def change_status(ticket: Ticket, user: User, status: str, *, now: dt.datetime, reason: str | None = None,
+                  require_reason: bool = False) -> None:
+    """Move along an allowed transition; resolved and closed times are kept. A move to resolved
+    stores `reason` (a resolution reason's code; InvalidInput for an unknown or switched-off one),
+    and with `require_reason` (staff pages, the API) is refused without one. Reopening keeps the
+    last reason."""
     if status == ticket.status:
         return
-    _move(ticket, user, status, now)
+    chosen = resolution_reasons.check(status, reason, required=require_reason)
+    _move(ticket, user, status, now, chosen)
     db.session.commit()
 
 
-def _move(ticket: Ticket, user: User, status: str, now: dt.datetime) -> None:
+def _move(ticket: Ticket, user: User, status: str, now: dt.datetime,
+          reason: ResolutionReason | None = None) -> None:
     """The status change of `change_status`, in the caller's transaction; raises Conflict for a
-    transition that is not allowed (nothing then is committed)."""
+    transition that is not allowed (nothing then is committed). A reason given with a move to
+    resolved is stored on the ticket and in the history, with its labels as they were then."""
     if status == ticket.status:
         return
     if status not in TRANSITIONS.get(ticket.status, set()):
         raise Conflict(_l("A %(old)s ticket cannot become %(new)s.", old=ticket.status, new=status))
-    history.record(ticket, "status_changed", now, actor=user, old=ticket.status, new=status)
+    said = ({"reason": reason.code, "reason_en": reason.label_en, "reason_vi": reason.label_vi}
+            if reason is not None and status == "resolved" else {})
+    history.record(ticket, "status_changed", now, actor=user, old=ticket.status, new=status, **said)
+    if said:
+        ticket.resolution_reason = reason.code
     if status == "resolved":
         ticket.resolved_at = now
     elif status == "closed":

@@ -10,7 +10,8 @@ from tests.browser.helpers import PHONE, submit_ticket, unique_tracking
 
 STAFF_PAGES = ("/inbox", "/notifications", "/reports", "/admin/", "/admin/staff", "/admin/sellers",
                "/admin/departments", "/admin/routing", "/admin/policies", "/admin/canned", "/admin/webhooks",
-               "/admin/api-tokens", "/admin/integration-tokens", "/admin/notifications", "/admin/audit")
+               "/admin/api-tokens", "/admin/integration-tokens", "/admin/notifications", "/admin/audit",
+               "/admin/reasons")
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

@@ -112,6 +112,7 @@ def test_a_staff_answer_is_new_until_opened_and_the_rating_is_easy_to_tap(new_pa
     agent.get_by_role("button", name="Send reply").click()
     agent.wait_for_load_state()
     agent.get_by_label("Status").select_option("resolved")
+    agent.locator("form[action$='/status']").get_by_label("Resolution reason").select_option("carrier_delay")
     agent.locator("form[action$='/status']").get_by_role("button", name="Change").click()
     agent.wait_for_load_state()
 

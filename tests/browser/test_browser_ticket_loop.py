@@ -71,6 +71,7 @@ def test_seller_and_agent_close_the_loop(new_page, staff, seller_link):
     assert seller.get_by_role("heading", name="How did we do?").count() == 0, "rating offered before resolution"
 
     agent.get_by_label("Status").select_option("resolved")
+    agent.locator("form[action$='/status']").get_by_label("Resolution reason").select_option("carrier_delay")
     agent.locator("form[action$='/status']").get_by_role("button", name="Change").click()
     agent.wait_for_load_state()
     assert agent.locator("h1 .status").inner_text() == "resolved"

@@ -143,7 +143,8 @@ def test_department_csv_equals_expected_values(scenario):
         "first_response_business_mean_minutes": "165.0", "first_response_business_p90_minutes": "273.0",
         "responses": "4", "response_mean_minutes": "95.0", "response_business_mean_minutes": "95.0",
         "resolved": "2", "handling_median_minutes": "270.0", "handling_business_mean_minutes": "270.0",
-        "reopens": "1", "self_resolved_share": "0.0", "csat_responses": "2", "open": "0", **zero_backlog}
+        "reopens": "1", "self_resolved_share": "0.0", "csat_responses": "2", "open": "0", **zero_backlog,
+        "reopened": "1", "reopened_share": "0.5"}
     assert rows["finance"] == {
         **none, "department": "finance", "tickets": "1", "met": "1", "breached": "0", "pending": "0",
         "met_share": "1.0", "first_response_median_minutes": "5340.0", "first_response_mean_minutes": "5340.0",
@@ -151,12 +152,13 @@ def test_department_csv_equals_expected_values(scenario):
         "first_response_business_median_minutes": "120.0", "first_response_business_mean_minutes": "120.0",
         "first_response_business_p90_minutes": "120.0", "responses": "1", "response_mean_minutes": "5340.0",
         "response_business_mean_minutes": "120.0", "resolved": "0", "reopens": "0", "self_resolved_share": "0.0",
-        "csat_responses": "0", "open": "1", **zero_backlog, "backlog_over_3d": "1"}
+        "csat_responses": "0", "open": "1", **zero_backlog, "backlog_over_3d": "1", "reopened": "0",
+        "reopened_share": "0.0"}
     assert rows["apps"] == {
         **none, "department": "apps", "tickets": "1", "met": "0", "breached": "1", "pending": "0",
         "met_share": "0.0", "self_resolved": "0", "responses": "0", "resolved": "0", "reopens": "0",
         "self_resolved_share": "0.0", "csat_responses": "0", "open": "1", **zero_backlog,
-        "backlog_4h_to_24h": "1"}
+        "backlog_4h_to_24h": "1", "reopened": "0", "reopened_share": "0.0"}
 
 
 def test_other_groupings(scenario):

@@ -119,7 +119,8 @@ def test_a_change_that_rolls_back_sends_nothing(app, demo, gateway):
 def test_bulk_status_changes_send_one_per_ticket(app, demo, gateway):
     made = [factories.ticket(T0), factories.ticket(T0, submission_key="second")]
     made.append(factories.ticket(T0, submission_key="third"))
-    result = bulk.apply(agent(), [t.reference for t in made], "status", "resolved", "", now=T0 + MINUTE)
+    result = bulk.apply(agent(), [t.reference for t in made], "status", "resolved", "", now=T0 + MINUTE,
+                        resolution_reason="carrier_delay")
     assert len(result.done) == 3
     assert sorted(r.ticket_id for r in outbox()) == sorted(t.id for t in made)
     assert {r.event for r in outbox()} == {"ticket_resolved"}

@@ -134,7 +134,7 @@ def test_shares_of_a_group_with_one_ticket():
 
 
 def test_unknown_grouping_names_the_known_ones():
-    message = r"^unknown grouping 'week'; use one of department, agent, category, day, hour, seller$"
+    message = r"^unknown grouping 'week'; use one of department, agent, category, day, hour, seller, reason$"
     with pytest.raises(ValueError, match=message):
         aggregates.Aggregates(["department", "week"], TZ)
     with pytest.raises(ValueError, match=message):

@@ -186,6 +186,7 @@ NO_CSAT = {"csat_mean": NAN, "csat_satisfied_share": NAN, "csat_responses": 0}
 EXPECTED_DEPARTMENTS = [
     {"department": "apps", "tickets": 2, "met": 0, "breached": 1, "pending": 1, "met_share": 0.0,
      **NO_RESPONSE, **NO_RESOLUTION, **NO_CSAT, "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "reopened": 0, "reopened_share": 0.0,
      "open": 2, **EMPTY_BACKLOG, "backlog_under_4h": 1, "backlog_4h_to_24h": 1},
     {"department": "delivery", "tickets": 3, "met": 1, "breached": 1, "pending": 1, "met_share": 0.5,
      # first responses 30 and 300: p90 = 30 + 0.9 * 270
@@ -198,13 +199,15 @@ EXPECTED_DEPARTMENTS = [
      "resolved": 3, "handling_mean_minutes": 183.3, "handling_median_minutes": 120.0,
      "handling_business_mean_minutes": 183.3,
      "csat_mean": 4.0, "csat_satisfied_share": 0.6667, "csat_responses": 3,
-     "self_resolved": 1, "self_resolved_share": 0.3333, "reopens": 1, "open": 0, **EMPTY_BACKLOG},
+     "self_resolved": 1, "self_resolved_share": 0.3333, "reopens": 1,
+     "reopened": 1, "reopened_share": 0.3333, "open": 0, **EMPTY_BACKLOG},
     {"department": "finance", "tickets": 3, "met": 1, "breached": 1, "pending": 1, "met_share": 0.5,
      "first_response_median_minutes": 5340.0, "first_response_mean_minutes": 5340.0,
      "first_response_p90_minutes": 5340.0, "first_response_business_median_minutes": 120.0,
      "first_response_business_mean_minutes": 120.0, "first_response_business_p90_minutes": 120.0,
      "responses": 1, "response_mean_minutes": 5340.0, "response_business_mean_minutes": 120.0,
      **NO_RESOLUTION, **NO_CSAT, "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "reopened": 0, "reopened_share": 0.0,
      # ages at now: T3 90 h, T4 24 h (lower bound of 1-3 days), T5 115 h
      "open": 3, **EMPTY_BACKLOG, "backlog_1d_to_3d": 1, "backlog_over_3d": 2},
 ]
@@ -212,6 +215,7 @@ EXPECTED_DEPARTMENTS = [
 EXPECTED_AGENTS = [
     {"agent": "(none)", "agent_name": "", "tickets": 2, "met": 0, "breached": 1, "pending": 1, "met_share": 0.0,
      **NO_RESPONSE, **NO_RESOLUTION, **NO_CSAT, "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "reopened": 0, "reopened_share": 0.0,
      "open": 2, **EMPTY_BACKLOG, "backlog_4h_to_24h": 1, "backlog_1d_to_3d": 1},
     {"agent": "a1@x.test", "agent_name": "Trần Thu", "tickets": 3, "met": 2, "breached": 0, "pending": 1,
      "met_share": 1.0,
@@ -223,7 +227,7 @@ EXPECTED_AGENTS = [
      "responses": 3, "response_mean_minutes": 1796.7, "response_business_mean_minutes": 56.7,
      "resolved": 1, "handling_mean_minutes": 120.0, "handling_median_minutes": 120.0,
      "handling_business_mean_minutes": 120.0, "csat_mean": 5.0, "csat_satisfied_share": 1.0, "csat_responses": 1,
-     "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0,
+     "self_resolved": 0, "self_resolved_share": 0.0, "reopens": 0, "reopened": 0, "reopened_share": 0.0,
      "open": 2, **EMPTY_BACKLOG, "backlog_under_4h": 1, "backlog_over_3d": 1},
     {"agent": "a2@x.test", "agent_name": "Lê Văn Đức", "tickets": 3, "met": 0, "breached": 2, "pending": 1,
      "met_share": 0.0, "first_response_median_minutes": 300.0, "first_response_mean_minutes": 300.0,
@@ -232,7 +236,7 @@ EXPECTED_AGENTS = [
      "responses": 2, "response_mean_minutes": 165.0, "response_business_mean_minutes": 165.0,
      "resolved": 2, "handling_mean_minutes": 215.0, "handling_median_minutes": 215.0,
      "handling_business_mean_minutes": 215.0, "csat_mean": 3.5, "csat_satisfied_share": 0.5, "csat_responses": 2,
-     "self_resolved": 1, "self_resolved_share": 0.3333, "reopens": 1,
+     "self_resolved": 1, "self_resolved_share": 0.3333, "reopens": 1, "reopened": 1, "reopened_share": 0.3333,
      "open": 1, **EMPTY_BACKLOG, "backlog_over_3d": 1},
 ]
 

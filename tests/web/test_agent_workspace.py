@@ -80,7 +80,8 @@ def test_send_and_go_to_the_next_ticket(client, auth, queue):
 def test_the_last_ticket_sends_the_agent_to_the_inbox(client, auth, queue):
     auth.login()
     page = f"/tickets/{queue[-1].reference}"
-    response = auth.post(f"{page}/reply", page, body="Đã xử lý xong.", status="resolved", then="next")
+    response = auth.post(f"{page}/reply", page, body="Đã xử lý xong.", status="resolved", reason="carrier_delay",
+                         then="next")
     assert response.status_code == 303 and response.headers["Location"] == "/inbox"
     assert "No more tickets in your queue." in client.get("/inbox").get_data(as_text=True)
 

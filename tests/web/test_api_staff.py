@@ -135,7 +135,8 @@ def test_a_seller_app_and_a_staff_integration_resolve_a_ticket_with_only_the_api
     assert "Hub Bắc Ninh" not in seller_api.get(f"/tickets/{reference}").get_data(as_text=True)
 
     # staff resolve it; the seller rates the answer
-    assert agent_api.post(f"/tickets/{reference}/status", {"status": "resolved"}).get_json()["status"] == "resolved"
+    resolved = agent_api.post(f"/tickets/{reference}/status", {"status": "resolved", "reason": "carrier_delay"})
+    assert resolved.get_json()["status"] == "resolved"
     rated = seller_api.post(f"/tickets/{reference}/rating", {"score": 5, "comment": "Nhanh, cảm ơn!"})
     assert rated.status_code == 201 and rated.get_json()["score"] == 5
     staff_view = agent_api.get(f"/tickets/{reference}").get_json()
@@ -296,7 +297,7 @@ def test_the_queue_filters_like_the_inbox(seller_api, agent_api, manager_api, no
     assert refs(agent_api, sla="on_track") == [first, second] and refs(agent_api, sla="breached") == []
     assert refs(manager_api, department="finance") == [finance]
     assert refs(manager_api, category="finance") == [finance]
-    agent_api.post(f"/tickets/{first}/status", {"status": "resolved"})
+    agent_api.post(f"/tickets/{first}/status", {"status": "resolved", "reason": "carrier_delay"})
     assert refs(agent_api) == [second]
     assert refs(agent_api, status="resolved") == [first]
     assert refs(agent_api, status="all") == [first, second]
@@ -459,7 +460,8 @@ def test_transfer_validation(seller_api, agent_api, body, status, field):
 def test_status_follows_the_allowed_transitions(seller_api, agent_api):
     reference = open_ticket(seller_api)
     for status in ("waiting_on_seller", "open", "resolved", "open", "closed"):
-        response = agent_api.post(f"/tickets/{reference}/status", {"status": status})
+        response = agent_api.post(f"/tickets/{reference}/status",
+                                  {"status": status, **({"reason": "other"} if status == "resolved" else {})})
         assert response.status_code == 200 and response.get_json()["status"] == status
     assert "cannot" in assert_error(agent_api.post(f"/tickets/{reference}/status", {"status": "open"}), 409)[
         "message"]

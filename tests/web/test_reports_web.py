@@ -111,7 +111,7 @@ def test_anonymous_is_sent_to_login(client, demo):
     ("/reports/sla.csv", {"from": "2026-03-10", "to": "2026-03-01"}, "The end date is before the start date."),
     ("/reports/sla.csv", {"from": "2000-01-01", "to": "2026-03-01"}, "Choose a range of at most ten years."),
     ("/reports/sla.csv", {"by": "unknown"},
-     "by must be one of ticket, department, agent, category, day, hour, seller."),
+     "by must be one of ticket, department, agent, category, day, hour, seller, reason."),
     ("/reports/sla.xlsx", {"by": "unknown"}, "by must be one of"),
     ("/reports", {"department": "nope"}, "Unknown department nope."),
     ("/reports/sla.csv", {"department": "nope"}, "Unknown department nope."),

@@ -165,7 +165,8 @@ def test_staff_refusal_in_vietnamese_escapes_what_was_typed(client, demo, auth, 
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert "Không có người dùng đang hoạt động &lt;b&gt;x&lt;/b&gt;@demo.test." in body and "<b>x</b>" not in body
-    moved = client.post(f"{page}/status?lang=vi", data={"csrf_token": token, "status": "resolved"})
+    moved = client.post(f"{page}/status?lang=vi", data={"csrf_token": token, "status": "resolved",
+                                                                 "reason": "carrier_delay"})
     assert moved.status_code == 303
     back = client.post(f"{page}/status?lang=vi", data={"csrf_token": token, "status": "new"})
     assert back.status_code == 409 and "Yêu cầu ở trạng thái resolved không thể chuyển sang new." in text(back)

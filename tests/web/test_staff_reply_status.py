@@ -36,8 +36,9 @@ def test_the_reply_form_offers_the_status_buttons(client, demo, auth, now):
 def test_send_and_set_the_status_tells_the_seller_once(client, demo, auth, now, status, event):
     ticket = factories.ticket(now)
     auth.login()
+    reason = {"reason": "carrier_delay"} if status == "resolved" else {}  # resolving says why
     response = auth.post(f"/tickets/{ticket.reference}/reply", f"/tickets/{ticket.reference}",
-                         body="Đơn đã giao lại.", status=status)
+                         body="Đơn đã giao lại.", status=status, **reason)
     assert response.status_code == 303
     assert reloaded(ticket).status == (status or "open")
     [notification] = db.session.scalars(select(SellerNotification))
@@ -76,6 +77,7 @@ def test_the_staff_api_tells_the_seller_too_and_not_of_a_note(client, demo, now)
     assert note.status_code == 201
     assert db.session.scalars(select(SellerNotification)).all() == []
     assert client.post(f"{base}/replies", json={"body": "Đã giao lại."}, headers=headers).status_code == 201
-    assert client.post(f"{base}/status", json={"status": "resolved"}, headers=headers).status_code == 200
+    assert client.post(f"{base}/status", json={"status": "resolved", "reason": "carrier_delay"},
+                       headers=headers).status_code == 200
     db.session.expire_all()
     assert [n.event for n in db.session.scalars(select(SellerNotification))] == ["ticket_resolved"]  # merged

@@ -17,7 +17,7 @@ from sla import metrics
 from sla.aggregates import Aggregates
 
 from ...extensions import db
-from ...models import Department, Seller, User
+from ...models import Department, ResolutionReason, Seller, User
 from ..runtime import calendar_for
 from . import queries
 
@@ -38,6 +38,14 @@ class _Names:
         self.users = {i: (email, name) for i, email, name in db.session.execute(select(User.id, User.email,
                                                                                         User.name))}
         self.sellers: dict[int, tuple[str, str]] = {}
+        # resolution reasons by code, switched-off ones too, labelled as the CSV's rows are: in English
+        self.reasons = {code: label for code, label in db.session.execute(select(ResolutionReason.code,
+                                                                                 ResolutionReason.label_en))}
+
+    def reason_columns(self, codes: np.ndarray) -> dict:
+        """reason and reason_label of the rows with these resolution reason codes (None: none given)."""
+        reasons = pd.Series(codes, dtype=object)
+        return {"reason": reasons, "reason_label": reasons.map(self.reasons)}
 
     def _load_sellers(self, ids: list[int]) -> None:
         missing = [i for i in ids if i not in self.sellers]
@@ -89,6 +97,7 @@ def _frames(start, end, department_id, names: _Names) -> Iterator[pd.DataFrame]:
         frame.update({name: _instants(column[name]) for name in metrics.TIME_COLUMNS})
         frame["self_resolved"] = column["self_resolved"].astype(bool)
         frame["csat"] = pd.to_numeric(column["csat"], errors="coerce").astype(float)
+        frame.update(names.reason_columns(column["resolution_reason"]))
         yield pd.DataFrame(frame)
 
 
@@ -120,7 +129,7 @@ def _messages(frame: pd.DataFrame, department_id: int | None) -> pd.DataFrame:
 def _empty() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in
                           ("reference", "seller_code", "seller_name", "department", "category", "priority", "status",
-                           "agent", "agent_name")})
+                           "agent", "agent_name", "reason", "reason_label")})
     for column in metrics.TIME_COLUMNS:
         frame[column] = pd.Series(dtype="datetime64[ns, UTC]")
     frame["self_resolved"] = pd.Series(dtype=bool)
@@ -148,6 +157,7 @@ def _backlog(as_of: dt.datetime, department_id: int | None) -> Iterator[pd.DataF
         frame = {"category": _objects(column["category"]), "status": _objects(column["status"]),
                  "created_at": _instants(column["created_at"]), "resolved_at": _instants(column["resolved_at"])}
         frame.update(names.columns(column["seller_id"], column["department_id"], column["assignee_id"]))
+        frame.update(names.reason_columns(column["resolution_reason"]))
         yield metrics.backlog_at(pd.DataFrame(frame), as_of)
 
 

@@ -51,6 +51,8 @@ COLUMN_LABELS = {
     "self_resolved_share": _l("Self-resolved share"), "csat_responses": _l("CSAT ratings"),
     "open": _l("Open tickets"), "backlog_under_4h": _l("Backlog under 4 h"), "backlog_4h_to_24h": _l("Backlog 4–24 h"),
     "backlog_1d_to_3d": _l("Backlog 1–3 days"), "backlog_over_3d": _l("Backlog over 3 days"),
+    "reason": _l("Resolution reason"), "reason_label": _l("Resolution reason label"),
+    "reopened": _l("Reopened tickets"), "reopened_share": _l("Reopen rate"),
 }
 ABOUT_LABELS = {"parameter": _l("Parameter"), "value": _l("Value"), "from": _l("From"), "to": _l("To"),
                 "by": _l("Grouped by"), "department": _l("Department"), "time zone": _l("Time zone"),

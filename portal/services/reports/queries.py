@@ -71,14 +71,15 @@ def ticket_query(start: dt.datetime, end: dt.datetime, department_id: int | None
                     Ticket.status, _assignee(),
                     *(_instant_text(getattr(Ticket, name), dialect) for name in metrics.TIME_COLUMNS),
                     type_coerce(Ticket.self_resolved, Integer).label("self_resolved"),  # 0 or 1: no
-                    Ticket.csat_score.label("csat"))  # conversion per value (a column's at once)
+                    Ticket.csat_score.label("csat"),  # conversion per value (a column's at once)
+                    Ticket.resolution_reason)
              .where(created >= start, created < end)
              .order_by(created, Ticket.id))
     return query.where(department == department_id) if department_id else query
 
 
 TICKET_COLUMNS = ["reference", "seller_id", "department_id", "category", "priority", "status", "assignee_id",
-                  *metrics.TIME_COLUMNS, "self_resolved", "csat"]
+                  *metrics.TIME_COLUMNS, "self_resolved", "csat", "resolution_reason"]
 
 
 def message_query(first: dt.datetime, last: dt.datetime, department_id: int | None):
@@ -107,12 +108,14 @@ def backlog_query(as_of: dt.datetime, department_id: int | None):
     still_open = or_(*(Ticket.status == status for status in vocabulary.OPEN_STATUSES), Ticket.resolved_at > as_of)
     dialect = _dialect()
     query = (select(Ticket.seller_id, Ticket.department_id, Ticket.category, _assignee(), Ticket.status,
-                    _instant_text(Ticket.created_at, dialect), _instant_text(Ticket.resolved_at, dialect))
+                    _instant_text(Ticket.created_at, dialect), _instant_text(Ticket.resolved_at, dialect),
+                    Ticket.resolution_reason)
              .where(Ticket.created_at < as_of, still_open))
     return query.where(Ticket.department_id == department_id) if department_id else query
 
 
-BACKLOG_COLUMNS = ["seller_id", "department_id", "category", "assignee_id", "status", "created_at", "resolved_at"]
+BACKLOG_COLUMNS = ["seller_id", "department_id", "category", "assignee_id", "status", "created_at", "resolved_at",
+                   "resolution_reason"]
 
 SCAN_SHARE = 0.25  # SQLite: read the table in its own order and sort when the range holds this share of it
 
