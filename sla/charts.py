@@ -16,7 +16,7 @@ WEEKS_AFTER_DAYS = 45  # more days than this: one bar per ISO week
 MONTHS_AFTER_DAYS = 180  # more days than this: one bar per calendar month
 OUTCOME_COLUMNS = ["tickets", "met", "breached", "pending"]
 
-CHAR_WIDTH = 0.62  # the widest average advance of system-ui digits and letters, in ems (a safe estimate)
+CHAR_WIDTH = 0.64  # the advance of a digit in the widest common system-ui font (DejaVu Sans), in ems: an upper estimate
 LABEL_GAP = 4.0  # the least room between two labels
 ANGLE = 45  # degrees a crowded axis's labels are turned by
 
@@ -70,7 +70,7 @@ def by_period(by_day: pd.DataFrame, day_from: dt.date, day_to: dt.date, grain: s
     decided. Every period of the range has a row, zero when it had no tickets."""
     spans = periods(day_from, day_to, grain)
     starts = np.array([p.first for p in spans], dtype="datetime64[D]")
-    days = pd.to_datetime(by_day["day"]).to_numpy().astype("datetime64[D]")
+    days = np.array(by_day["day"].astype(str), dtype="datetime64[D]")  # numpy reads ISO days of any year
     # each day's period: the last period starting on or before it
     index = np.searchsorted(starts, days, side="right") - 1
     counts = by_day[OUTCOME_COLUMNS].fillna(0).groupby(index).sum()

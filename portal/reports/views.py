@@ -16,8 +16,10 @@ from ..services.reports import lead_requests
 from ..services.reports.self_service import self_service
 from ..services.runtime import runtime, utcnow
 from ..templating import department_name
+from . import charts
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+charts.init_app(bp)
 
 
 @bp.before_request
@@ -66,10 +68,13 @@ def dashboard():
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:
         filters["department"] = department
+    by_day = _records(data.by_day)
+    grain, trend = charts.trend(by_day, day_from, day_to)
     return render_template(
         "reports/dashboard.html", day_from=day_from, day_to=day_to, department=department,
         departments=reports.department_codes(), department_names=_department_names(), filters=filters, totals=totals,
-        by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
+        by_day=by_day, grain=grain, trend=trend, by_hour=_records(data.by_hour),
+        by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
         backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
         timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED, lead_requests=asked_leads,
