@@ -93,6 +93,13 @@ def _header_language() -> str:
     pages are shown in: a script's download never changes with a cookie or a browser setting."""
     if "headers" in request.args:
         return reports.check_header_language(request.args["headers"])
+    return _value_language()
+
+
+def _value_language() -> str:
+    """The language of an export's values (statuses, categories, departments, outcomes): `lang=vi`
+    on the URL gives their words in Vietnamese; without it they are the contract's codes. `headers`
+    changes the header row only."""
     return request.args.get("lang") if request.args.get("lang") in reports.HEADER_LANGUAGES else "en"
 
 
@@ -101,7 +108,7 @@ def sla_csv():
     try:
         by, day_from, day_to, department = _export_args("ticket")
         chunks = reports.sla_csv(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                 department=department, lang=_header_language())
+                                 department=department, lang=_header_language(), values=_value_language())
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.csv"
@@ -115,7 +122,7 @@ def sla_xlsx():
     try:
         by, day_from, day_to, department = _export_args("department")
         body = reports.sla_xlsx(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                department=department, lang=_header_language())
+                                department=department, lang=_header_language(), values=_value_language())
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.xlsx"
