@@ -16,7 +16,12 @@ WEEKS_AFTER_DAYS = 45  # more days than this: one bar per ISO week
 MONTHS_AFTER_DAYS = 180  # more days than this: one bar per calendar month
 OUTCOME_COLUMNS = ["tickets", "met", "breached", "pending"]
 
-CHAR_WIDTH = 0.64  # the advance of a digit in the widest common system-ui font (DejaVu Sans), in ems: an upper estimate
+# Advances in ems, upper bounds of the widest common system-ui font (DejaVu Sans, as Chromium draws it on
+# Linux): no font metrics on the server, so a label is measured by the classes of its characters.
+CHAR_WIDTH = 0.65  # digits, lower case letters with or without Vietnamese marks, most signs
+WIDE_CHARS, WIDE_WIDTH = frozenset("…WMmw%&@<>≤≥"), 1.0
+NARROW_CHARS, NARROW_WIDTH = frozenset(" rtf()[]-/:;,.'!|ijlJIĩìíỉị"), 0.42
+UPPER_WIDTH = 0.8
 LABEL_GAP = 4.0  # the least room between two labels
 ANGLE = 45  # degrees a crowded axis's labels are turned by
 
@@ -91,9 +96,17 @@ class AxisLayout(NamedTuple):
     depth: float
 
 
+def _advance(char: str) -> float:
+    if char in WIDE_CHARS:
+        return WIDE_WIDTH
+    if char in NARROW_CHARS:
+        return NARROW_WIDTH
+    return UPPER_WIDTH if char.isupper() else CHAR_WIDTH
+
+
 def text_width(text: str, font_size: float) -> float:
-    """An upper estimate of the drawn width of `text` (no font metrics on the server)."""
-    return len(text) * font_size * CHAR_WIDTH
+    """An upper estimate of the drawn width of `text`, by the classes of its characters."""
+    return sum(map(_advance, text)) * font_size
 
 
 def axis_layout(labels: list[str], slot: float, font_size: float = 11, *, may_thin: bool = True) -> AxisLayout:
@@ -115,8 +128,11 @@ def axis_layout(labels: list[str], slot: float, font_size: float = 11, *, may_th
 
 
 def shorten(text: str, width: float, font_size: float = 11, ellipsis: str = "…") -> str:
-    """`text` cut to fit `width` (by text_width), ending in `ellipsis` when cut."""
-    fits = int(width // (font_size * CHAR_WIDTH))
-    if len(text) <= fits:
+    """`text` cut to fit `width` (by text_width), ending in `ellipsis` when cut: the longest start
+    of it that fits with the ellipsis (the ellipsis alone when nothing does)."""
+    if text_width(text, font_size) <= width:
         return text
-    return text[:max(fits - len(ellipsis), 0)].rstrip() + ellipsis
+    room, kept = width - text_width(ellipsis, font_size), 0
+    while kept < len(text) and text_width(text[:kept + 1], font_size) <= room:
+        kept += 1
+    return text[:kept].rstrip() + ellipsis

@@ -119,15 +119,33 @@ def test_turned_labels_need_room_below_the_axis():
     assert turned.depth >= charts.text_width("a long label", 11) * math.sin(math.radians(45))
 
 
-@pytest.mark.parametrize(("text", "chars", "short"), [
-    ("Tài chính", 15, "Tài chính"),
-    ("Chăm sóc khách hàng doanh nghiệp", 10, "Chăm sóc…"),
-    ("abcdefghij", 10, "abcdefghij"),  # ten letters fit the room of ten
-    ("abcdefghijk", 10, "abcdefghi…"),
-    ("abcdefghijk", 10.9, "abcdefghi…"),
-    ("abc", 0.5, "…"),
+@pytest.mark.parametrize(("text", "width", "short"), [
+    ("Tài chính", 100, "Tài chính"),
+    ("Chăm sóc khách hàng doanh nghiệp", 70, "Chăm só…"),
+    ("abcdefghij", 10 * 11 * 0.65, "abcdefghij"),  # ten letters fit the room of ten
+    ("abcdefghijk", 10 * 11 * 0.65, "abcdefghijk"),  # i, j and k are narrow
+    ("aaaaaaaaaaa", 10 * 11 * 0.65, "aaaaaaaa…"),  # cut: the ellipsis is as wide as an m
+    ("Mmmm", 2 * 11, "M…"),
+    ("abc", 3, "…"),
 ])
-def test_shorten(text, chars, short):
-    width = chars * 11 * charts.CHAR_WIDTH + 1e-9
+def test_shorten(text, width, short):
     assert charts.shorten(text, width) == short
-    assert charts.text_width(charts.shorten(text, width), 11) <= max(width, 11 * charts.CHAR_WIDTH)
+
+
+@given(st.text(min_size=1, max_size=40), st.floats(0, 300))
+def test_shorten_fits_or_leaves_only_the_ellipsis(text, width):
+    short = charts.shorten(text, width)
+    if short == text:
+        assert charts.text_width(text, 11) <= width
+        return
+    kept = short[:-1]
+    assert short.endswith("…") and text.startswith(kept)
+    assert charts.text_width(short, 11) <= width or kept == ""
+    following = text[len(kept):len(kept) + 1]
+    if following.strip():  # (not after spaces the cut took off) one more character would not have fitted
+        assert charts.text_width(text[:len(kept) + 1] + "…", 11) > width
+
+
+@pytest.mark.parametrize(("text", "ems"), [("mM…", 3.0), ("ril", 1.26), ("aB1", 0.65 + 0.8 + 0.65), ("", 0)])
+def test_text_width_by_classes_of_characters(text, ems):
+    assert charts.text_width(text, 10) == pytest.approx(ems * 10)
