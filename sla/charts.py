@@ -20,7 +20,7 @@ OUTCOME_COLUMNS = ["tickets", "met", "breached", "pending"]
 # Linux): no font metrics on the server, so a label is measured by the classes of its characters.
 CHAR_WIDTH = 0.65  # digits, lower case letters with or without Vietnamese marks, most signs
 WIDE_CHARS, WIDE_WIDTH = frozenset("…WMmw%&@<>≤≥"), 1.0
-NARROW_CHARS, NARROW_WIDTH = frozenset(" rtf()[]-/:;,.'!|ijlJIĩìíỉị"), 0.42
+NARROW_CHARS, NARROW_WIDTH = frozenset(" rtf()[]-/:;,.·'!|ijlJIĩìíỉị"), 0.42
 UPPER_WIDTH = 0.8
 LABEL_GAP = 4.0  # the least room between two labels
 ANGLE = 45  # degrees a crowded axis's labels are turned by
@@ -89,11 +89,13 @@ def by_period(by_day: pd.DataFrame, day_from: dt.date, day_to: dt.date, grain: s
 
 class AxisLayout(NamedTuple):
     """Which labels to draw (every `step`-th, from the first) and how: turned by `angle` degrees
-    (0: level); `depth` is the height under the axis they need."""
+    (0: level); `depth` is the height under the axis they need, `reach` how far left of its anchor
+    a label may run (half its width when level and centred, its turned length's shadow when turned)."""
 
     step: int
     angle: int
     depth: float
+    reach: float = 0.0
 
 
 def _advance(char: str) -> float:
@@ -118,13 +120,13 @@ def axis_layout(labels: list[str], slot: float, font_size: float = 11, *, may_th
     level = max(1, math.ceil((widest + LABEL_GAP) / slot)) if slot > 0 else len(labels) or 1
     level_depth = font_size + 6
     if level == 1:
-        return AxisLayout(1, 0, level_depth)
+        return AxisLayout(1, 0, level_depth, widest / 2)
     across = slot * math.sin(math.radians(ANGLE))
     turned = max(1, math.ceil((font_size + LABEL_GAP) / across)) if across > 0 else len(labels) or 1
     turned_depth = widest * math.sin(math.radians(ANGLE)) + font_size + 4
     if turned == 1 or (not may_thin and turned < level):
-        return AxisLayout(turned, ANGLE, turned_depth)
-    return AxisLayout(level, 0, level_depth)
+        return AxisLayout(turned, ANGLE, turned_depth, widest * math.cos(math.radians(ANGLE)))
+    return AxisLayout(level, 0, level_depth, widest / 2)
 
 
 def shorten(text: str, width: float, font_size: float = 11, ellipsis: str = "…") -> str:

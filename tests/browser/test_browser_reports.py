@@ -18,9 +18,10 @@ from tests.browser.axe_check import assert_accessible
 BOM = b"\xef\xbb\xbf"
 
 # per chart: its labels' boxes in the chart's own units (getBBox: before the label is turned), the angle
-# they are turned by, and the boxes of the bar labels in the page's pixels beside the chart's left edge
+# they are turned by, the boxes of the bars' labels and values, and the drawing's left and right edges
 MEASURE = """() => [...document.querySelectorAll('svg.chart')].map(svg => ({
   section: svg.closest('section').id,
+  left: svg.viewBox.baseVal.x, right: svg.viewBox.baseVal.x + svg.viewBox.baseVal.width,
   axis: [...svg.querySelectorAll('text.axis-label')].map(t => {
     const b = t.getBBox();
     const turned = /rotate\\((-?[\\d.]+)/.exec(t.getAttribute('transform') || '');
@@ -28,6 +29,8 @@ MEASURE = """() => [...document.querySelectorAll('svg.chart')].map(svg => ({
             anchor: +t.getAttribute('x'), text: t.textContent, font: +getComputedStyle(t).fontSize.replace('px', '')};
   }),
   bars: [...svg.querySelectorAll('text.bar-label')].map(t => ({x: t.getBBox().x, text: t.childNodes[0].textContent})),
+  values: [...svg.querySelectorAll('text.bar-value')].map(t => ({end: t.getBBox().x + t.getBBox().width,
+                                                                  text: t.childNodes[0].textContent})),
 }))"""
 
 
@@ -89,8 +92,13 @@ def _assert_labels_apart(chart: dict) -> None:
             assert across >= a["height"] * 0.9, f"{chart['section']}: turned {a['text']!r} and {b['text']!r} touch"
     for label in axis:  # the server's estimate of a label's width is an upper bound of what Chromium draws
         assert label["width"] <= charts.text_width(label["text"], 11) + 0.5, label
+        turned = label["width"] * math.cos(math.radians(label["angle"]))
+        start = label["anchor"] - turned if label["angle"] else label["x"]
+        assert start >= chart["left"] - 0.5, f"{chart['section']}: {label['text']!r} is cut at the left edge"
     for bar in chart["bars"]:
-        assert bar["x"] >= 0, f"{chart['section']}: {bar['text']!r} runs off the chart"
+        assert bar["x"] >= chart["left"], f"{chart['section']}: {bar['text']!r} runs off the chart"
+    for value in chart["values"]:
+        assert value["end"] <= chart["right"], f"{chart['section']}: {value['text']!r} runs off the chart"
 
 
 @pytest.mark.parametrize(("days", "grain"), [(7, "day"), (31, "day"), (90, "week"), (365, "month")])

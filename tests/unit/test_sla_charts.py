@@ -117,6 +117,9 @@ def test_turned_labels_need_room_below_the_axis():
     turned = charts.axis_layout(["a long label"] * 8, 40, may_thin=False)
     assert turned.angle and turned.depth > level.depth
     assert turned.depth >= charts.text_width("a long label", 11) * math.sin(math.radians(45))
+    # how far left of its anchor the first label may run, so that the drawing makes room for it
+    assert turned.reach == pytest.approx(charts.text_width("a long label", 11) * math.cos(math.radians(45)))
+    assert level.reach == charts.text_width("a", 11) / 2
 
 
 @pytest.mark.parametrize(("text", "width", "short"), [
