@@ -21,7 +21,7 @@ report_cli = AppGroup("report", help="SLA reports.")
 @click.option("--department")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(reports.HEADER_LANGUAGES), default="en", show_default=True,
-              help="Header row: en gives the column names, vi their Vietnamese labels.")
+              help="en: the column names and codes; vi: Vietnamese labels and the values' codes in words.")
 def report_sla(day_from, day_to, by, department, out: Path, lang: str):
     """Write the SLA report for local days FROM..TO (inclusive) as CSV, or XLSX when FILE ends in
     .xlsx (grouped reports only)."""

@@ -17,8 +17,10 @@ from ..services.reports.reasons import by_reason
 from ..services.reports.self_service import self_service
 from ..services.runtime import runtime, utcnow
 from ..templating import department_name
+from . import charts
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+charts.init_app(bp)
 
 
 @bp.before_request
@@ -69,10 +71,13 @@ def dashboard():
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:
         filters["department"] = department
+    by_day = _records(data.by_day)
+    grain, trend = charts.trend(by_day, day_from, day_to)
     return render_template(
         "reports/dashboard.html", day_from=day_from, day_to=day_to, department=department,
         departments=reports.department_codes(), department_names=_department_names(), filters=filters, totals=totals,
-        by_day=_records(data.by_day), by_hour=_records(data.by_hour), by_department=_records(data.by_department),
+        by_day=by_day, grain=grain, trend=trend, by_hour=_records(data.by_hour),
+        by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
         backlog_at=data.backlog_at, backlog=sum(totals[column] for column in BACKLOG_BUCKETS),
         timezone=str(runtime().timezone), bys=reports.BYS, grouped=reports.GROUPED, lead_requests=asked_leads,
@@ -91,6 +96,13 @@ def _header_language() -> str:
     pages are shown in: a script's download never changes with a cookie or a browser setting."""
     if "headers" in request.args:
         return reports.check_header_language(request.args["headers"])
+    return _value_language()
+
+
+def _value_language() -> str:
+    """The language of an export's values (statuses, categories, departments, outcomes): `lang=vi`
+    on the URL gives their words in Vietnamese; without it they are the contract's codes. `headers`
+    changes the header row only."""
     return request.args.get("lang") if request.args.get("lang") in reports.HEADER_LANGUAGES else "en"
 
 
@@ -99,7 +111,7 @@ def sla_csv():
     try:
         by, day_from, day_to, department = _export_args("ticket")
         chunks = reports.sla_csv(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                 department=department, lang=_header_language())
+                                 department=department, lang=_header_language(), values=_value_language())
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.csv"
@@ -113,7 +125,7 @@ def sla_xlsx():
     try:
         by, day_from, day_to, department = _export_args("department")
         body = reports.sla_xlsx(day_from, day_to, by, now=utcnow(), timezone=runtime().timezone,
-                                department=department, lang=_header_language())
+                                department=department, lang=_header_language(), values=_value_language())
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.xlsx"

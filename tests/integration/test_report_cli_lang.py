@@ -1,5 +1,6 @@
-"""`report sla … --lang vi`: the same report with its header row in Vietnamese; the default (and
-`--lang en`) is the contract's column names, byte for byte. The command line speaks English."""
+"""`report sla … --lang vi`: the same report with its header row and the words of its values in
+Vietnamese; the default (and `--lang en`) is the contract's column names and codes, byte for byte.
+The command line speaks English."""
 import csv
 import datetime as dt
 import io
@@ -9,6 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from portal.services import reports
+from portal.services.reports.words import value_words
 from portal.services.runtime import runtime
 from sla import aggregates, ticket_report
 from tests import factories
@@ -34,7 +36,7 @@ def labels(columns) -> list[str]:
 
 
 @pytest.mark.parametrize("by", ["ticket", "department", "agent"])
-def test_lang_vi_translates_the_header_row_only(runner, day, tmp_path, by):
+def test_lang_vi_translates_the_header_row_and_the_words_of_values(runner, day, tmp_path, by):
     default = run(runner, day, tmp_path / "default.csv", "--by", by)
     english = run(runner, day, tmp_path / "en.csv", "--by", by, "--lang", "en")
     vi = run(runner, day, tmp_path / "vi.csv", "--by", by, "--lang", "vi")
@@ -44,7 +46,12 @@ def test_lang_vi_translates_the_header_row_only(runner, day, tmp_path, by):
     default_text, vi_text = default.decode("utf-8-sig"), vi.decode("utf-8-sig")
     assert default_text.split("\r\n", 1)[0] == ",".join(columns)
     assert next(csv.reader(io.StringIO(vi_text))) == labels(columns)
-    assert vi_text.split("\r\n", 1)[1] == default_text.split("\r\n", 1)[1]
+    words = value_words("vi")
+    default_rows, vi_rows = list(csv.reader(io.StringIO(default_text)))[1:], list(csv.reader(io.StringIO(vi_text)))[1:]
+    assert len(vi_rows) == len(default_rows) > 0
+    for plain, worded in zip(default_rows, vi_rows, strict=True):
+        assert worded == [words.get(column, {}).get(cell, cell) for column, cell in zip(columns, plain, strict=True)]
+    assert (vi_rows != default_rows) == (by != "agent")  # an agent's row has no codes to put in words
     assert vi.startswith(b"\xef\xbb\xbf")
 
 

@@ -6,8 +6,8 @@ keeps 52 bytes or so per ticket rather than every ticket's facts. The backlog co
 more query: every ticket open at the end of the range, whatever its creation date.
 
 The modules, each importing only those before it: params (what a report is asked for), queries
-(its SQL and how the rows are read), facts (the rows as DataFrames and their measures), files (CSV
-and XLSX) and dashboard. What the rest of the portal uses is here."""
+(its SQL and how the rows are read), facts (the rows as DataFrames and their measures), words (the
+values of an export in a language), files (CSV and XLSX) and dashboard. What the rest of the portal uses is here."""
 from .dashboard import DASHBOARD_BYS, Dashboard, dashboard
 from .files import grouped, sla_csv, sla_xlsx, write_report
 from .params import (
