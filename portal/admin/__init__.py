@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (each adds its routes)
     integration_tokens,
     notifications,
     routing,
+    seller_qr,
     sellers,
     staff,
     views,
