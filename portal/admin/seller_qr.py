@@ -7,6 +7,7 @@ import io
 
 import segno
 from flask import Response, abort, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -43,6 +44,19 @@ def _qr_svg_uri(url: str, title: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _instruction() -> str:
+    return _("Scan the QR code with your phone's camera to open your shop's support page — no login needed.")
+
+
+def _instructions() -> dict[str, str]:
+    """How to use the card, in both languages whatever the page's: the shop reads one, staff the other."""
+    found = {}
+    for language in ("vi", "en"):
+        with force_locale(language):
+            found[language] = _instruction()
+    return found
+
+
 @bp.get("/sellers/<int:seller_id>/qr.png")
 def seller_qr_png(seller_id: int):
     seller, url = _seller_link(seller_id)
@@ -55,6 +69,7 @@ def seller_qr_png(seller_id: int):
 def seller_card(seller_id: int):
     seller, url = _seller_link(seller_id)
     qr = _qr_svg_uri(url, _("QR code of the link of %(seller)s", seller=seller.name))
-    response = Response(render_template("admin/seller_card.html", seller=seller, link=url, qr=qr))
+    response = Response(render_template("admin/seller_card.html", seller=seller, link=url, qr=qr,
+                                        instructions=_instructions()))
     response.headers["Cache-Control"] = "no-store"
     return response
