@@ -35,6 +35,8 @@ def test_an_admin_edits_the_routing_rules_as_a_form_in_vietnamese(staff):
     admin.locator(f"#rows-rules-{new}-id").fill("hoan-tien-gap")
     admin.locator(f"#rows-rules-{new}-categories-4").check()  # other
     admin.locator(f"#rows-rules-{new}-keywords").fill("hoàn tiền gấp\nrefund now")
+    # shown as typed (and by the server after the next post-back)
+    assert admin.locator(f"#rule-{new} .keyword-forms").inner_text() == "Cũng khớp với: hoàn tiền gấp = hoan tien gap"
     admin.locator(f"#rows-rules-{new}-department").select_option("finance")
     admin.locator(f"#rows-rules-{new}-priority").select_option("urgent")
     admin.get_by_role("button", name=f"Chuyển quy tắc {new + 1} lên").click()
