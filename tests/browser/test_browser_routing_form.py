@@ -7,6 +7,7 @@ import json
 import re
 
 from tests.browser.axe_check import assert_accessible
+from tests.browser.helpers import PHONE, STAFF_PASSWORD
 
 
 def test_an_admin_edits_the_routing_rules_as_a_form_in_vietnamese(staff):
@@ -65,3 +66,17 @@ def test_the_printable_qr_card_in_vietnamese(staff):
     assert_accessible(admin, "the printable card (vi)")
     admin.emulate_media(media="print")
     assert not admin.locator("header.top").is_visible() and card.is_visible()
+
+
+def test_the_routing_form_and_the_card_fit_a_phone(new_page):
+    page = new_page(lang="vi", **PHONE)
+    page.goto("/login")
+    page.get_by_label("E-mail").fill("admin@demo.test")
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/inbox(\?.*)?$"))
+    for path, part in (("/admin/routing", "form.rule-rows"), ("/admin/sellers/1/card", "article.link-card")):
+        assert page.goto(path).status == 200
+        assert page.locator(part).count() == 1
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (path, widths)
