@@ -13,8 +13,6 @@ from .admin import AdminForm, CheckboxesField
 from .admin_routing import COMMENT_MAX_CHARS, MAX_DAYS, RULES_MAX_CHARS
 from .base import PortalForm
 
-MAX_ROWS = 200
-
 
 class RuleRowForm(Form):
     """One department rule; ``kept`` holds the whole rule's JSON when the form cannot show it."""
@@ -34,7 +32,8 @@ class RuleRowForm(Form):
 class RoutingRowsForm(AdminForm):
     """Department rules as rows; ``rest_json`` is the rest of the rule set, unchanged by the form."""
 
-    rules = FieldList(FormField(RuleRowForm), max_entries=MAX_ROWS)
+    # no max_entries: WTForms would silently drop the rows above it (the request's size bounds them)
+    rules = FieldList(FormField(RuleRowForm))
     rest_json = HiddenField(validators=[Length(max=RULES_MAX_CHARS)])
     comment = StringField(_l("Comment"), validators=[
         Optional(), Length(max=COMMENT_MAX_CHARS, message=_l("At most %(max)s characters."))])

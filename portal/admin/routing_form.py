@@ -119,7 +119,11 @@ def rules_json(form: RoutingRowsForm) -> str:
     if any(problems):
         raise InvalidInput(_("Nothing was saved; see the messages beside the rules."))
     rest = routing_rules.rules_from_text(form.rest_json.data or "{}")
-    return json.dumps(form_rows.with_rows(rest, rows_of(form)), ensure_ascii=False, indent=2)
+    try:
+        data = form_rows.with_rows(rest, rows_of(form))
+    except (ValueError, RecursionError):  # a kept rule's JSON, altered on its way back
+        raise InvalidInput(_("Nothing was saved: a rule kept as JSON came back damaged; reload the page.")) from None
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def keyword_hints(form: RoutingRowsForm) -> list[list[tuple[str, str]]]:

@@ -195,3 +195,11 @@ def test_managers_see_no_form_and_cannot_post_it(client, demo, auth):
     assert 'action="/admin/routing/form"' not in page
     response = client.post(FORM_ACTION, data={"csrf_token": csrf_from(page), "action": "add"})
     assert response.status_code == 403
+
+
+def test_a_damaged_kept_rule_or_rest_is_refused_not_a_server_error(admin):
+    page = admin.get("/admin/routing").get_data(as_text=True)
+    damaged = post_form(admin, page, **{"rows-rules-0-kept": "{not json"})
+    assert damaged.status_code == 422 and "came back damaged" in damaged.get_data(as_text=True)
+    not_an_object = post_form(admin, page, **{"rows-rest_json": "[1, 2]"})
+    assert not_an_object.status_code == 422
