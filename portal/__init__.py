@@ -50,6 +50,7 @@ def create_app(config: object | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(app.root_path + "/../migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.compress.init_app(app)
     db_setup.init_app(app)
     sessions.init_app(app)
 

@@ -164,6 +164,14 @@ class Config:
         self.WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY") or None
         self.WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY") or None
         self.WEBPUSH_CONTACT = os.environ.get("WEBPUSH_CONTACT") or "mailto:support@example.com"
+        # compressed responses (Flask-Compress): brotli or gzip at a low level, because the web workers are
+        # CPU-bound and pages compress well even at level 1 (bench/compression.py); streamed responses (CSV
+        # exports, attachments, static files) pass untouched, so they keep streaming from the first row
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        self.COMPRESS_LEVEL = int(_float("COMPRESS_GZIP_LEVEL", 1))
+        self.COMPRESS_BR_LEVEL = int(_float("COMPRESS_BR_LEVEL", 1))
+        self.COMPRESS_STREAMS = False
+        self.COMPRESS_MIN_SIZE = 500
 
 
 class TestConfig(Config):

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and hooked up in create_app."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -23,6 +24,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# compresses whole (not streamed) text responses; settings in Config (COMPRESS_*)
+compress = Compress()
 
 
 limiter = Limiter(key_func=get_remote_address)

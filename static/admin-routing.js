@@ -45,3 +45,34 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// Routing rules form: as keywords are typed, show the form each also matches without case or diacritics
+// (the server shows the same after every post-back; routing/text.py normalize_text is the reference).
+document.addEventListener("DOMContentLoaded", function () {
+  function fold(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d")
+      .split(/\s+/).filter(Boolean).join(" ");
+  }
+  document.querySelectorAll("[data-keyword-forms]").forEach(function (line) {
+    var box = document.getElementById(line.getAttribute("data-keyword-forms"));
+    var label = line.closest("form").getAttribute("data-text-also");
+    if (!box) return;
+    box.addEventListener("input", function () {
+      line.textContent = label + " ";
+      var shown = 0;
+      box.value.split(/\r?\n/).forEach(function (keyword) {
+        var plain = keyword.trim().toLowerCase().split(/\s+/).join(" ");
+        var folded = fold(keyword);
+        if (!folded || folded === plain) return;
+        if (shown++) line.appendChild(document.createTextNode(", "));
+        var original = document.createElement("q");
+        original.textContent = keyword.trim();
+        var matched = document.createElement("q");
+        matched.lang = "vi";
+        matched.textContent = folded;
+        line.append(original, " = ", matched);
+      });
+      line.hidden = shown === 0;
+    });
+  });
+});

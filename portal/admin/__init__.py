@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (each adds its routes)
     notifications,
     reasons,
     routing,
+    seller_qr,
     sellers,
     staff,
     views,

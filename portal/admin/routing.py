@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.admin_routing import RoutingRulesForm
+from forms.admin_routing_rows import RoutingRowsForm
 
 from ..audit_values import Names, field_label, value_text
 from ..services import departments, routing_rules
 from ..services.errors import Conflict, InvalidInput, NotFound, PortalError
 from ..services.runtime import utcnow
 from ..templating import department_name
+from . import routing_form
 from .views import bp
 
 
@@ -43,15 +45,24 @@ def _version(number: int):
         abort(404, exc.message)
 
 
-def _page(form: RoutingRulesForm | None = None, status: int = 200, problem: str | None = None):
+def _page(form: RoutingRulesForm | None = None, status: int = 200, problem: str | None = None, *,
+          rows: RoutingRowsForm | None = None, problems: list[str] | None = None):
+    """The rules page: the form editor (``rows``) above the JSON editor (``form``) for experts, which is
+    shown open when it is the one that was posted."""
     active = routing_rules.active_version()
+    json_posted = form is not None
     if form is None:
         start = _version(request.args.get("from", type=int)) if request.args.get("from") else None
         ruleset = routing_rules.ruleset_of(start) if start else active.ruleset
         form = RoutingRulesForm(rules_json=routing_rules.to_json(ruleset), base_version=active.number or 0)
-    return render_template("admin/routing.html", form=form, active=active, problem=problem,
+    if rows is None:
+        rows = (routing_form.from_json(form.rules_json.data or "", form.base_version.data) if not json_posted else None)
+        rows = rows or routing_form.from_json(routing_rules.to_json(active.ruleset), active.number or 0)
+    return render_template("admin/routing.html", form=form, active=active, problem=problem, rows=rows,
                            department_names=_department_names(),
-                           versions=routing_rules.versions(), can_change=current_user.role == "admin"), status
+                           keyword_hints=routing_form.keyword_hints(rows), problems=problems or [],
+                           json_open=json_posted, versions=routing_rules.versions(),
+                           can_change=current_user.role == "admin"), status
 
 
 @bp.get("/routing")
@@ -65,11 +76,18 @@ def preview_routing():
     form = RoutingRulesForm()
     if not form.validate():
         return _page(form, 422, _("Nothing was saved; see the messages below."))
+    return _preview(form)
+
+
+def _preview(form: RoutingRulesForm, rows: RoutingRowsForm | None = None):
     try:
         data = routing_rules.rules_from_text(form.rules_json.data)
         report = routing_rules.backtest(data, form.days.data, utcnow())
         proposed = routing_rules.validate(data)
     except InvalidInput as exc:
+        if rows is not None:  # the form's rows make rules the service refuses: say why above them
+            return _page(status=exc.status_code, problem=exc.message, rows=rows,
+                         problems=exc.fields.get("rules_json"))
         _show_errors(form, exc)
         return _page(form, exc.status_code, exc.message)
     active = routing_rules.active_version()
@@ -77,6 +95,25 @@ def preview_routing():
     return render_template("admin/routing_preview.html", form=form, report=report, active=active,
                            proposed=proposed, department_names=names,
                            changes=_worded(routing_rules.changes(active.ruleset, proposed), names))
+
+
+@bp.post("/routing/form")
+def preview_routing_form():
+    """The form editor: add, remove and move rows (the page again, nothing saved), or preview the rules the
+    rows make, exactly as the JSON editor would."""
+    rows = routing_form.posted()
+    changed = routing_form.rearranged(rows, request.form.get("action", "preview"))
+    if changed is not None:
+        return _page(rows=changed)
+    if not rows.validate():
+        return _page(status=422, problem=_("Nothing was saved; see the messages below."), rows=rows)
+    try:
+        text = routing_form.rules_json(rows)
+    except InvalidInput as exc:
+        return _page(status=exc.status_code, problem=exc.message, rows=rows, problems=exc.fields.get("rules_json"))
+    form = RoutingRulesForm(formdata=None, rules_json=text, comment=rows.comment.data, days=rows.days.data,
+                            base_version=rows.base_version.data)
+    return _preview(form, rows)
 
 
 @bp.post("/routing/confirm")

@@ -52,7 +52,7 @@ def test_admin_sees_endpoints_form_and_delivery_log(client, auth, endpoint):
     response = client.get(PAGE)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "https://chat.example.com/hooks/support" in html and "sla_breached, escalated" in html
+    assert "https://chat.example.com/hooks/support" in html and "Breached, Escalated" in html
     assert "Add an endpoint" in html and endpoint.secret in html
     assert f'action="/admin/webhooks/deliveries/{failed.id}/retry"' in html and "Retry now" in html
     assert f'action="/admin/webhooks/{endpoint.id}/deactivate"' in html

@@ -45,6 +45,7 @@ from tests.clients import csrf_from
 BLUEPRINTS = ("inbox.", "reports.", "admin.")
 NOT_PAGES = {"inbox.root",  # a redirect
              "inbox.attachment", "inbox.attachment_thumb",  # a file, an image
+             "admin.seller_qr_png",  # an image
              "reports.sla_csv", "reports.sla_xlsx"}  # downloads
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # waiting_on_seller, status_changed
