@@ -109,13 +109,12 @@ def test_opening_a_ticket_writes_only_when_a_reply_is_new(client, demo, seller, 
     assert not [s for s in writes if s.startswith("UPDATE")], "seen already: a read again"
 
 
+@pytest.mark.sqlite_only
 def test_a_seen_marker_waits_its_turn_for_sqlites_write_lock(client, demo, seller, now):
     """Another writer holds SQLite's write lock while the seller opens a ticket with a new reply, and
     commits a change meanwhile: the marker's own writing transaction waits for it and then writes (a
     read transaction that went on to write would fail with "database is locked" instead)."""
     url = sa.engine.make_url(client.application.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "sqlite":
-        pytest.skip("PostgreSQL has no database-wide write lock")
     ticket = factories.ticket(now - dt.timedelta(hours=1))
     factories.message(ticket, "Đã liên hệ bưu cục", by=agent(), now=now)
     page, ticket_id = f"{seller.link_path()}/tickets/{ticket.reference}", ticket.id
@@ -142,6 +141,7 @@ def test_a_seen_marker_waits_its_turn_for_sqlites_write_lock(client, demo, selle
     assert stored.priority == "high" and stored.seller_seen_at == stored.last_staff_reply_at
 
 
+@pytest.mark.sqlite_only
 def test_a_seen_marker_that_cannot_be_written_leaves_the_page_working(app, demo, database_url, tmp_path, now):
     """The write lock stays taken elsewhere for longer than a write waits: the seller still reads the
     ticket (WAL reads need no lock), the reply stays new, and the next visit marks it."""
@@ -151,8 +151,6 @@ def test_a_seen_marker_that_cannot_be_written_leaves_the_page_working(app, demo,
     from tests.clients import FreshGClient
 
     url = sa.engine.make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        pytest.skip("PostgreSQL has no database-wide write lock")
     config = portal_config.TestConfig(database_url, str(tmp_path / "uploads"))
     config.SQLITE_BUSY_TIMEOUT = config.DATABASE_LOCK_TIMEOUT = 0.3
     impatient = create_app(config)
@@ -182,11 +180,10 @@ def test_a_seen_marker_that_cannot_be_written_leaves_the_page_working(app, demo,
             db.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_the_lists_read_the_sellers_index_in_order(client, demo, seller, now):
     """The home page and every direction of paging read ix_tickets_seller_created in its order: no
     scan of the tickets, no sort (SQLite's plan; PostgreSQL plans by its statistics)."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the plan is checked on SQLite")
     made = [factories.ticket(now - dt.timedelta(minutes=40 - i), category="other", tracking=()).reference
             for i in range(35)]
     listed: list[tuple[str, tuple]] = []
