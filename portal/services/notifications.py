@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
+from .. import access
 from ..extensions import db
 from ..models import Notification, Ticket, User
 
@@ -14,11 +15,16 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def recent(user: User, limit: int = 50) -> list[tuple[Notification, str | None]]:
-    """The user's latest notifications with the reference of their ticket."""
-    return list(db.session.execute(
+def recent(user: User, limit: int = 50) -> list[tuple[Notification, str | None, bool]]:
+    """The user's latest notifications with the reference of their ticket and whether the user may
+    still open it: a ticket transferred to another department since is named, never linked."""
+    rows = db.session.execute(
         select(Notification, Ticket.reference).outerjoin(Ticket, Ticket.id == Notification.ticket_id)
-        .where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)).all())
+        .where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)).all()
+    ids = {n.ticket_id for n, _reference in rows if n.ticket_id is not None}
+    open_to_user = set(db.session.scalars(access.visible(user, select(Ticket.id).where(Ticket.id.in_(ids))))) \
+        if ids else set()
+    return [(n, reference, n.ticket_id in open_to_user) for n, reference in rows]
 
 
 def mark_all_read(user: User, now: dt.datetime) -> int:

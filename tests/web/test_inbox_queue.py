@@ -2,6 +2,8 @@
 status, bulk actions with pickers, merge in any letter case, a transfer that lands on the inbox."""
 import re
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.models import Ticket
 from tests import factories
@@ -88,3 +90,20 @@ def test_a_transfer_still_in_reach_stays_on_the_ticket(client, demo, auth, now):
                     data={"csrf_token": csrf_from(page), "department": "finance", "reason": "COD"})
     assert r.headers["Location"].endswith(f"/tickets/{ticket.reference}")
     assert "Transferred to Finance." in client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
+
+
+def test_a_notification_about_a_ticket_moved_out_of_reach_names_it_without_a_link(client, demo, auth, now):
+    from portal.models import Notification, User
+    from portal.services import staff_actions
+
+    kept, moved = factories.ticket(now), factories.ticket(now)
+    agent = db.session.scalar(select(User).where(User.email == "agent1.delivery@demo.test"))
+    manager = db.session.scalar(select(User).where(User.email == "manager@demo.test"))
+    db.session.add_all([Notification(user_id=agent.id, ticket_id=t.id, kind="sla_at_risk", created_at=now,
+                                     text=f"{t.reference} is at risk") for t in (kept, moved)])
+    db.session.commit()
+    staff_actions.transfer(moved, manager, "finance", "Về tiền COD", now=now)
+    auth.login()
+    page = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert f'href="/tickets/{kept.reference}"' in page
+    assert moved.reference in page and f'href="/tickets/{moved.reference}"' not in page
