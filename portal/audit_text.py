@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from vocabulary import N_
@@ -18,7 +19,7 @@ KIND_LABELS = {
     "seller": N_("Sellers"), "user": N_("Staff"), "api_token": N_("API tokens"), "policy": N_("SLA policies"),
     "canned_reply": N_("Canned replies"), "webhook": N_("Webhooks"), "department": N_("Departments"),
     "routing": N_("Routing rules"), "tickets": N_("Tickets"), "integration_token": N_("Integration tokens"),
-    "seller_notification": N_("Seller notifications"),
+    "seller_notification": N_("Seller notifications"), "resolution_reason": N_("Resolution reasons"),
 }
 ACTION_LABELS = {
     "seller.added": N_("Seller added"), "seller.edited": N_("Seller edited"),
@@ -40,9 +41,14 @@ ACTION_LABELS = {
     "integration_token.issued": N_("Integration token issued"),
     "integration_token.revoked": N_("Integration token revoked"),
     "seller_notification.sent_again": N_("Seller notification sent again"),
+    "reason.added": N_("Resolution reason added"), "reason.renamed": N_("Resolution reason renamed"),
+    "reason.switched_on": N_("Resolution reason switched on"),
+    "reason.switched_off": N_("Resolution reason switched off"),
 }
 # what the sentence already says, or what only repeats the target
 HIDDEN_FIELDS = {"id", "version"}
+# fields that only repeat the target, by target kind (a resolution reason's code is its label's key)
+HIDDEN_BY_KIND = {"resolution_reason": {"code"}}
 
 
 def actor(event: AuditEvent, names: Names) -> str:
@@ -76,6 +82,15 @@ def _seller(verb: str) -> Callable[[AuditEvent, Names, str], str]:
         name = _state(event).get("name")
         text = _(verb, who=who, code=event.target_label)
         return f"{text} ({name})" if name else text
+    return describe
+
+
+def _reason(template: str) -> Callable[[AuditEvent, Names, str], str]:
+    """A resolution reason by its label in the page's language (as it reads after the change)."""
+    def describe(event: AuditEvent, names: Names, who: str) -> str:
+        state = _state(event)
+        label = state.get("label_vi") if str(get_locale()) == "vi" and state.get("label_vi") else state.get("label_en")
+        return _(template, who=who, label=label or event.target_label)
     return describe
 
 
@@ -177,6 +192,10 @@ SENTENCES: dict[str, Callable[[AuditEvent, Names, str], str]] = {
     "integration_token.issued": _simple(N_("%(who)s issued the integration token “%(target)s”")),
     "integration_token.revoked": _simple(N_("%(who)s revoked the integration token “%(target)s”")),
     "seller_notification.sent_again": _simple(N_("%(who)s sent seller notification %(target)s again")),
+    "reason.added": _reason(N_("%(who)s added the resolution reason “%(label)s”")),
+    "reason.renamed": _reason(N_("%(who)s renamed the resolution reason “%(label)s”")),
+    "reason.switched_on": _reason(N_("%(who)s switched on the resolution reason “%(label)s”")),
+    "reason.switched_off": _reason(N_("%(who)s switched off the resolution reason “%(label)s”")),
 }
 # actions whose sentence already tells the whole change
 WHOLE_IN_SENTENCE = {"department.calendar_set", "seller.links_exported", "retention.applied"}
@@ -197,7 +216,8 @@ def changes(event: AuditEvent, names: Names) -> list[tuple[str, str, str]]:
     if event.action in WHOLE_IN_SENTENCE:
         return []
     return [(field_label(key), value_text(key, old, names), value_text(key, new, names))
-            for key, old, new in audit.changes(event.before, event.after) if key not in HIDDEN_FIELDS]
+            for key, old, new in audit.changes(event.before, event.after)
+            if key not in HIDDEN_FIELDS and key not in HIDDEN_BY_KIND.get(event.target_kind, ())]
 
 
 def names_for(departments: dict[str, object], people: dict[str, str],

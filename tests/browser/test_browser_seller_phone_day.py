@@ -76,6 +76,7 @@ def test_a_seller_on_a_phone_from_parcel_status_to_rating(browser, notifying_por
         agent.wait_for_url(re.compile(r"/inbox"))
         agent.goto(f"/tickets/{reference}")
         agent.fill("#reply-body", "Chúng tôi đã đổi địa chỉ, bưu tá sẽ giao lại ngày mai.")
+        agent.locator("#reply-reason").select_option(label="Sai địa chỉ")
         agent.get_by_role("button", name="Gửi và đánh dấu đã giải quyết").click()
         agent.wait_for_load_state()
 

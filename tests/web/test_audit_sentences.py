@@ -82,6 +82,14 @@ EXAMPLES = {
     "integration_token.revoked": ("integration_token", "carrier: feed", {"revoked_at": None},
                                   {"revoked_at": "2026-12-01T10:00:00+00:00"}),
     "seller_notification.sent_again": ("seller_notification", "42", {"status": "dead"}, {"status": "pending"}),
+    "reason.added": ("resolution_reason", "carrier_delay", None,
+                     {"code": "carrier_delay", "label_en": "Carrier delay", "label_vi": "Hãng vận chuyển giao chậm"}),
+    "reason.renamed": ("resolution_reason", "carrier_delay", {"label_en": "Late carrier"},
+                       {"label_en": "Carrier delay", "label_vi": "Hãng vận chuyển giao chậm"}),
+    "reason.switched_on": ("resolution_reason", "other", {"active": False},
+                           {"active": True, "label_en": "Other", "label_vi": "Khác"}),
+    "reason.switched_off": ("resolution_reason", "other", {"active": True},
+                            {"active": False, "label_en": "Other", "label_vi": "Khác"}),
     # an action added later, with no sentence of its own yet
     "parcel.relabelled": ("shipment", "NV10000001", None, {"sent": True}),
 }
