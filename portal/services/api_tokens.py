@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import ApiToken, IntegrationToken, User
 from . import audit
 from .actor import Actor, actor_fields
 from .errors import Conflict, InvalidInput, NotFound
@@ -94,14 +94,20 @@ def authenticate(raw: str, *, now: dt.datetime) -> ApiToken | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    note_use(ApiToken, row, now)
+    return row
+
+
+def note_use(model: type[ApiToken] | type[IntegrationToken], row, now: dt.datetime) -> None:
+    """Record a token's use at most once per LAST_USED_RESOLUTION (a busy token would otherwise write on
+    every request), for staff API tokens and integration tokens alike. Commits when it writes."""
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         # conditional, so concurrent requests of one token write once between them
-        db.session.execute(update(ApiToken).where(
-            ApiToken.id == row.id,
-            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
+        db.session.execute(update(model).where(
+            model.id == row.id,
+            or_(model.last_used_at.is_(None), model.last_used_at <= now - LAST_USED_RESOLUTION),
         ).values(last_used_at=now).execution_options(synchronize_session=False))
         db.session.commit()
-    return row
 
 
 def tokens() -> list[ApiToken]:

@@ -10,13 +10,13 @@ import datetime as dt
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import IntegrationToken, User
 from . import audit
 from .actor import Actor, actor_fields
-from .api_tokens import LAST_USED_RESOLUTION, NAME_MAX, TOKEN_MAX, token_hash
+from .api_tokens import NAME_MAX, TOKEN_MAX, note_use, token_hash
 from .errors import Conflict, InvalidInput, NotFound
 
 TOKEN_PREFIX = "pit_"
@@ -77,13 +77,7 @@ def authenticate(raw: str, *, now: dt.datetime) -> IntegrationToken | None:
     row = db.session.scalar(select(IntegrationToken).where(IntegrationToken.token_hash == token_hash(raw)))
     if row is None or row.revoked_at is not None:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        # conditional, so concurrent requests of one token write once between them
-        db.session.execute(update(IntegrationToken).where(
-            IntegrationToken.id == row.id,
-            or_(IntegrationToken.last_used_at.is_(None), IntegrationToken.last_used_at <= now - LAST_USED_RESOLUTION),
-        ).values(last_used_at=now).execution_options(synchronize_session=False))
-        db.session.commit()
+    note_use(IntegrationToken, row, now)
     return row
 
 
