@@ -7,16 +7,16 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from tests.webhook_receiver import LoopbackServer
 
 
 def b64url(data: bytes) -> str:
@@ -85,7 +85,7 @@ def check_vapid(authorization: str) -> tuple[dict, str]:
     return json.loads(unb64url(claims_b64)), key
 
 
-class PushService:
+class PushService(LoopbackServer):
     """Records every push it could verify and decrypt for `browser`; answers `answer` (201, as push
     services do, unless a test sets 404 or 410 for a subscription the browser dropped). A request it
     cannot verify is answered 400 and kept in `rejected` with the reason."""
@@ -95,28 +95,16 @@ class PushService:
         self.pushes: list[Push] = []
         self.rejected: list[str] = []
         self.answer = 201
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__()
 
     @property
     def endpoint(self) -> str:
         return f"{self.origin}/push/v2/abc123"
 
-    def __enter__(self) -> PushService:
-        self.thread.start()
-        return self
+    def receive(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+        return self._verified(path, headers, body), {}
 
-    def __exit__(self, *_exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-    def _receive(self, path: str, headers: dict[str, str], body: bytes) -> int:
+    def _verified(self, path: str, headers: dict[str, str], body: bytes) -> int:
         try:
             claims, key = check_vapid(headers.get("authorization", ""))
             if claims.get("aud") != self.origin:
@@ -131,19 +119,3 @@ class PushService:
         with self.lock:
             self.pushes.append(Push(path, headers, claims, key, payload))
         return self.answer
-
-    def _handler(self):
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802  (the name http.server calls)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = service._receive(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        return Handler

@@ -28,24 +28,21 @@ class Received:
     body: bytes
 
 
-class HookServer:
-    """A local receiver that records every POST; the first `fail_first` answer 500, and every one
-    answers 302 to `redirect_to` when that is set."""
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread of its own, started and stopped as a
+    context manager; every POST goes to `receive(path, headers, body)`, which answers (status,
+    extra headers). Header names reach it lower-cased."""
 
     def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.fail_first = 0
-        self.delay = 0.0
-        self.redirect_to: str | None = None
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/support"
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> HookServer:
+    def __enter__(self):
         self.thread.start()
         return self
 
@@ -54,8 +51,8 @@ class HookServer:
         self.httpd.server_close()
         self.thread.join(timeout=5)
 
-    def ids(self) -> list[int]:
-        return [int(r.headers["x-portal-delivery"]) for r in self.received]
+    def receive(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+        raise NotImplementedError
 
     def _handler(self):
         server = self
@@ -63,15 +60,10 @@ class HookServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802  (the name http.server calls)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with server.lock:
-                    server.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                    body))
-                    failing = len(server.received) <= server.fail_first
-                if server.delay:
-                    time.sleep(server.delay)
-                self.send_response(302 if server.redirect_to else 500 if failing else 200)
-                if server.redirect_to:
-                    self.send_header("Location", server.redirect_to)
+                status, extra = server.receive(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -79,6 +71,35 @@ class HookServer:
                 pass
 
         return Handler
+
+
+class HookServer(LoopbackServer):
+    """A local receiver that records every POST; the first `fail_first` answer 500, and every one
+    answers 302 to `redirect_to` when that is set."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.fail_first = 0
+        self.delay = 0.0
+        self.redirect_to: str | None = None
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/hooks/support"
+
+    def ids(self) -> list[int]:
+        return [int(r.headers["x-portal-delivery"]) for r in self.received]
+
+    def receive(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+        with self.lock:
+            self.received.append(Received(path, headers, body))
+            failing = len(self.received) <= self.fail_first
+        if self.delay:
+            time.sleep(self.delay)
+        if self.redirect_to:
+            return 302, {"Location": self.redirect_to}
+        return (500 if failing else 200), {}
 
 
 def deliveries() -> list[WebhookDelivery]:
