@@ -36,9 +36,11 @@ def _range():
                                today=utcnow().astimezone(timezone).date(), timezone=timezone)
 
 
-def _department_names() -> dict[str, str]:
-    """Department code -> the name people use, in the page's language."""
-    return {code: department_name(d) for code, d in reports.departments_by_code().items()}
+def _departments() -> dict:
+    """The filter's department codes, in code order, and code -> the name people use in the page's
+    language: one read of the departments for both."""
+    names = {code: department_name(d) for code, d in reports.departments_by_code().items()}
+    return {"departments": list(names), "department_names": names}
 
 
 def _clean(value):
@@ -65,8 +67,7 @@ def dashboard():
         # the filters again, as they were given, with what is wrong beside the field
         return render_template("reports/refused.html", message=exc.message, errors=exc.fields,
                                day_from=request.args.get("from", ""), day_to=request.args.get("to", ""),
-                               department=department, departments=reports.department_codes(),
-                               department_names=_department_names()), exc.status_code
+                               department=department, **_departments()), exc.status_code
     totals = {k: int(v) if k in COUNT_COLUMNS else _clean(v) for k, v in data.totals.items()}
     filters = {"from": day_from.isoformat(), "to": day_to.isoformat()}
     if department:
@@ -75,7 +76,7 @@ def dashboard():
     grain, trend = charts.trend(by_day, day_from, day_to)
     return render_template(
         "reports/dashboard.html", day_from=day_from, day_to=day_to, department=department,
-        departments=reports.department_codes(), department_names=_department_names(), filters=filters, totals=totals,
+        **_departments(), filters=filters, totals=totals,
         by_day=by_day, grain=grain, trend=trend, by_hour=_records(data.by_hour),
         by_department=_records(data.by_department),
         by_agent=_records(data.by_agent), histogram=_records(data.histogram), unanswered=data.unanswered,
