@@ -4,7 +4,6 @@ then the CSV / XLSX read back. The finance department gets a business calendar (
 import datetime as dt
 import io
 import json
-import threading
 
 import openpyxl
 import pandas as pd
@@ -321,35 +320,6 @@ def test_sqlite_reads_the_same_rows_by_index_or_by_scanning(scenario, monkeypatc
         assert report_queries.scan_whole_table(start, end, None) is scanned
         texts.append(csv_rows(dt.date(2026, 3, 5), dt.date(2026, 3, 10), "ticket")[0])
     assert texts[0] == texts[1] and texts[0].count("\r\n") == 5
-
-
-def made_batches(count: int, size: int, fail_at: int | None = None, taken: list | None = None):
-    """``count`` made-up batches of ``size`` rows, failing at batch ``fail_at`` when given; each
-    batch taken is counted in ``taken``."""
-    taken = [] if taken is None else taken
-    for number in range(1, count + 1):
-        taken.append(number)
-        if number == fail_at:
-            raise RuntimeError("connection lost")
-        yield [(number, n) for n in range(size)]
-
-
-def fetch_threads() -> list:
-    return [t for t in threading.enumerate() if t.name == "sla-report-fetch"]
-
-
-def test_rows_fetched_ahead_arrive_in_order_and_the_thread_ends_with_the_reader():
-    assert [rows[0][0] for rows in report_queries.fetched_ahead(made_batches(4, 3))] == [1, 2, 3, 4]
-    taken: list = []
-    source = made_batches(100, 2, taken=taken)
-    reader = report_queries.fetched_ahead(source)
-    assert next(reader)[0][0] == 1
-    reader.close()  # e.g. the browser went away mid-download
-    assert not fetch_threads() and len(taken) <= 3  # one batch in hand, one queued, one being fetched
-    assert source.gi_frame is None  # the source was closed too (its result with it)
-    with pytest.raises(RuntimeError, match="connection lost"):
-        list(report_queries.fetched_ahead(made_batches(5, 2, fail_at=3)))
-    assert not fetch_threads()
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Ho_Chi_Minh", "America/New_York"])

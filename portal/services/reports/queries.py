@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Integer, Row, Text, cast, func, or_, select, type_coerce
@@ -17,6 +15,7 @@ from sqlalchemy.sql.expression import FunctionElement
 import vocabulary
 from sla import metrics
 
+from ...ahead import produced_ahead
 from ...extensions import db
 from ...models import Event, Message, Ticket
 
@@ -146,14 +145,15 @@ _POSTGRESQL_SETTINGS = (
 def batches_of(query, size: int) -> Iterator[Sequence[Row]]:
     """The rows of a Core select, ``size`` at a time, streamed. PostgreSQL reads them from a
     server-side cursor (with _POSTGRESQL_SETTINGS for this transaction), the next batch fetched while
-    the caller works on this one (fetched_ahead); SQLite steps through them (sqlite3 takes the GIL
+    the caller works on this one (ahead.produced_ahead); SQLite steps through them (sqlite3 takes the GIL
     back after every row: a thread fetching ahead would mostly wait for it)."""
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         return _read(connection.execute(query, execution_options={"yield_per": size}))
     for setting in _POSTGRESQL_SETTINGS:
         connection.exec_driver_sql(f"SET LOCAL {setting}")  # for this transaction only
-    return fetched_ahead(_read(connection.execute(query, execution_options={"yield_per": size})))
+    return produced_ahead(_read(connection.execute(query, execution_options={"yield_per": size})),
+                          name="sla-report-fetch")
 
 
 def _read(result) -> Iterator[Sequence[Row]]:
@@ -175,44 +175,3 @@ def _read(result) -> Iterator[Sequence[Row]]:
             yield batch
     finally:
         result.close()
-
-
-def fetched_ahead(batches: Iterator[Sequence[Row]]) -> Iterator[Sequence[Row]]:
-    """The same batches, the next one fetched by a thread while the caller works on this one:
-    PostgreSQL reads and sends it meanwhile, instead of waiting for the next FETCH. (psycopg
-    serialises the connection's other queries with this one, and waits for the network without
-    holding the GIL.) The thread is gone when this generator is, however it ends; ``batches`` is
-    closed then."""
-    queued: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    done = object()
-
-    def fetch() -> None:
-        try:
-            for batch in batches:
-                queued.put(batch)
-                if stop.is_set():
-                    return
-            queued.put(done)
-        except BaseException as exc:  # handed to the caller, raised there
-            queued.put(exc)
-
-    worker = threading.Thread(target=fetch, name="sla-report-fetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            batch = queued.get()
-            if batch is done:
-                return
-            if isinstance(batch, BaseException):
-                raise batch
-            yield batch
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a put on the full queue, then wait for the fetch under way
-            try:
-                queued.get_nowait()
-            except queue.Empty:
-                pass
-            worker.join(0.05)
-        batches.close()
