@@ -123,6 +123,9 @@ class Config:
         self.MAX_CONTENT_LENGTH = int((self.UPLOAD_MAX_MB * self.UPLOAD_MAX_FILES + 1) * 1024 * 1024)
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_DIR / "reports")
+        # how much lower (nice, 0-19) the CPU priority of a streamed export is than the pages': on a busy
+        # machine the pages and submissions go first and the export takes what is left (portal/ahead.py)
+        self.EXPORT_NICE = min(19, max(0, int(_float("EXPORT_NICE", 10))))
         self.ROUTING_RULES_FILE = os.environ.get("ROUTING_RULES_FILE") or None
         # outbound HTTP (webhooks, notifications) may reach loopback, private and link-local addresses
         self.OUTBOUND_ALLOW_PRIVATE = os.environ.get("OUTBOUND_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
