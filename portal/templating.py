@@ -135,24 +135,64 @@ def promise(value: dt.datetime | None) -> str:
     return _format(when, None, True) if when.date() == today else _format(when, "day", True)
 
 
+def _duration_pattern() -> str:
+    return _("%(hours)sh %(minutes)sm")  # without variables: the translated pattern itself
+
+
+def _duration_in(pattern: str, td: dt.timedelta) -> str:
+    sign, hours, minutes = sla.duration_parts(td)
+    return sign + pattern % {"hours": hours, "minutes": f"{minutes:02d}"}
+
+
 def duration(td: dt.timedelta) -> str:
     """A compact duration in the page's language: '2h 05m', '2 giờ 05 phút'; '-' before an overdue one."""
-    sign, hours, minutes = sla.duration_parts(td)
-    return sign + _("%(hours)sh %(minutes)sm", hours=hours, minutes=f"{minutes:02d}")
+    return _duration_in(_duration_pattern(), td)
 
 
 def sla_badge(ticket) -> str:
     return sla.sla_state(ticket.first_response_due_at, ticket.first_responded_at, utcnow(), ticket.at_risk_at)
 
 
+def _department_name_in(vietnamese: bool, department) -> str:
+    if department is None:
+        return ""
+    if vietnamese and department.name_vi:
+        return department.name_vi
+    return department.name
+
+
 def department_name(department) -> str:
     """A department as people call it in the page's language: its own Vietnamese name on a
     Vietnamese page when it has one, else its name (never its code)."""
-    if department is None:
-        return ""
-    if department.name_vi and str(get_locale()) == "vi":
-        return department.name_vi
-    return department.name
+    return _department_name_in(str(get_locale()) == "vi", department)
+
+
+class RowWords:
+    """What a list of tickets writes on each of its rows, with the page's language and patterns
+    looked up once for the list rather than once per row and column: `duration`, `department_name`,
+    `localtime` and `sla_badge` as above, and the label of a row's checkbox."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+        self._language = str(_locale())
+        self._vietnamese = str(get_locale()) == "vi"
+        self._duration = _duration_pattern()
+        self._select = _("select %(reference)s")
+
+    def duration(self, td: dt.timedelta) -> str:
+        return _duration_in(self._duration, td)
+
+    def department_name(self, department) -> str:
+        return _department_name_in(self._vietnamese, department)
+
+    def localtime(self, value: dt.datetime | None, form: str = "medium") -> str:
+        return localtime(value, form, self._language)
+
+    def sla_badge(self, ticket) -> str:
+        return sla.sla_state(ticket.first_response_due_at, ticket.first_responded_at, self.now, ticket.at_risk_at)
+
+    def select_label(self, reference: str) -> str:
+        return self._select % {"reference": reference}
 
 
 def unread_notifications() -> int:
@@ -172,7 +212,7 @@ def init_app(app: Flask) -> None:
                                  SHIPMENT_STATUS_HINTS=SHIPMENT_STATUS_HINTS, ROLE_LABELS=ROLE_LABELS,
                                  STATUSES=vocabulary.STATUSES, PRIORITIES=vocabulary.PRIORITIES,
                                  ANY_STATUS=vocabulary.ANY_STATUS, TRACKING_REQUIRED=vocabulary.TRACKING_REQUIRED,
-                                 format_duration=duration, utcnow=utcnow, localtimes=localtimes,
+                                 format_duration=duration, utcnow=utcnow, localtimes=localtimes, RowWords=RowWords,
                                  unread_notifications=unread_notifications)
 
     @app.errorhandler(CSRFError)

@@ -7,6 +7,7 @@ import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, bindparam, false, literal, or_, select, text, tuple_
+from sqlalchemy.orm import defer, joinedload
 
 import routing
 from vocabulary import ANY_STATUS, CATEGORIES, OPEN_STATUSES, PRIORITIES, STATUSES
@@ -143,6 +144,10 @@ def _sla(state: str, now: dt.datetime):
     }[state]
 
 
+# a page of the queue shows no ticket's search text, nor which departments its assignee works in
+_QUEUE_LOADING = (defer(Ticket.search_text), joinedload(Ticket.assignee).lazyload(User.departments))
+
+
 def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None) -> tuple[list[Ticket], str | None]:
     """One page of tickets the user may see, soonest due first; returns (tickets, next cursor)."""
     limit = limit or PAGE_SIZE
@@ -169,7 +174,8 @@ def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None
         due, ident = cursor
         query = query.where(tuple_(Ticket.first_response_due_at, Ticket.id)
                             > tuple_(literal(due, UTCDateTime()), literal(ident, Integer())))
-    rows = list(db.session.scalars(query.order_by(Ticket.first_response_due_at, Ticket.id).limit(limit + 1)))
+    rows = list(db.session.scalars(query.order_by(Ticket.first_response_due_at, Ticket.id).limit(limit + 1)
+                                   .options(*_QUEUE_LOADING)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -10,7 +10,6 @@ import sys
 import threading
 
 import pytest
-
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 

@@ -1,5 +1,6 @@
 """The queue as agents read it: what a ticket is about, department names, one status filter entry per
 status, bulk actions with pickers, merge in any letter case, a transfer that lands on the inbox."""
+import datetime as dt
 import re
 
 from sqlalchemy import select
@@ -23,6 +24,26 @@ def test_rows_show_the_start_of_the_description_and_the_department_by_name(clien
     assert re.search(r'<td class="ref">', page) and '<main class="wide">' in page
     english = client.get("/inbox?lang=en").get_data(as_text=True)
     assert "Pickup &amp; delivery" in english
+
+
+def test_each_row_speaks_the_pages_language_in_every_column(client, demo, auth, now):
+    """The row's words are looked up once for the page (templating.RowWords): the checkbox label, the
+    department, the age and the due time are all in the page's language, row after row."""
+    tickets = [factories.ticket(now - dt.timedelta(hours=2, minutes=5 + n)) for n in range(3)]
+    auth.login()
+    for lang, select_word, age, department in (("vi", "chọn", "giờ", "Lấy và giao hàng"),
+                                                ("en", "select", "h ", "Pickup &amp; delivery")):
+        page = client.get(f"/inbox?lang={lang}").get_data(as_text=True)
+        for ticket in tickets:
+            row = page[page.rindex("<tr>", 0, page.index(f'value="{ticket.reference}"')):]
+            row = row[:row.index("</tr>")]
+            assert f'aria-label="{select_word} {ticket.reference}"' in row
+            assert department in row
+            ages = re.findall(r"<td>(-?\d+[^<]*)</td>", row)
+            assert ages and age in ages[0], row
+            assert re.search(r'data-due="[^"]+">[^<]*\d', row)  # the due time, formatted
+    vietnamese = client.get("/inbox?lang=vi").get_data(as_text=True)
+    assert "2 giờ 0" in vietnamese and "2h 0" not in vietnamese
 
 
 def test_the_status_filter_names_each_status_once(client, demo, auth):
