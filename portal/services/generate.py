@@ -71,10 +71,16 @@ def generate_tickets(count: int, days: int, seed: int, *, now: dt.datetime, rt: 
         paused = _pause_search_index(count, postgresql)
         last_id = db.session.scalar(select(func.max(Ticket.id))) or 0
         next_id, done = last_id + 1, 0
+        # seconds before now, oldest first: tickets are written, and numbered, in the order they were
+        # created, as the portal's own intake writes them (a report reading them in creation order
+        # then finds them in the order they are stored, as it would in a real database)
+        ages = sorted((rng.randint(60, span) for _ in range(count)), reverse=True)
         while done < count:
             tickets, tracking = [], []
             for _ in range(min(CHUNK, count - done)):
-                tickets.append(_row(next_id, rng, now, span, sellers, categories, departments, calendars, agents, rt))
+                created = now - dt.timedelta(seconds=ages[done + len(tickets)])
+                tickets.append(_row(next_id, created, rng, now, sellers, categories, departments, calendars, agents,
+                                    rt))
                 tracking.append({"ticket_id": next_id, "tracking_number": tickets[-1]["tracking_numbers"]})
                 next_id += 1
             db.session.execute(insert(Ticket.__table__), tickets)
@@ -137,8 +143,7 @@ def _resume_search_index(last_id: int, postgresql: bool) -> None:
     db.session.execute(text(search_index.INDEX_AFTER), {"after_id": last_id})
 
 
-def _row(ticket_id, rng, now, span, sellers, categories, departments, calendars, agents, rt) -> dict:
-    created = now - dt.timedelta(seconds=rng.randint(60, span))
+def _row(ticket_id, created, rng, now, sellers, categories, departments, calendars, agents, rt) -> dict:
     category = rng.choice(categories)
     code = CATEGORY_DEPARTMENT[category]
     department = departments[code]

@@ -1,6 +1,7 @@
 """`demo generate` sets the word-search index aside while it loads (SQLite's insert trigger,
 PostgreSQL's trigram index) and brings it back as migration 0009 made it, with the new tickets in
 it; an interrupted load, even a killed process, leaves the index and the search as they were."""
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -206,3 +207,14 @@ def test_the_planner_gets_statistics_after_a_load(app, existing, now):
         assert lines[-1] == "vacuuming and analysing tickets…"
         db.session.commit()
         assert db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'tickets'")) >= 200
+
+
+def test_generated_tickets_are_numbered_in_the_order_they_were_created(app, existing, now):
+    """As the portal's own intake writes them: a higher id is never an earlier ticket, and the load
+    spreads over the days asked for (a report that reads in creation order reads in stored order)."""
+    run(500, now)
+    created = db.session.scalars(select(Ticket.created_at).where(Ticket.id > max(existing))
+                                 .order_by(Ticket.id)).all()
+    assert len(created) == 500 and created == sorted(created)
+    assert now - dt.timedelta(days=30) <= created[0] < now - dt.timedelta(days=20)
+    assert now - dt.timedelta(days=10) < created[-1] <= now - dt.timedelta(seconds=60)
