@@ -43,8 +43,11 @@ def pg_version(url: str) -> str:
 
 class BenchDatabase:
     def __init__(self, kind: str, size: int, budget: Budget, *, pg_url: str = DEFAULT_PG_URL, reuse: bool = False,
-                 keep: bool = False) -> None:
+                 keep: bool = False, fresh: bool = False) -> None:
+        """`reuse`: kept in the cache and used again while it holds `size` generated tickets;
+        `fresh` generates a reused one again (and keeps it); `keep`: never dropped."""
         self.kind, self.size, self.budget, self.reuse, self.keep = kind, size, budget, reuse, keep
+        self.fresh = fresh
         self.tag = f"{kind}-{size_label(size)}"
         self.tmp = Path(tempfile.mkdtemp(prefix=f"portal-bench-{self.tag}-"))
         if kind == "sqlite":
@@ -86,7 +89,7 @@ class BenchDatabase:
 
     def ensure(self) -> None:
         """A migrated database with the demo data and `size` generated tickets."""
-        if self.reuse and self.generated() == self.size:
+        if self.reuse and not self.fresh and self.generated() == self.size:
             self.reused = True
             say(f"{self.tag}: reusing {self.url} ({self.size:,} generated tickets)")
             self.server().cli("db", "upgrade", timeout=self.budget.timeout(600))

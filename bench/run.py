@@ -44,7 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="gunicorn workers under the mixed load (%(default)s: gunicorn.conf.py's 2 per CPU here)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
                         help="PostgreSQL URL; databases <name>_<size> are created beside it (default %(default)s)")
-    parser.add_argument("--fresh", action="store_true", help="generate the large databases again, not reuse them")
+    parser.add_argument("--fresh", action="store_true",
+                        help="generate the large databases again (and keep them for the next runs)")
     parser.add_argument("--skip", default="", help=f"comma separated steps to leave out ({', '.join(STEPS)})")
     parser.add_argument("--budget", type=float, help="minutes for the whole run (90; 30 with --quick)")
     args = parser.parse_args(argv)

@@ -131,7 +131,7 @@ def _keep_logs(db: BenchDatabase, step: str) -> None:
 def large(kind: str, opts: Options, budget: Budget, figures: Figures, raw: dict, skip: frozenset) -> None:
     """At `big` tickets on one database: the staff list, the CSV export, the sweep, the mixed load."""
     column = f"{'sqlite' if kind == 'sqlite' else 'pg'} {size_label(opts.big)}"
-    db = BenchDatabase(kind, opts.big, budget, pg_url=opts.pg_url, reuse=not opts.fresh)
+    db = BenchDatabase(kind, opts.big, budget, pg_url=opts.pg_url, reuse=True, fresh=opts.fresh)
     record = raw.setdefault(column, {})
     try:
         db.ensure()
