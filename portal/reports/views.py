@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import pandas as pd
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
@@ -117,11 +118,24 @@ def sla_csv():
     except InvalidInput as exc:
         abort(400, exc.message)
     name = f"sla-{by}-{day_from}-{day_to}.csv"
-    # made by a thread of lower CPU priority: a manager's export never slows the pages served beside it
-    chunks = produced_ahead(chunks, nice=current_app.config["EXPORT_NICE"], name="sla-report-export")
+    # made (and encoded) by a thread of lower CPU priority: a manager's export never slows the pages
+    # served beside it
+    chunks = produced_ahead(_encoded(chunks), nice=current_app.config["EXPORT_NICE"], name="sla-report-export")
     return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Content-Type-Options": "nosniff"})
+
+
+def _encoded(chunks: Iterator[str]) -> Iterator[bytes]:
+    """The CSV's text chunks as UTF-8 bytes (a quarter of a gigabyte for a million tickets), so that
+    the thread making them encodes them too, not the request's thread that sends them."""
+    try:
+        for chunk in chunks:
+            yield chunk.encode("utf-8")
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 @bp.get("/sla.xlsx")

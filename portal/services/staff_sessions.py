@@ -13,6 +13,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import StaffSession, User
@@ -50,11 +51,12 @@ def user_for(key: str, now: dt.datetime, absolute: dt.timedelta) -> User | None:
     `absolute`; otherwise None."""
     if not key or len(key) > 100:
         return None
-    # the session and its user in one statement: every staff page asks this first
+    # the session, its user and the user's departments in one statement: every staff page asks this first
     row = db.session.execute(
         select(User, StaffSession.created_at, StaffSession.ended_at)
         .join(StaffSession, StaffSession.user_id == User.id)
-        .where(StaffSession.key_hash == _hash(key))).first()
+        .where(StaffSession.key_hash == _hash(key))
+        .options(joinedload(User.departments))).unique().first()
     if row is None or row.ended_at is not None or row.created_at <= now - absolute:
         return None
     user = row.User
