@@ -94,3 +94,18 @@ def test_a_worker_that_exits_is_marked_dead_for_the_metrics(monkeypatch, metrics
     kept.write_bytes(b"")
     settings["child_exit"](None, SimpleNamespace(pid=4242))
     assert not live.exists() and kept.exists()
+
+
+def test_a_worker_freezes_what_it_loaded_at_start_up(monkeypatch):
+    """After loading the application a worker moves every object it holds out of the cyclic
+    collector's sight (gc.freeze), so that full collections under load walk only what requests
+    made since."""
+    import gc
+
+    config = load(monkeypatch)
+    assert gc.get_freeze_count() == 0
+    try:
+        config.post_worker_init(SimpleNamespace(pid=os.getpid()))
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
