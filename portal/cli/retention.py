@@ -28,6 +28,7 @@ def retention_apply(now_raw: str | None, days: int | None):
     cutoff = (now - dt.timedelta(days=days)).astimezone(runtime().timezone)
     click.echo(f"tickets closed before {cutoff:%Y-%m-%d %H:%M %Z}: "
                + ("nothing left to remove" if not result.tickets else
-                  f"removed {result.attachments} attachment(s) ({result.files} file(s) on disk) and "
-                  f"{result.phones} contact phone(s) from {result.tickets} ticket(s)"))
+                  f"removed {result.attachments} attachment(s) ({result.files} file(s) on disk), "
+                  f"{result.phones} contact phone(s) and {result.notifications} message(s) sent to sellers "
+                  f"from {result.tickets} ticket(s)"))
     click.echo(result.line())

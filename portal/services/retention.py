@@ -1,6 +1,8 @@
 """Personal data has an end (Vietnam's Decree 13/2023 on personal data protection): once a ticket
 has been closed (status closed, or resolved) for PORTAL_RETENTION_DAYS, its attachments (files
-and rows) and its contact phone are removed. The ticket itself, its text and its SLA figures stay.
+and rows), its contact phone and the messages sent to the seller about it (seller notifications
+that are done with: delivered, refused or given up; each holds the phone and a link) are removed.
+The ticket itself, its text and its SLA figures stay.
 
 Run by the scheduler (job "retention") and by `flask --app wsgi retention apply`. Each batch is one
 transaction with its audit record; files are removed from disk only after that commit, so a
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from ..extensions import db
-from ..models import Attachment, Ticket
+from ..models import Attachment, SellerNotification, Ticket
 from . import audit, previews, uploads
 
 log = logging.getLogger("portal.retention")
@@ -31,9 +33,11 @@ class RetentionResult:
     attachments: int  # attachment rows deleted
     phones: int  # contact phones blanked
     files: int  # files removed from disk
+    notifications: int = 0  # seller notifications deleted (done with: delivered, refused, dead)
 
     def line(self) -> str:
-        return f"tickets={self.tickets} attachments={self.attachments} phones={self.phones} files={self.files}"
+        return (f"tickets={self.tickets} attachments={self.attachments} phones={self.phones} "
+                f"notifications={self.notifications} files={self.files}")
 
 
 def closed_before(cutoff: dt.datetime):
@@ -42,7 +46,10 @@ def closed_before(cutoff: dt.datetime):
                and_(Ticket.status == "resolved", Ticket.resolved_at < cutoff))
 
 
-_HOLDS_PERSONAL_DATA = or_(Ticket.contact_phone.is_not(None), exists().where(Attachment.ticket_id == Ticket.id))
+# seller notifications no delivery pass will touch again (a pending one is left to be sent)
+_DONE_WITH = SellerNotification.status.in_(("delivered", "refused", "dead"))
+_HOLDS_PERSONAL_DATA = or_(Ticket.contact_phone.is_not(None), exists().where(Attachment.ticket_id == Ticket.id),
+                           exists().where(SellerNotification.ticket_id == Ticket.id, _DONE_WITH))
 
 
 def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, days: int, actor_label: str
@@ -55,7 +62,7 @@ def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, 
         .order_by(Ticket.id).limit(BATCH).with_for_update(of=Ticket, skip_locked=True)).all()
     next_id = candidates[-1][0] if len(candidates) == BATCH else upper_id
     if not candidates:
-        return next_id, RetentionResult(0, 0, 0, 0), []
+        return next_id, RetentionResult(0, 0, 0, 0, 0), []
     ids = [ticket_id for ticket_id, _reference in candidates]
     removed = db.session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ids))
                                  .returning(Attachment.ticket_id, Attachment.stored_name),
@@ -63,13 +70,19 @@ def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, 
     blanked = db.session.scalars(update(Ticket).where(Ticket.id.in_(ids), Ticket.contact_phone.is_not(None))
                                  .values(contact_phone=None).returning(Ticket.id),
                                  execution_options={"synchronize_session": False}).all()
-    changed = {ticket_id for ticket_id, _name in removed} | set(blanked)
+    forgotten = db.session.scalars(delete(SellerNotification)
+                                   .where(SellerNotification.ticket_id.in_(ids), _DONE_WITH)
+                                   .returning(SellerNotification.ticket_id),
+                                   execution_options={"synchronize_session": False}).all()
+    changed = {ticket_id for ticket_id, _name in removed} | set(blanked) | set(forgotten)
     if changed:
         audit.record("retention.applied", "tickets", f"closed before {cutoff.date().isoformat()}", before=None,
                      after={"days": days, "attachments": len(removed), "phones": len(blanked),
+                            "notifications": len(forgotten),
                             "tickets": [reference for ticket_id, reference in candidates if ticket_id in changed]},
                      now=now, actor_label=actor_label)
-    return next_id, RetentionResult(len(changed), len(removed), len(blanked), 0), [name for _id, name in removed]
+    return (next_id, RetentionResult(len(changed), len(removed), len(blanked), 0, len(forgotten)),
+            [name for _id, name in removed])
 
 
 def remove_files(stored_names: list[str], upload_dir: str) -> int:
@@ -90,14 +103,14 @@ def remove_files(stored_names: list[str], upload_dir: str) -> int:
 
 
 def apply_retention(now: dt.datetime, days: int, upload_dir: str, *, actor_label: str) -> RetentionResult:
-    """Remove attachments and contact phones of tickets closed or resolved more than `days` days
-    before `now`, in batches of at most BATCH tickets, each committed with an audit event
+    """Remove attachments, contact phones and finished seller notifications of tickets closed or
+    resolved more than `days` days before `now`, in batches of at most BATCH tickets, each committed with an audit event
     (`retention.applied`, by `actor_label`) naming its tickets; then remove the batch's files.
     Returns what was removed."""
     cutoff = now - dt.timedelta(days=days)
     last_id = db.session.scalar(select(func.max(Ticket.id))) or 0
     db.session.commit()
-    totals, after_id = RetentionResult(0, 0, 0, 0), 0
+    totals, after_id = RetentionResult(0, 0, 0, 0, 0), 0
     # The tickets are read in ranges of SCAN ids, one short transaction each: finding the candidates
     # reads every ticket (closing times are not indexed), and on SQLite a writing transaction holds
     # the one write lock, which web requests wait for, from its first statement.
@@ -111,7 +124,8 @@ def apply_retention(now: dt.datetime, days: int, upload_dir: str, *, actor_label
             raise
         files = remove_files(names, upload_dir)
         totals = RetentionResult(totals.tickets + counts.tickets, totals.attachments + counts.attachments,
-                                 totals.phones + counts.phones, totals.files + files)
+                                 totals.phones + counts.phones, totals.files + files,
+                                 totals.notifications + counts.notifications)
         if db.engine.dialect.name == "sqlite":
             time.sleep(0.01)  # let waiting writers take the lock between transactions (see sla_jobs.sweep)
     return totals

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal import scheduler as portal_scheduler
 from portal.extensions import db
-from portal.models import Attachment, AuditEvent, SchedulerHeartbeat, Ticket
+from portal.models import Attachment, AuditEvent, SchedulerHeartbeat, SellerNotification, Ticket
 from portal.services import audit, retention, uploads
 from portal.services.runtime import runtime
 from tests import factories
@@ -81,8 +81,36 @@ def test_attachments_and_phones_of_tickets_closed_longer_ago_go_and_nothing_else
     [event] = audit.events(audit.AuditFilter(action="retention.applied"))
     assert event.actor_label == "cli" and event.target_kind == "tickets"
     assert event.target_label == f"closed before {(now - 30 * DAY).date().isoformat()}"
-    assert event.after == {"days": 30, "attachments": 3, "phones": 3,
+    assert event.after == {"days": 30, "attachments": 3, "phones": 3, "notifications": 0,
                            "tickets": sorted(aged[k][1] for k in ("closed_old", "resolved_old", "closed_old_no_files"))}
+
+
+def told(ticket_id: int, status: str, now: dt.datetime) -> int:
+    """A message to the seller about the ticket, as the outbox keeps it (its body holds the phone)."""
+    ticket = db.session.get(Ticket, ticket_id)
+    row = SellerNotification(ticket_id=ticket_id, seller_id=ticket.seller_id, channel="gateway", event="replied",
+                             payload_json=json.dumps({"phone": PHONE, "link": "https://portal.example/s/secret"}),
+                             idempotency_key=f"k-{ticket_id}-{status}", status=status, next_attempt_at=now,
+                             created_at=now - 50 * DAY, updated_at=now - 50 * DAY)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def test_messages_sent_to_the_seller_about_old_closed_tickets_go_once_done_with(app, aged, now):
+    """The outbox's finished messages (delivered, refused, given up) of tickets closed longer ago go
+    with the phone they carry; a message still to be sent, and those of other tickets, stay."""
+    old, recent, still_open = aged["closed_old_no_files"][0], aged["closed_recent"][0], aged["open_old"][0]
+    gone = [told(old, status, now) for status in ("delivered", "refused", "dead")]
+    kept = [told(old, "pending", now), told(recent, "delivered", now), told(still_open, "delivered", now)]
+    result = retention.apply_retention(now, 30, runtime().upload_dir, actor_label="retention")
+    assert result.notifications == 3 and result.tickets == 3
+    left = set(db.session.scalars(select(SellerNotification.id)))
+    assert not left & set(gone) and set(kept) <= left
+    record = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.applied")).one()
+    assert record.after["notifications"] == 3
+    again = retention.apply_retention(now, 30, runtime().upload_dir, actor_label="retention")
+    assert again == retention.RetentionResult(0, 0, 0, 0, 0)
 
 
 def test_a_second_run_removes_and_records_nothing(app, aged, now):
@@ -145,13 +173,14 @@ def test_the_command_applies_the_configured_days_and_ends_with_the_counts(app, a
     monkeypatch.setitem(app.config, "PORTAL_RETENTION_DAYS", 30)
     done = runner.invoke(args=["retention", "apply", "--now", now.isoformat()])
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines()[-1] == "tickets=3 attachments=3 phones=3 files=3"
+    assert done.output.splitlines()[-1] == "tickets=3 attachments=3 phones=3 notifications=0 files=3"
     assert "removed 3 attachment(s)" in done.output
     again = runner.invoke(args=["retention", "apply", "--now", now.isoformat(), "--days", "30"])
     assert "nothing left to remove" in again.output
-    assert again.output.splitlines()[-1] == "tickets=0 attachments=0 phones=0 files=0"
+    assert again.output.splitlines()[-1] == "tickets=0 attachments=0 phones=0 notifications=0 files=0"
     wider = runner.invoke(args=["retention", "apply", "--now", now.isoformat(), "--days", "20"])
-    assert wider.output.splitlines()[-1] == "tickets=1 attachments=1 phones=1 files=1"  # closed 29 days ago
+    # closed 29 days ago
+    assert wider.output.splitlines()[-1] == "tickets=1 attachments=1 phones=1 notifications=0 files=1"
 
 
 def test_the_scheduler_runs_it_hourly_only_when_configured_and_says_what_it_removed(app, aged, monkeypatch,
@@ -164,10 +193,10 @@ def test_the_scheduler_runs_it_hourly_only_when_configured_and_says_what_it_remo
     db.session.commit()  # the job opens its own session: leave SQLite's write lock free for it
     with caplog.at_level(logging.INFO, logger="portal.scheduler"):
         portal_scheduler.retention_job(app)
-    assert "retention tickets=3 attachments=3 phones=3 files=3" in caplog.text
+    assert "retention tickets=3 attachments=3 phones=3 notifications=0 files=3" in caplog.text
     db.session.expire_all()
     beat = db.session.get(SchedulerHeartbeat, "retention")
-    assert beat.detail == "tickets=3 attachments=3 phones=3 files=3"
+    assert beat.detail == "tickets=3 attachments=3 phones=3 notifications=0 files=3"
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.applied")).all()
     assert event.actor_label == "scheduler" and json.loads(event.after_json)["attachments"] == 3
 
