@@ -100,3 +100,16 @@ def test_the_dashboard_shows_the_reasons_in_the_page_language(client, auth, scen
     section = vietnamese.split('id="reasons"', 1)[1].split("</section>", 1)[0]
     assert "Theo lý do giải quyết" in section and "Hãng vận chuyển giao chậm" in section and "Sai địa chỉ" in section
     assert "carrier_delay" not in section
+
+
+def test_a_file_asked_for_in_vietnamese_labels_the_reasons_in_vietnamese(app, scenario):
+    text = "".join(reports.sla_csv(dt.date(2026, 3, 6), dt.date(2026, 3, 7), "reason", now=at(8, 12),
+                                   timezone=runtime().timezone))
+    english = by_reason(list(csv.DictReader(text.lstrip("\ufeff").splitlines())))
+    assert english["carrier_delay"]["reason_label"] == "Carrier delay"
+    chunks = reports.sla_csv(dt.date(2026, 3, 6), dt.date(2026, 3, 7), "reason", now=at(8, 12),
+                             timezone=runtime().timezone, lang="vi", values="vi")
+    rows = list(csv.reader("".join(chunks).lstrip("\ufeff").splitlines()))
+    labels = {row[0]: row[1] for row in rows[1:]}
+    assert labels["carrier_delay"] == "Hãng vận chuyển giao chậm" and labels["wrong_address"] == "Sai địa chỉ"
+    assert labels["(none)"] == ""

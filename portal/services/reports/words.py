@@ -7,9 +7,12 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 import vocabulary
 
+from ...extensions import db
+from ...models import ResolutionReason
 from .params import check_header_language, departments_by_code
 
 # the statuses as a manager reads them in a file (capitalised like the other words of a cell)
@@ -22,7 +25,8 @@ FLAG_WORDS = {"true": _l("Yes"), "false": _l("No")}
 
 def value_words(lang: str | None) -> dict[str, dict[str, str]] | None:
     """Column -> {the contract's cell text: its words in `lang`}; None for English, whose values are
-    the contract's codes. Departments are named as the pages name them (name_vi in Vietnamese)."""
+    the contract's codes. Departments are named as the pages name them (name_vi in Vietnamese), and
+    resolution reasons by their Vietnamese labels."""
     if check_header_language(lang) == "en":
         return None
     with force_locale(lang):
@@ -33,4 +37,7 @@ def value_words(lang: str | None) -> dict[str, dict[str, str]] | None:
             "status": {code: str(label) for code, label in STATUS_WORDS.items()},
             "sla_met": {cell: str(label) for cell, label in OUTCOME_WORDS.items()},
             "self_resolved": {cell: str(label) for cell, label in FLAG_WORDS.items()},
+            # a reason's label as the CSV writes it (English) -> its label in the language, when it has one
+            "reason_label": {en: vi for en, vi in db.session.execute(select(ResolutionReason.label_en,
+                                                                            ResolutionReason.label_vi)) if vi},
         }
