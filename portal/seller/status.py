@@ -32,11 +32,11 @@ def _raw_tracking() -> str:
     return request.values.get("tracking") or request.values.get("tracking_numbers") or ""
 
 
-def _form_url() -> str:
-    """The seller's form filled again with what they had typed ("I still need help")."""
+def _kept() -> dict[str, str]:
+    """What the seller had typed, for "I still need help" to post back to the form (never in a URL)."""
     kept = {name: request.values.get(name, "") for name in KEPT_FIELDS}
     kept["tracking_numbers"] = kept["tracking_numbers"] or _raw_tracking()
-    return url_for("seller.home", **{name: value for name, value in kept.items() if value})
+    return {name: value for name, value in kept.items() if value}
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -49,7 +49,7 @@ def page():
     category = _category(request.values.get("category"))
     inline = request.values.get("partial") == "1"
     template = "seller/_status_result.html" if inline else "seller/status.html"
-    context = {"seller": current_seller(), "category": category, "form_url": _form_url(), "statuses": [],
+    context = {"seller": current_seller(), "category": category, "kept": _kept(), "statuses": [],
                "more": False, "error": None, "offer": False, "inline": inline}
     try:
         wanted = parcel_lookup.numbers_to_look_up(_raw_tracking())

@@ -81,11 +81,11 @@ def upload_mb() -> int:
 
 
 def _typed_before() -> dict[str, str]:
-    """What the seller had typed, back from the parcel status page ("I still need help")."""
-    typed = {name: request.args[name] for name in ("tracking_numbers", "description", "contact_phone")
-             if request.args.get(name)}
-    if request.args.get("category") in CATEGORIES:
-        typed["category"] = request.args["category"]
+    """What the seller had typed, posted back from the parcel status page ("I still need help")."""
+    typed = {name: request.form[name] for name in ("tracking_numbers", "description", "contact_phone")
+             if request.form.get(name)}
+    if request.form.get("category") in CATEGORIES:
+        typed["category"] = request.form["category"]
     return typed
 
 
@@ -125,6 +125,14 @@ def ticket_list():
 
 @bp.get("")
 def home():
+    return _home(None)
+
+
+@bp.post("/form")
+def filled_again():
+    """The form filled again with what the seller had typed, posted back (CSRF-checked) from the
+    parcel status page by "I still need help" or "Back to the form": what they wrote never goes
+    into a URL, a browser history or an access log. Nothing is judged or stored."""
     return _home(None)
 
 

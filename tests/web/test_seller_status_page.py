@@ -167,9 +167,14 @@ def test_i_still_need_help_fills_the_form_again(shops):
              "description": "Khách báo chưa nhận <hàng> & muốn hoàn", "contact_phone": "0912345678",
              "csrf_token": "x", "submission_key": "k"}
     page = browser.client.get(f"{browser.link_path('SHOP-EN')}/status?{urlencode(typed)}").get_data(as_text=True)
-    link = re.search(r'<a class="button" href="([^"]+)">I still need help</a>', page).group(1)
-    assert "csrf_token" not in link and "submission_key" not in link
-    form = browser.client.get(htmllib.unescape(link))
+    again = re.search(r'<form method="post" action="([^"]+)" class="form-again">(.*?)</form>', page, re.S)
+    assert "I still need help" in again.group(2)
+    fields = {name: htmllib.unescape(value)
+              for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', again.group(2))}
+    assert "submission_key" not in fields and fields["csrf_token"] != "x"  # the page's own token, not the one sent
+    assert {k: v for k, v in fields.items() if k != "csrf_token"} == {
+        k: v for k, v in typed.items() if k not in ("csrf_token", "submission_key")}
+    form = browser.client.post(again.group(1), data=fields)
     html = form.get_data(as_text=True)
     assert form.status_code == 200
     assert '<option selected value="order_return_status">' in html
@@ -199,8 +204,10 @@ def test_check_status_posts_the_form_so_nothing_the_seller_wrote_lands_in_a_url(
                                                        "description": "Khách hỏi mãi"})
     assert page.status_code == 200 and RETRY in page.get_data(as_text=True)
     assert ticket_count() == 0 and event_count() == 0
-    # "I still need help" carries the text back to the form
-    assert "Kh%C3%A1ch+h%E1%BB%8Fi+m%C3%A3i" in page.get_data(as_text=True)
+    # "I still need help" carries the text back to the form in a posted form, never in a link
+    html = page.get_data(as_text=True)
+    assert '<input type="hidden" name="description" value="Khách hỏi mãi">' in html
+    assert "Kh%C3%A1ch" not in html and "description=" not in html
     forged = browser.client.post(f"{path}/status",
                                  data={"category": "delivery_delay", "tracking_numbers": "NVEN000001"})
     assert forged.status_code == 400
@@ -244,3 +251,16 @@ def test_the_page_is_rate_limited_per_seller(shops, app):
     finally:
         app.config["RATELIMIT_SELLER_LOOKUP"] = "10000 per minute"
 
+
+
+def test_the_form_filled_again_is_posted_with_its_token_and_stores_nothing(shops):
+    browser = shops["en"]
+    path = browser.link_path("SHOP-EN")
+    typed = {"category": "delivery_delay", "tracking_numbers": "NVEN000001", "description": "Chưa nhận hàng"}
+    assert browser.client.post(f"{path}/form", data=typed).status_code == 400  # no CSRF token: refused
+    form = browser.client.post(f"{path}/form", data={**browser.form(path), **typed})
+    assert form.status_code == 200 and "Chưa nhận hàng</textarea>" in form.get_data(as_text=True)
+    assert ticket_count() == 0 and event_count() == 0
+    assert browser.client.get(f"{path}/form").status_code == 405
+    page = browser.client.get(status_url(browser, "SHOP-EN", tracking="NVEN000001", category="finance"))
+    assert 'class="form-again"' in page.get_data(as_text=True) and "Back to the form" in page.get_data(as_text=True)
