@@ -122,7 +122,8 @@ def _ticket_payload(ticket: Ticket, department: str | None) -> dict:
     return {"reference": ticket.reference, "seller_code": seller_code, "department": department,
             "category": ticket.category, "priority": ticket.priority, "status": ticket.status,
             "created_at": iso(ticket.created_at), "first_response_due_at": iso(ticket.first_response_due_at),
-            "first_responded_at": iso(ticket.first_responded_at), "resolved_at": iso(ticket.resolved_at)}
+            "first_responded_at": iso(ticket.first_responded_at), "resolved_at": iso(ticket.resolved_at),
+            "resolution_reason": ticket.resolution_reason}
 
 
 _PENDING = "portal.ticket_announcements"

@@ -35,7 +35,7 @@ def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks):
     staff_actions.reply(ticket, agent(), "Ghi chú nội bộ: gọi bưu cục", True, now=T0 + MIN)  # internal: silent
     staff_actions.reply(ticket, agent(), "Chào anh, bưu tá sẽ lấy hàng chiều nay.", False, now=T0 + 2 * MIN)
     tickets.seller_reply(ticket, "Cảm ơn, tôi chờ nhé", (), now=T0 + 3 * MIN, rt=runtime())
-    staff_actions.change_status(ticket, agent(), "resolved", now=T0 + 4 * MIN)
+    staff_actions.change_status(ticket, agent(), "resolved", now=T0 + 4 * MIN, reason="carrier_delay")
 
     kinds = [d.event_kind for d in deliveries()]
     assert kinds == ["ticket_created", "ticket_replied", "ticket_replied", "ticket_resolved"]
@@ -51,6 +51,8 @@ def test_a_ticket_life_is_announced_created_replied_resolved(app, demo, hooks):
     assert "Ghi chú nội bộ" not in json.dumps(payloads(), ensure_ascii=False)
     assert resolved["ticket"]["status"] == "resolved"
     assert resolved["ticket"]["resolved_at"] == (T0 + 4 * MIN).isoformat()
+    assert resolved["ticket"]["resolution_reason"] == "carrier_delay"  # why, as a code the reports use too
+    assert created["ticket"]["resolution_reason"] is None
 
     result = webhook_delivery.deliver_due(T0 + 5 * MIN)
     assert result.delivered == 4 and len(hooks.received) == 4
