@@ -295,6 +295,12 @@ class StaffReply(Model):
         None, ge=0, le=DB_INT_MAX,
         description="The ticket's `last_event_id` as you read it: a public reply is refused (409) when "
                     "someone else replied since.")
+    status: Status | None = Field(
+        None, description="Moves the ticket with a public reply, in one step (not with a note, 422): e.g. "
+                          "`waiting_on_seller`, or `resolved` with a `reason`. A move the ticket cannot make is 409.")
+    reason: str | None = Field(
+        None, max_length=REASON_CODE_MAX,
+        description="With `status` resolved: the code of an active resolution reason (422 without one).")
 
 
 class Assign(Model):

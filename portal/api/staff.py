@@ -176,11 +176,13 @@ def reply(reference: str):
 
     The first public reply stops the first-response clock and opens a new ticket. A public reply to
     a closed ticket is refused (409), and so is one crossing someone else's reply when
-    `seen_event_id` is given.
+    `seen_event_id` is given. With `status`, a public reply also moves the ticket (to
+    `waiting_on_seller`, or to `resolved` with a `reason`), in one step, as on the ticket's page.
     """
     found = _ticket(reference)
-    text, internal, seen = api_schema.staff_reply_input(json_body())
-    message = staff_actions.reply(found, g.staff_user, text, internal, now=utcnow(), seen_event_id=seen)
+    text, internal, seen, status, reason = api_schema.staff_reply_input(json_body())
+    message = staff_actions.reply(found, g.staff_user, text, internal, now=utcnow(), seen_event_id=seen,
+                                  status=status, reason=reason, require_reason=True)
     response = jsonify({**_message(message, found), "ticket_status": found.status})
     response.status_code = 201
     response.headers["Location"] = url_for(".ticket", reference=found.reference)

@@ -187,12 +187,14 @@ def _choice(fields: _Fields, body: dict, field: str, allowed: tuple[str, ...], m
     return value
 
 
-def staff_reply_input(body: object) -> tuple[str, bool, int | None]:
-    """(text, internal, seen_event_id) of a staff reply or internal note. With `seen_event_id`, the
-    last history entry the writer saw, a public reply crossing someone else's is refused."""
+def staff_reply_input(body: object) -> tuple[str, bool, int | None, str | None, str | None]:
+    """(text, internal, seen_event_id, status, reason) of a staff reply or internal note. With
+    `seen_event_id`, the last history entry the writer saw, a public reply crossing someone else's is
+    refused. `status` (none: the usual move to open), and with resolved its resolution `reason`, go
+    with a public reply as on the ticket's page; the services say which moves are allowed."""
     body = _object(body)
     _check_types(body, {"body": ("string", False), "internal": ("boolean", True),
-                        "seen_event_id": ("integer", True)})
+                        "seen_event_id": ("integer", True), "status": ("string", True), "reason": ("string", True)})
     fields = _Fields()
     text = _normalized(fields, "body", lambda v: normalize.text(v, max_length=STAFF_BODY_MAX), body.get("body"))
     if text == "":
@@ -200,8 +202,12 @@ def staff_reply_input(body: object) -> tuple[str, bool, int | None]:
     seen = body.get("seen_event_id")
     if seen is not None and not 0 <= seen <= DB_INT_MAX:
         fields.add("seen_event_id", _l("Use the `last_event_id` of the ticket as you read it."))
+    status = _choice(fields, body, "status", STATUSES, _l("Choose the status.")) if body.get("status") else None
+    reason = body.get("reason")
+    if reason is not None and len(reason) > REASON_CODE_MAX:
+        fields.add("reason", _l("Choose a resolution reason from the list."))
     fields.raise_if_any(422, _ATTENTION)
-    return text, bool(body.get("internal")), seen
+    return text, bool(body.get("internal")), seen, status, reason or None
 
 
 def assign_input(body: object) -> str | None:

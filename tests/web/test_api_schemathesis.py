@@ -113,6 +113,9 @@ def test_no_operation_answers_a_server_error_or_off_schema(case, app, fuzz_world
     headers = dict(case.headers or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    # schemathesis asks for compressed bodies but its WSGI transport reads them undecoded: the
+    # portal's compression has tests of its own (test_compression.py); here the bodies are checked
+    headers["Accept-Encoding"] = "identity"
     case.headers = headers
     response = case.call(app=app)
     case.validate_response(response, checks=CHECKS)

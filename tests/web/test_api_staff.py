@@ -367,6 +367,24 @@ def test_public_reply_stops_the_clock_and_a_note_does_not(seller_api, agent_api)
     assert ticket_row(reference).first_responded_at is not None
 
 
+def test_a_reply_can_wait_for_the_seller_or_resolve_with_a_reason_in_one_step(seller_api, agent_api):
+    reference = open_ticket(seller_api)
+    waiting = agent_api.post(f"/tickets/{reference}/replies", {"body": "Anh gửi giúp ảnh vận đơn.",
+                                                               "status": "waiting_on_seller"})
+    assert waiting.status_code == 201 and waiting.get_json()["ticket_status"] == "waiting_on_seller"
+    assert ticket_row(reference).first_responded_at is not None
+    no_reason = agent_api.post(f"/tickets/{reference}/replies", {"body": "Đã xong.", "status": "resolved"})
+    assert_error(no_reason, 422)
+    assert len(agent_api.get(f"/tickets/{reference}").get_json()["messages"]) == 2  # nothing half-saved
+    done = agent_api.post(f"/tickets/{reference}/replies", {"body": "Đã giao lại, anh kiểm tra nhé.",
+                                                            "status": "resolved", "reason": "carrier_delay"})
+    assert done.status_code == 201 and done.get_json()["ticket_status"] == "resolved"
+    row = ticket_row(reference)
+    assert row.status == "resolved" and row.resolution_reason == "carrier_delay"
+    note = agent_api.post(f"/tickets/{reference}/replies", {"body": "ghi chú", "internal": True, "status": "open"})
+    assert_error(note, 422, "status")
+
+
 def test_a_reply_crossing_someone_elses_is_a_conflict_until_sent_knowingly(seller_api, agent_api, client, now):
     reference = open_ticket(seller_api)
     seen = agent_api.get(f"/tickets/{reference}").get_json()["last_event_id"]
@@ -389,6 +407,9 @@ def test_a_reply_crossing_someone_elses_is_a_conflict_until_sent_knowingly(selle
     ({"body": "ok", "seen_event_id": "3"}, 400, "seen_event_id"),
     ({"body": "ok", "seen_event_id": -1}, 422, "seen_event_id"),
     ({"body": "ok", "seen_event_id": 2**40}, 422, "seen_event_id"),
+    ({"body": "ok", "status": "finished"}, 422, "status"), ({"body": "ok", "status": 3}, 400, "status"),
+    ({"body": "ok", "status": "resolved", "reason": "x" * 200}, 422, "reason"),
+    ({"body": "ok", "reason": 5}, 400, "reason"),
 ])
 def test_reply_validation(seller_api, agent_api, body, status, field):
     reference = open_ticket(seller_api)
