@@ -39,7 +39,7 @@ run: $(VENV)/.installed translations
 	$(BIN)/flask --app wsgi demo load
 	$(BIN)/flask --app wsgi demo info
 	@echo "Serving on http://127.0.0.1:$(PORT) with the SLA scheduler (Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(BIN)/flask --app wsgi sla scheduler & \
 	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
@@ -47,7 +47,7 @@ serve: $(VENV)/.installed translations
 	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is missing: set it to a long random value, e.g." \
 	  "SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))') make serve" >&2; exit 1; }
 	$(BIN)/flask --app wsgi db upgrade
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(BIN)/flask --app wsgi sla scheduler & \
 	  $(BIN)/gunicorn -c gunicorn.conf.py -b 127.0.0.1:$(PORT) wsgi:app
 
