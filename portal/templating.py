@@ -175,7 +175,7 @@ class RowWords:
     def __init__(self) -> None:
         self.now = utcnow()
         self._language = str(_locale())
-        self._vietnamese = str(get_locale()) == "vi"
+        self._vietnamese = self._language == "vi"
         self._duration = _duration_pattern()
         self._select = _("select %(reference)s")
 

@@ -187,6 +187,15 @@ def _choice(fields: _Fields, body: dict, field: str, allowed: tuple[str, ...], m
     return value
 
 
+def _reason(fields: _Fields, body: dict) -> str | None:
+    """The resolution reason's code given with a status, or None; whether it exists and is needed
+    is the services' rule."""
+    reason = body.get("reason")
+    if reason is not None and len(reason) > REASON_CODE_MAX:
+        fields.add("reason", _l("Choose a resolution reason from the list."))
+    return reason or None
+
+
 def staff_reply_input(body: object) -> tuple[str, bool, int | None, str | None, str | None]:
     """(text, internal, seen_event_id, status, reason) of a staff reply or internal note. With
     `seen_event_id`, the last history entry the writer saw, a public reply crossing someone else's is
@@ -203,11 +212,9 @@ def staff_reply_input(body: object) -> tuple[str, bool, int | None, str | None, 
     if seen is not None and not 0 <= seen <= DB_INT_MAX:
         fields.add("seen_event_id", _l("Use the `last_event_id` of the ticket as you read it."))
     status = _choice(fields, body, "status", STATUSES, _l("Choose the status.")) if body.get("status") else None
-    reason = body.get("reason")
-    if reason is not None and len(reason) > REASON_CODE_MAX:
-        fields.add("reason", _l("Choose a resolution reason from the list."))
+    reason = _reason(fields, body)
     fields.raise_if_any(422, _ATTENTION)
-    return text, bool(body.get("internal")), seen, status, reason or None
+    return text, bool(body.get("internal")), seen, status, reason
 
 
 def assign_input(body: object) -> str | None:
@@ -243,11 +250,9 @@ def status_input(body: object) -> tuple[str, str | None]:
     _check_types(body, {"status": ("string", False), "reason": ("string", True)})
     fields = _Fields()
     status = _choice(fields, body, "status", STATUSES, _l("Choose the status."))
-    reason = body.get("reason")
-    if reason is not None and len(reason) > REASON_CODE_MAX:
-        fields.add("reason", _l("Choose a resolution reason from the list."))
+    reason = _reason(fields, body)
     fields.raise_if_any(422, _ATTENTION)
-    return status, reason or None
+    return status, reason
 
 
 def priority_input(body: object) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
@@ -29,11 +29,14 @@ SCAN = 20_000  # ids read per transaction at most
 
 @dataclass(frozen=True)
 class RetentionResult:
-    tickets: int  # tickets that lost an attachment or their contact phone
-    attachments: int  # attachment rows deleted
-    phones: int  # contact phones blanked
-    files: int  # files removed from disk
+    tickets: int = 0  # tickets that lost an attachment, their contact phone or a seller notification
+    attachments: int = 0  # attachment rows deleted
+    phones: int = 0  # contact phones blanked
+    files: int = 0  # files removed from disk
     notifications: int = 0  # seller notifications deleted (done with: delivered, refused, dead)
+
+    def __add__(self, other: RetentionResult) -> RetentionResult:
+        return RetentionResult(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def line(self) -> str:
         return (f"tickets={self.tickets} attachments={self.attachments} phones={self.phones} "
@@ -62,7 +65,7 @@ def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, 
         .order_by(Ticket.id).limit(BATCH).with_for_update(of=Ticket, skip_locked=True)).all()
     next_id = candidates[-1][0] if len(candidates) == BATCH else upper_id
     if not candidates:
-        return next_id, RetentionResult(0, 0, 0, 0, 0), []
+        return next_id, RetentionResult(), []
     ids = [ticket_id for ticket_id, _reference in candidates]
     removed = db.session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ids))
                                  .returning(Attachment.ticket_id, Attachment.stored_name),
@@ -81,8 +84,9 @@ def _batch(cutoff: dt.datetime, after_id: int, upper_id: int, now: dt.datetime, 
                             "notifications": len(forgotten),
                             "tickets": [reference for ticket_id, reference in candidates if ticket_id in changed]},
                      now=now, actor_label=actor_label)
-    return (next_id, RetentionResult(len(changed), len(removed), len(blanked), 0, len(forgotten)),
-            [name for _id, name in removed])
+    counts = RetentionResult(tickets=len(changed), attachments=len(removed), phones=len(blanked),
+                             notifications=len(forgotten))
+    return next_id, counts, [name for _id, name in removed]
 
 
 def remove_files(stored_names: list[str], upload_dir: str) -> int:
@@ -104,13 +108,14 @@ def remove_files(stored_names: list[str], upload_dir: str) -> int:
 
 def apply_retention(now: dt.datetime, days: int, upload_dir: str, *, actor_label: str) -> RetentionResult:
     """Remove attachments, contact phones and finished seller notifications of tickets closed or
-    resolved more than `days` days before `now`, in batches of at most BATCH tickets, each committed with an audit event
-    (`retention.applied`, by `actor_label`) naming its tickets; then remove the batch's files.
+    resolved more than `days` days before `now`, in batches of at most BATCH tickets, each committed
+    with an audit event (`retention.applied`, by `actor_label`) naming its tickets; then remove the
+    batch's files.
     Returns what was removed."""
     cutoff = now - dt.timedelta(days=days)
     last_id = db.session.scalar(select(func.max(Ticket.id))) or 0
     db.session.commit()
-    totals, after_id = RetentionResult(0, 0, 0, 0, 0), 0
+    totals, after_id = RetentionResult(), 0
     # The tickets are read in ranges of SCAN ids, one short transaction each: finding the candidates
     # reads every ticket (closing times are not indexed), and on SQLite a writing transaction holds
     # the one write lock, which web requests wait for, from its first statement.
@@ -123,9 +128,7 @@ def apply_retention(now: dt.datetime, days: int, upload_dir: str, *, actor_label
             db.session.rollback()
             raise
         files = remove_files(names, upload_dir)
-        totals = RetentionResult(totals.tickets + counts.tickets, totals.attachments + counts.attachments,
-                                 totals.phones + counts.phones, totals.files + files,
-                                 totals.notifications + counts.notifications)
+        totals += replace(counts, files=files)
         if db.engine.dialect.name == "sqlite":
             time.sleep(0.01)  # let waiting writers take the lock between transactions (see sla_jobs.sweep)
     return totals

@@ -110,13 +110,13 @@ def test_messages_sent_to_the_seller_about_old_closed_tickets_go_once_done_with(
     record = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.applied")).one()
     assert record.after["notifications"] == 3
     again = retention.apply_retention(now, 30, runtime().upload_dir, actor_label="retention")
-    assert again == retention.RetentionResult(0, 0, 0, 0, 0)
+    assert again == retention.RetentionResult()
 
 
 def test_a_second_run_removes_and_records_nothing(app, aged, now):
     retention.apply_retention(now, 30, runtime().upload_dir, actor_label="cli")
     again = retention.apply_retention(now + dt.timedelta(minutes=5), 30, runtime().upload_dir, actor_label="cli")
-    assert again == retention.RetentionResult(0, 0, 0, 0)
+    assert again == retention.RetentionResult()
     assert len(audit.events(audit.AuditFilter(action="retention.applied"))) == 1
 
 
@@ -216,3 +216,10 @@ def test_a_wrong_value_stops_the_start_and_names_the_variable(monkeypatch, raw):
     monkeypatch.setenv("PORTAL_RETENTION_DAYS", raw)
     with pytest.raises(RuntimeError, match="PORTAL_RETENTION_DAYS"):
         Config()
+
+
+def test_results_add_up_field_by_field():
+    a = retention.RetentionResult(tickets=1, attachments=2, phones=3, files=4, notifications=5)
+    b = retention.RetentionResult(tickets=10, attachments=20, phones=30, files=40, notifications=50)
+    assert a + b == retention.RetentionResult(11, 22, 33, 44, 55)
+    assert (a + b).line() == "tickets=11 attachments=22 phones=33 notifications=55 files=44"
