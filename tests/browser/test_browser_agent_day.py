@@ -42,7 +42,8 @@ def test_an_agents_day_in_vietnamese(new_page, staff, seller_link):
     lead.goto(f"/tickets/{first}")
     thumb = lead.locator("ol.thread img").first
     thumb.wait_for()
-    assert lead.evaluate("img => img.complete && img.naturalWidth > 0", thumb.element_handle())
+    # the thumbnail loads lazily (after the page's load event): wait for it to decode, a broken one never does
+    lead.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     assert thumb.get_attribute("alt") == "man-hinh-loi.png"
     assert_accessible(lead, "the ticket with a screenshot (vi)")
 
