@@ -5,10 +5,11 @@ import datetime as dt
 import functools
 import time
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_datetime_format, get_time_format, match_skeleton, parse_pattern
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -170,7 +171,8 @@ def department_name(department) -> str:
 class RowWords:
     """What a list of tickets writes on each of its rows, with the page's language and patterns
     looked up once for the list rather than once per row and column: `duration`, `department_name`,
-    `localtime` and `sla_badge` as above, and the label of a row's checkbox."""
+    `localtime` and `sla_badge` as above, the label of a row's checkbox and the link to a ticket (the
+    route built once, the reference quoted into it per row)."""
 
     def __init__(self) -> None:
         self.now = utcnow()
@@ -178,6 +180,10 @@ class RowWords:
         self._vietnamese = self._language == "vi"
         self._duration = _duration_pattern()
         self._select = _("select %(reference)s")
+        self._ticket = url_for("inbox.ticket", reference="_").removesuffix("_")
+
+    def ticket_url(self, reference: str) -> str:
+        return self._ticket + quote(reference, safe="")
 
     def duration(self, td: dt.timedelta) -> str:
         return _duration_in(self._duration, td)

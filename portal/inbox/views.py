@@ -49,7 +49,7 @@ def index():
 
 def _inbox_page(status: int = 200):
     f = inbox.QueueFilter.from_args(request.args)
-    rows, next_cursor = inbox.queue(current_user, f, utcnow())
+    rows, next_cursor = inbox.queue(current_user, f, utcnow(), rows_only=True)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     template = "inbox/_rows.html" if request.headers.get("X-Partial") else "inbox/index.html"
     extra = {} if template == "inbox/_rows.html" else {"assignable": inbox.assignable_staff(current_user)}

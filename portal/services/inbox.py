@@ -7,7 +7,7 @@ import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, bindparam, false, literal, or_, select, text, tuple_
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, load_only
 
 import routing
 from vocabulary import ANY_STATUS, CATEGORIES, OPEN_STATUSES, PRIORITIES, STATUSES
@@ -144,12 +144,25 @@ def _sla(state: str, now: dt.datetime):
     }[state]
 
 
-# a page of the queue shows no ticket's search text, nor which departments its assignee works in
-_QUEUE_LOADING = (defer(Ticket.search_text), joinedload(Ticket.assignee).lazyload(User.departments))
+# What a row of the inbox shows (templates/inbox/_rows.html), and nothing more: a dozen of the ticket's
+# forty columns, its seller's name and code, its department's names (not its calendar), its assignee's
+# name. Reading another attribute of these objects raises instead of querying once per row.
+_ROW_LOADING = (
+    load_only(Ticket.reference, Ticket.description, Ticket.category, Ticket.priority, Ticket.status,
+              Ticket.created_at, Ticket.first_response_due_at, Ticket.at_risk_at, Ticket.first_responded_at,
+              raiseload=True),
+    joinedload(Ticket.seller).load_only(Seller.code, Seller.name, raiseload=True),
+    joinedload(Ticket.department).load_only(Department.code, Department.name, Department.name_vi, raiseload=True),
+    joinedload(Ticket.assignee).load_only(User.name, raiseload=True).lazyload(User.departments),
+)
+# whole tickets (the API's summaries), without their search text or their assignee's departments
+_TICKET_LOADING = (defer(Ticket.search_text), joinedload(Ticket.assignee).lazyload(User.departments))
 
 
-def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None) -> tuple[list[Ticket], str | None]:
-    """One page of tickets the user may see, soonest due first; returns (tickets, next cursor)."""
+def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None, *,
+          rows_only: bool = False) -> tuple[list[Ticket], str | None]:
+    """One page of tickets the user may see, soonest due first; returns (tickets, next cursor).
+    `rows_only`: the tickets hold only what an inbox row shows (_ROW_LOADING)."""
     limit = limit or PAGE_SIZE
     query = access.visible(user, select(Ticket))
     if f.department:
@@ -175,7 +188,7 @@ def queue(user: User, f: QueueFilter, now: dt.datetime, limit: int | None = None
         query = query.where(tuple_(Ticket.first_response_due_at, Ticket.id)
                             > tuple_(literal(due, UTCDateTime()), literal(ident, Integer())))
     rows = list(db.session.scalars(query.order_by(Ticket.first_response_due_at, Ticket.id).limit(limit + 1)
-                                   .options(*_QUEUE_LOADING)))
+                                   .options(*(_ROW_LOADING if rows_only else _TICKET_LOADING))))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -3,10 +3,10 @@ status, bulk actions with pickers, merge in any letter case, a transfer that lan
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.extensions import db
-from portal.models import Ticket
+from portal.models import Ticket, User
 from tests import factories
 from tests.clients import csrf_from
 
@@ -128,3 +128,42 @@ def test_a_notification_about_a_ticket_moved_out_of_reach_names_it_without_a_lin
     page = client.get("/notifications?lang=en").get_data(as_text=True)
     assert f'href="/tickets/{kept.reference}"' in page
     assert moved.reference in page and f'href="/tickets/{moved.reference}"' not in page
+
+
+def _selects_of(client, path: str) -> list[str]:
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_full_page_reads_no_more_than_a_page_of_one(client, demo, auth, now):
+    """The queue reads what its rows show in one statement (only those columns: inbox.queue's
+    rows_only): many tickets of several sellers and departments, assigned or not, cost no SELECT
+    more than one ticket, and each row still shows its seller, department and assignee."""
+    first = factories.ticket(now)
+    auth.login("manager@demo.test")
+    one = _selects_of(client, "/inbox")
+    agents = db.session.scalars(select(User).where(User.role == "agent").order_by(User.id)).all()
+    made = [factories.ticket(now - dt.timedelta(minutes=n), seller=f"DEMO-00{1 + n % 3}",
+                             category=("delivery_delay", "finance", "app_bug")[n % 3]) for n in range(12)]
+    for n, ticket in enumerate(made[:6]):
+        ticket.assignee = agents[n % len(agents)]
+    db.session.commit()
+    assert len(_selects_of(client, "/inbox")) == len(one)
+    page = client.get("/inbox?lang=en").get_data(as_text=True)
+    for ticket in [first, *made]:
+        row = page[page.rindex("<tr>", 0, page.index(f'value="{ticket.reference}"')):]
+        row = row[:row.index("</tr>")]
+        assert ticket.seller.name in row and ticket.seller.code in row
+        assert ticket.department.name.replace("&", "&amp;") in row
+        assert (ticket.assignee.name if ticket.assignee else "—") in row
+        assert f'href="/tickets/{ticket.reference}"' in row
