@@ -3,9 +3,13 @@ through the one server harness (tests/server.py).
 
 Small databases are made afresh for each run; large ones (`reuse=True`) are kept in the cache
 (SQLite files in ~/.cache/portal-bench/data, PostgreSQL databases `<name>_<size>`) and used again
-while they hold exactly the size's generated tickets, because generating a million takes minutes."""
+while they hold exactly the size's generated tickets, because generating a million takes minutes.
+A step that writes into a kept database (the mixed load's submissions) works on a scratch copy of it,
+so every run measures the same data."""
 from __future__ import annotations
 
+import contextlib
+import copy
 import random
 import re
 import shutil
@@ -13,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -128,6 +133,37 @@ class BenchDatabase:
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         finally:
             admin.dispose()
+
+    @contextlib.contextmanager
+    def scratch_copy(self, label: str = "scratch") -> Iterator[BenchDatabase]:
+        """A copy of this database, dropped afterwards: what a step writes (thousands of tickets a
+        minute under the mixed load, all open and assigned) never reaches the kept database, whose
+        later runs would otherwise route, count and list more open tickets each time."""
+        clone = copy.copy(self)
+        clone.tag, clone.reuse, clone.keep = f"{self.tag}-{label}", False, False
+        clone.tmp = Path(tempfile.mkdtemp(prefix=f"portal-bench-{clone.tag}-"))
+        started = time.perf_counter()
+        if self.kind == "sqlite":
+            source = Path(sa.engine.make_url(self.url).database)
+            target = clone.tmp / source.name
+            shutil.copyfile(source, target)  # the servers are stopped: the WAL has been checkpointed into it
+            clone.url = f"sqlite:///{target}"
+        else:
+            name, admin = pg_admin(self.url)
+            clone.url = sa.engine.make_url(self.url).set(database=f"{name}_{label}").render_as_string(
+                hide_password=False)
+            try:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}_{label}" WITH (FORCE)'))
+                    # FILE_COPY: a gigabyte copied as files, not written through the WAL
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}_{label}" TEMPLATE "{name}" STRATEGY FILE_COPY'))
+            finally:
+                admin.dispose()
+        say(f"{clone.tag}: copied in {time.perf_counter() - started:.1f} s")
+        try:
+            yield clone
+        finally:
+            clone.drop()
 
     def drop(self) -> None:
         """The database goes unless it is kept for reuse (or `keep`); the temporary folder always."""

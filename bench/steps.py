@@ -206,7 +206,16 @@ def _sweep(db: BenchDatabase, opts: Options, budget: Budget, figures: Figures, c
     figures.put("sweep_s", column, value)
 
 
-def _mixed(db: BenchDatabase, opts: Options, budget: Budget, figures: Figures, column: str, record: dict) -> None:
+def _mixed(kept: BenchDatabase, opts: Options, budget: Budget, figures: Figures, column: str, record: dict) -> None:
+    # the sellers' submissions go into a copy: the kept database stays as generated for the next run
+    with kept.scratch_copy("mixed") as db:
+        try:
+            _mixed_on(db, opts, budget, figures, column, record)
+        finally:
+            _keep_logs(db, "large")
+
+
+def _mixed_on(db: BenchDatabase, opts: Options, budget: Budget, figures: Figures, column: str, record: dict) -> None:
     server = db.server("mixed", workers=opts.mixed_workers)
     link = db.links(server, ("DEMO-001",))[0]
     start(server, budget)
