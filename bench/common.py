@@ -132,6 +132,21 @@ def machine() -> dict:
             "sqlite": sqlite3.sqlite_version, "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg())}
 
 
+def cpu_speed_ms(rounds: int = 3) -> float:
+    """Milliseconds one CPU takes for a fixed pure-Python loop (the best of `rounds`): printed at the
+    start and the end of a run beside the figures, so that runs on a slower machine, or on a host
+    whose other guests take its CPUs, are told apart from a change in the portal (on 2026-12-08 the
+    same machine ran this loop half again as slowly for an hour as before and after)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for n in range(10_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000)
+
+
 APP_SOURCES = ("portal", "forms", "routing", "sla", "migrations", "templates", "wsgi.py", "gunicorn.conf.py")
 
 

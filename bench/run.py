@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import steps  # noqa: E402
-from bench.common import RESULTS, Budget, OutOfTime, changed_sources, machine, say  # noqa: E402
+from bench.common import RESULTS, Budget, OutOfTime, changed_sources, cpu_speed_ms, machine, say  # noqa: E402
 from bench.database import DEFAULT_PG_URL, pg_version  # noqa: E402
 from bench.floors import Figures  # noqa: E402
 
@@ -77,7 +77,8 @@ def report(figures: Figures, opts: steps.Options, info: dict, argv: list[str], m
         f"`bench/run.py {' '.join(argv)}` in {minutes:.1f} min. Machine: {info['nproc']} CPUs, {info['cpu']}, "
         f"{info['ram']} RAM; Python {info['python']}, SQLite {info['sqlite']}, PostgreSQL {info.get('pg', 'n/a')}. "
         f"Load average at start {info['loadavg_start']}, at end {info['loadavg_end']} (other work on the machine "
-        "makes every figure noisy).",
+        "makes every figure noisy). CPU speed (bench/common.py `cpu_speed_ms`, lower is faster): "
+        f"{info['cpu_ms_start']} ms at start, {info['cpu_ms_end']} ms at end.",
         "",
         f"Submissions: {opts.small:,} tickets, SQLite, gunicorn 2 sync workers each, "
         f"`wrk -t2 -c8 -d{opts.wrk_seconds:g}s` posting the real form, {opts.rounds} round(s) in turn. "
@@ -102,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     if "postgresql" in kinds:
         info["pg"] = pg_version(opts.pg_url)
-    say(f"budget {budget.seconds / 60:.0f} min; {info['nproc']} CPUs; load average {info['loadavg_start']}")
+    info["cpu_ms_start"] = cpu_speed_ms()
+    say(f"budget {budget.seconds / 60:.0f} min; {info['nproc']} CPUs; load average {info['loadavg_start']}; "
+        f"CPU speed {info['cpu_ms_start']} ms")
     started, started_epoch = time.monotonic(), time.time()
     figures, raw = Figures(), {"argv": argv, "machine": info}
     try:
@@ -117,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted: printing what was measured so far")
     info["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    info["cpu_ms_end"] = cpu_speed_ms()
     changed = changed_sources(started_epoch)
     text = report(figures, opts, info, argv, (time.monotonic() - started) / 60)
     if changed:
