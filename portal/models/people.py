@@ -43,6 +43,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the user's assigned tickets that are new, open or waiting on the seller: kept by the database's
+    # triggers (portal/agent_loads.py, migration 0020), read by routing; the code never writes it
+    open_tickets: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")
     __table_args__ = (CheckConstraint("role IN ('agent', 'lead', 'manager', 'admin')", name="role"),)
 

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 import routing
 import sla
-from vocabulary import OPEN_STATUSES
 
 from ..db_setup import as_loaded, commit_keeping_state
 from ..extensions import db
@@ -56,10 +55,10 @@ def search_text(*parts: str | None) -> str:
 # events) to each. What they write is in the session's transaction all the same.
 _tickets, _users, _departments = Ticket.__table__, User.__table__, Department.__table__
 _ON_DUTY_AGENT = and_(_users.c.role == "agent", _users.c.active.is_(True), _users.c.on_duty.is_(True))
-# per agent, a count in the (assignee_id, status) index over that agent's open tickets only
-_OPEN_TICKETS_OF_AGENT = (select(func.count()).select_from(_tickets)
-                          .where(_tickets.c.assignee_id == _users.c.id, _tickets.c.status.in_(OPEN_STATUSES))
-                          .correlate(_users).scalar_subquery())
+# per agent, the open tickets assigned to them: a column the database keeps as tickets change
+# (portal/agent_loads.py), so that picking the least-loaded agent reads one row per agent, not the
+# department's open tickets
+_OPEN_TICKETS_OF_AGENT = _users.c.open_tickets
 _AGENT_LOADS = (select(_users.c.id, _OPEN_TICKETS_OF_AGENT)
                 .join(user_departments, user_departments.c.user_id == _users.c.id)
                 .where(user_departments.c.department_id == bindparam("department_id"), _ON_DUTY_AGENT))

@@ -36,7 +36,7 @@ ALLOWED = {
 # so a new one is placed on purpose
 DATA = {"portal.extensions", "portal.models", "portal.db_setup", "portal.clock", "portal.config",
         "portal.rate_limit_storage", "portal.outbound", "portal.logredact", "portal.search_index",
-        "portal.sessions", "portal.access", "portal.ahead"}
+        "portal.agent_loads", "portal.sessions", "portal.access", "portal.ahead"}
 WEB = {"portal.cli", "portal.scheduler", "portal.templating", "portal.i18n", "portal.history_text",
        "portal.health", "portal.faults", "portal.observability", "portal.metrics", "portal.audit_text",
        "portal.audit_values", "portal.notification_text", "portal.routing_text"}
