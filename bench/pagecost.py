@@ -4,7 +4,12 @@ two commits (bench/README.md, "What the library patches were worth"):
 
     cd /path/to/other/checkout && python /path/to/bench/pagecost.py
 
-Prints CPU milliseconds of this process per GET and per POST, the median of 5 rounds of 100."""
+Prints CPU milliseconds of this process per GET and per POST, the median of 5 rounds of 100.
+
+    python bench/pagecost.py --backlog
+
+times 100 POSTs at 200, 1,000, 3,000 and 6,000 tickets in one department (two agents) instead:
+a submission's cost should not grow with the backlog (bench/README.md, "Figures, 2026-12-08")."""
 import logging
 import os
 import re
@@ -47,6 +52,32 @@ def post(csrf, key):
     assert r.status_code in (302, 303), r.status_code
 
 
+def backlog() -> None:
+    csrf, _key = get()
+    # no submission key, so each POST is a ticket of its own; no tracking number, so no ticket is the
+    # same parcel's as another
+    form = {"csrf_token": csrf, "category": "finance", "tracking_numbers": "",
+            "description": "Phí COD bị trừ hai lần, nhờ kiểm tra giúp."}
+
+    def submit() -> None:
+        assert client.post(f"{path}/tickets", data=form).status_code in (302, 303)
+
+    done = 0
+    for target in (200, 1000, 3000, 6000):
+        while done < target - 100:
+            submit()
+            done += 1
+        started = time.process_time()
+        for _ in range(100):
+            submit()
+        done += 100
+        cpu_ms = (time.process_time() - started) * 10
+        print(f"{done:>5} tickets ({done // 2:,} open per agent): POST {cpu_ms:.2f} ms CPU")
+
+
+if "--backlog" in sys.argv:
+    backlog()
+    raise SystemExit(0)
 for _ in range(30):
     post(*get())
 gets, posts = [], []
