@@ -58,6 +58,9 @@ def test_every_get_for_every_role(client, auth, world, role):
         assert auth.login(email).status_code == 303
     for url in GETS:
         response = client.get(url.format(**world))
+        # closed here, not whenever it is collected: a streamed export left open keeps its producing
+        # thread and its database connection busy into the next test
+        response.close()
         assert response.status_code == expected_get(role, url), (role, url)
 
 
