@@ -9,7 +9,8 @@ Prints CPU milliseconds of this process per GET and per POST, the median of 5 ro
     python bench/pagecost.py --backlog
 
 times 100 POSTs at 200, 1,000, 3,000 and 6,000 tickets in one department (two agents) instead:
-a submission's cost should not grow with the backlog (bench/README.md, "Figures, 2026-12-08")."""
+a submission's cost should not grow with the backlog (bench/README.md, "Figures, 2026-12-08"; on a
+shared machine the spread between rounds is about 1 ms)."""
 import logging
 import os
 import re
