@@ -35,6 +35,17 @@ def pg_admin(url: str) -> tuple[str, sa.Engine]:
     return target.database, sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
+def pg_admin_run(url: str, *statements: str) -> None:
+    """Run `statements` (DROP/CREATE DATABASE …) on the server of `url`, from its `postgres` database."""
+    _name, admin = pg_admin(url)
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
 def pg_version(url: str) -> str:
     try:
         _name, engine = pg_admin(url)
@@ -126,13 +137,8 @@ class BenchDatabase:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             return
-        name, admin = pg_admin(self.url)
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        finally:
-            admin.dispose()
+        name = sa.engine.make_url(self.url).database
+        pg_admin_run(self.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
 
     @contextlib.contextmanager
     def scratch_copy(self, label: str = "scratch") -> Iterator[BenchDatabase]:
@@ -149,16 +155,12 @@ class BenchDatabase:
             shutil.copyfile(source, target)  # the servers are stopped: the WAL has been checkpointed into it
             clone.url = f"sqlite:///{target}"
         else:
-            name, admin = pg_admin(self.url)
+            name = sa.engine.make_url(self.url).database
             clone.url = sa.engine.make_url(self.url).set(database=f"{name}_{label}").render_as_string(
                 hide_password=False)
-            try:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}_{label}" WITH (FORCE)'))
-                    # FILE_COPY: a gigabyte copied as files, not written through the WAL
-                    conn.execute(sa.text(f'CREATE DATABASE "{name}_{label}" TEMPLATE "{name}" STRATEGY FILE_COPY'))
-            finally:
-                admin.dispose()
+            # FILE_COPY: a gigabyte copied as files, not written through the WAL
+            pg_admin_run(self.url, f'DROP DATABASE IF EXISTS "{name}_{label}" WITH (FORCE)',
+                         f'CREATE DATABASE "{name}_{label}" TEMPLATE "{name}" STRATEGY FILE_COPY')
         say(f"{clone.tag}: copied in {time.perf_counter() - started:.1f} s")
         try:
             yield clone
@@ -169,12 +171,8 @@ class BenchDatabase:
         """The database goes unless it is kept for reuse (or `keep`); the temporary folder always."""
         try:
             if self.kind == "postgresql" and not (self.keep or self.reuse):
-                name, admin = pg_admin(self.url)
-                try:
-                    with admin.connect() as conn:
-                        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                finally:
-                    admin.dispose()
+                name = sa.engine.make_url(self.url).database
+                pg_admin_run(self.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
