@@ -54,7 +54,8 @@ def test_a_new_admin_sets_up_the_portal_in_the_browser(new_page, empty_portal):
     admin = _login(new_page, empty_portal)
     admin.get_by_role("link", name="Admin", exact=True).click()
     admin.get_by_role("link", name="Departments").click()
-    assert admin.get_by_text("No departments yet").is_visible()
+    # waits for the page the click opens (a check made at once may still see the one before)
+    admin.get_by_text("No departments yet").wait_for()
 
     for code, name, name_vi in DEPARTMENTS:  # departments
         admin.goto("/admin/departments")
